@@ -1,0 +1,311 @@
+package cloud
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// positions maps a field path ("hosts[2].address") to where its value was written, so that a
+// rule checked on the decoded model can still point at the line and column.
+type positions map[string]Pos
+
+// lookup returns the position of the path or of its nearest written ancestor (a missing
+// field is reported where its parent is).
+func (p positions) lookup(path string) Pos {
+	for {
+		if pos, ok := p[path]; ok {
+			return pos
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			return p[""]
+		}
+		path = path[:i]
+	}
+}
+
+// decoder walks a yaml.v3 node tree into Go values strictly: unknown keys, duplicate keys and
+// wrong types are errors with positions, and every field's position is recorded. yaml.v3's own
+// Decode gives neither columns nor field paths, and KnownFields does not apply to nodes.
+type decoder struct {
+	report *Report
+	pos    positions
+}
+
+func nodePos(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
+
+func (d *decoder) errorf(kind Kind, path string, n *yaml.Node, format string, args ...any) {
+	d.report.add(Diagnostic{Severity: Error, Kind: kind, Path: path, Pos: nodePos(n), Message: fmt.Sprintf(format, args...)})
+}
+
+// describe names what a node holds, for "expected X, found Y" messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return "nothing (null)"
+		case "!!str":
+			return fmt.Sprintf("the string %q", n.Value)
+		case "!!int":
+			return fmt.Sprintf("the number %s", n.Value)
+		case "!!float":
+			return fmt.Sprintf("the number %s", n.Value)
+		case "!!bool":
+			return fmt.Sprintf("the boolean %s", n.Value)
+		}
+		return fmt.Sprintf("%q (%s)", n.Value, n.ShortTag())
+	}
+	return "an unsupported YAML node"
+}
+
+func expected(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int:
+		return "an integer"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "a list of " + strings.TrimPrefix(strings.TrimPrefix(expected(t.Elem()), "a "), "an ") + "s"
+	case reflect.Map, reflect.Struct, reflect.Pointer:
+		return "a mapping"
+	}
+	return t.String()
+}
+
+type fieldInfo struct {
+	key      string
+	index    int
+	required bool
+	number   bool // a string that may be written as a number (ASNs)
+}
+
+func fieldsOf(t reflect.Type) []fieldInfo {
+	var out []fieldInfo
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("yaml")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		key, _, _ := strings.Cut(tag, ",")
+		opt := f.Tag.Get("decode")
+		out = append(out, fieldInfo{key: key, index: i, required: opt == "required", number: opt == "number"})
+	}
+	return out
+}
+
+func joinPath(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + "." + key
+}
+
+// decode fills v from n. It returns false when the value could not be decoded at all.
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, number bool) {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	d.pos[path] = nodePos(n)
+	t := v.Type()
+	if t == reflect.TypeOf(&Raw{}) {
+		v.Set(reflect.ValueOf(&Raw{}))
+		return
+	}
+	switch t.Kind() {
+	case reflect.String:
+		tag := n.ShortTag()
+		if n.Kind == yaml.ScalarNode && (tag == "!!str" || number && tag == "!!int") {
+			v.SetString(n.Value)
+			return
+		}
+		d.errorf(KindType, path, n, "expected %s, found %s", expected(t), describe(n))
+	case reflect.Int:
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" {
+			i, err := strconv.Atoi(n.Value)
+			if err == nil {
+				v.SetInt(int64(i))
+				return
+			}
+		}
+		d.errorf(KindType, path, n, "expected %s, found %s", expected(t), describe(n))
+	case reflect.Pointer:
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+			return
+		}
+		p := reflect.New(t.Elem())
+		d.decode(n, p.Elem(), path, number)
+		v.Set(p)
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.errorf(KindType, path, n, "expected %s, found %s", expected(t), describe(n))
+			return
+		}
+		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i), number)
+		}
+		v.Set(s)
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			d.errorf(KindType, path, n, "expected %s, found %s", expected(t), describe(n))
+			return
+		}
+		m := reflect.MakeMap(t)
+		seen := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			if !d.key(k, path, seen) {
+				continue
+			}
+			e := reflect.New(t.Elem()).Elem()
+			d.decode(val, e, joinPath(path, k.Value), number)
+			m.SetMapIndex(reflect.ValueOf(k.Value), e)
+		}
+		v.Set(m)
+	case reflect.Struct:
+		d.decodeStruct(n, v, path)
+	default:
+		panic("cloud: unsupported field type " + t.String())
+	}
+}
+
+// key checks one mapping key: a plain string, not seen before in this mapping.
+func (d *decoder) key(k *yaml.Node, path string, seen map[string]*yaml.Node) bool {
+	if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
+		d.errorf(KindType, path, k, "a key must be a string, found %s", describe(k))
+		return false
+	}
+	if first, dup := seen[k.Value]; dup {
+		d.errorf(KindDuplicateKey, joinPath(path, k.Value), k, "key %q is already defined at line %d; each key may appear once", k.Value, first.Line)
+		return false
+	}
+	seen[k.Value] = k
+	return true
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(KindType, path, n, "expected a mapping, found %s", describe(n))
+		return
+	}
+	fields := fieldsOf(v.Type())
+	byKey := map[string]fieldInfo{}
+	var allowed []string
+	for _, f := range fields {
+		byKey[f.key] = f
+		allowed = append(allowed, f.key)
+	}
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if !d.key(k, path, seen) {
+			continue
+		}
+		f, ok := byKey[k.Value]
+		if !ok {
+			d.errorf(KindUnknownKey, joinPath(path, k.Value), k, "unknown key %q%s; allowed here: %s", k.Value, suggest(k.Value, allowed), strings.Join(allowed, ", "))
+			continue
+		}
+		d.decode(val, v.Field(f.index), joinPath(path, k.Value), f.number)
+	}
+	for _, f := range fields {
+		if f.required && seen[f.key] == nil {
+			d.errorf(KindMissing, joinPath(path, f.key), n, "required field %q is missing", f.key)
+		}
+	}
+}
+
+// suggest proposes the allowed key closest to a misspelled one.
+func suggest(key string, allowed []string) string {
+	best, bestDist := "", 3
+	for _, a := range allowed {
+		if dist := editDistance(strings.ToLower(key), strings.ToLower(a)); dist < bestDist {
+			best, bestDist = a, dist
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// Parse decodes a cloud description without checking its rules. The report holds every
+// decoding error; the returned Cloud holds whatever could be decoded.
+func parse(file string, data []byte) (*Cloud, positions, *Report) {
+	rep := &Report{File: file, Source: data}
+	pos := positions{"": {Line: 1, Col: 1}}
+	c := &Cloud{}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		rep.add(syntaxDiagnostic(err))
+		return c, pos, rep
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		rep.add(Diagnostic{Severity: Error, Kind: KindMissing, Pos: Pos{1, 1}, Message: "the file is empty; a cloud description starts with \"version: 1\""})
+		return c, pos, rep
+	}
+	d := &decoder{report: rep, pos: pos}
+	d.decodeStruct(doc.Content[0], reflect.ValueOf(c).Elem(), "")
+	return c, pos, rep
+}
+
+// syntaxDiagnostic turns yaml.v3's "yaml: line N: ..." into a positioned diagnostic.
+func syntaxDiagnostic(err error) Diagnostic {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	p := Pos{}
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if num, tail, ok := strings.Cut(rest, ":"); ok {
+			if l, err := strconv.Atoi(num); err == nil {
+				p = Pos{Line: l, Col: 1}
+				msg = strings.TrimSpace(tail)
+			}
+		}
+	}
+	if p.Line == 0 {
+		p = Pos{Line: 1, Col: 1}
+	}
+	return Diagnostic{Severity: Error, Kind: KindSyntax, Pos: p, Message: "not valid YAML: " + msg}
+}
+
+// sortedKeys returns a map's keys in order, for deterministic iteration.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

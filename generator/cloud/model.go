@@ -1,0 +1,199 @@
+// Package cloud owns the cloud description (format v1): its model, loading it from YAML with
+// every field's source position kept, validating it, and normalizing it for the planners.
+package cloud
+
+// Role names as written in a cloud description.
+const (
+	RoleCLC       = "clc"
+	RoleNC        = "nc"
+	RoleUFS       = "ufs"
+	RoleZooKeeper = "zookeeper"
+	RoleCassandra = "cassandra"
+	// RoleNSDB is shorthand for zookeeper and cassandra; normalization expands it.
+	RoleNSDB = "nsdb"
+)
+
+// RoleOrder is the canonical order of roles in a profile name: the Eucalyptus component
+// first, then the NSDB services, so that profile names read like "clc+cassandra+zookeeper".
+var RoleOrder = []string{RoleCLC, RoleNC, RoleUFS, RoleCassandra, RoleZooKeeper}
+
+// Cloud is a whole cloud description. Field tags name the YAML keys; the decoder rejects any
+// key not listed here, so a typo is never silently ignored.
+type Cloud struct {
+	Version int     `yaml:"version" decode:"required"`
+	Name    string  `yaml:"name" decode:"required"`
+	OS      string  `yaml:"os" decode:"required"`
+	Midonet Midonet `yaml:"midonet" decode:"required"`
+	Hosts   []Host  `yaml:"hosts" decode:"required"`
+	Network Network `yaml:"network" decode:"required"`
+}
+
+// Midonet holds the cloud-wide MidoNet settings.
+type Midonet struct {
+	Release              string          `yaml:"release,omitempty"`
+	Size                 string          `yaml:"size,omitempty"`
+	TunnelZone           TunnelZone      `yaml:"tunnelZone,omitempty"`
+	CassandraClusterName string          `yaml:"cassandraClusterName,omitempty"`
+	Repos                map[string]Repo `yaml:"repos,omitempty"`
+}
+
+// TunnelZone is the one MidoNet tunnel zone Eucalyptus uses.
+type TunnelZone struct {
+	Name string `yaml:"name,omitempty"`
+	Type string `yaml:"type,omitempty"`
+}
+
+// Repo is a yum repository; any default repository can be replaced by a mirror.
+type Repo struct {
+	BaseURL string `yaml:"baseurl" decode:"required"`
+	GPGKey  string `yaml:"gpgkey,omitempty"`
+}
+
+// Host is one machine of the cloud.
+type Host struct {
+	Name             string   `yaml:"name" decode:"required"`
+	Address          string   `yaml:"address" decode:"required"`
+	TunnelAddress    string   `yaml:"tunnelAddress,omitempty"`
+	MAC              string   `yaml:"mac,omitempty"`
+	PrimaryInterface string   `yaml:"primaryInterface,omitempty"`
+	Roles            []string `yaml:"roles,flow" decode:"required"`
+	Template         string   `yaml:"template,omitempty"`
+}
+
+// Network is the Eucalyptus 4.4 network configuration, keys as Eucalyptus spells them.
+// Fields Eucalyptus knows but VPCMIDO forbids are kept so that using them is reported as such
+// rather than as an unknown key.
+type Network struct {
+	Mode               string   `yaml:"Mode" json:"Mode" decode:"required"`
+	InstanceDnsDomain  string   `yaml:"InstanceDnsDomain,omitempty" json:"InstanceDnsDomain,omitempty"`
+	InstanceDnsServers []string `yaml:"InstanceDnsServers,omitempty" json:"InstanceDnsServers,omitempty"`
+	MacPrefix          string   `yaml:"MacPrefix,omitempty" json:"MacPrefix,omitempty"`
+	PublicGateway      string   `yaml:"PublicGateway,omitempty" json:"PublicGateway,omitempty"`
+	PublicIps          []string `yaml:"PublicIps,omitempty" json:"PublicIps,omitempty"`
+	Mido               *Mido    `yaml:"Mido,omitempty" json:"Mido,omitempty"`
+
+	PrivateIps    *Raw `yaml:"PrivateIps,omitempty" json:"-"`
+	Subnets       *Raw `yaml:"Subnets,omitempty" json:"-"`
+	ManagedSubnet *Raw `yaml:"ManagedSubnet,omitempty" json:"-"`
+	Clusters      *Raw `yaml:"Clusters,omitempty" json:"-"`
+}
+
+// Mido is the MidoNet part of the Eucalyptus network configuration.
+type Mido struct {
+	BgpAsn       string    `yaml:"BgpAsn,omitempty" json:"BgpAsn,omitempty" decode:"number"`
+	Gateways     []Gateway `yaml:"Gateways,omitempty" json:"Gateways,omitempty"`
+	EucanetdHost string    `yaml:"EucanetdHost,omitempty" json:"EucanetdHost,omitempty"`
+
+	// Legacy single-gateway fields of Eucalyptus 4.2; not allowed with Gateways.
+	GatewayHost       string `yaml:"GatewayHost,omitempty" json:"-"`
+	GatewayIP         string `yaml:"GatewayIP,omitempty" json:"-"`
+	GatewayInterface  string `yaml:"GatewayInterface,omitempty" json:"-"`
+	PublicNetworkCidr string `yaml:"PublicNetworkCidr,omitempty" json:"-"`
+	PublicGatewayIP   string `yaml:"PublicGatewayIP,omitempty" json:"-"`
+}
+
+// Gateway is one MidoNet gateway (a host with an external uplink).
+type Gateway struct {
+	Ip               string   `yaml:"Ip" json:"Ip" decode:"required"`
+	ExternalCidr     string   `yaml:"ExternalCidr" json:"ExternalCidr" decode:"required"`
+	ExternalDevice   string   `yaml:"ExternalDevice" json:"ExternalDevice" decode:"required"`
+	ExternalIp       string   `yaml:"ExternalIp" json:"ExternalIp" decode:"required"`
+	ExternalRouterIp string   `yaml:"ExternalRouterIp,omitempty" json:"ExternalRouterIp,omitempty"`
+	BgpPeerIp        string   `yaml:"BgpPeerIp,omitempty" json:"BgpPeerIp,omitempty"`
+	BgpPeerAsn       string   `yaml:"BgpPeerAsn,omitempty" json:"BgpPeerAsn,omitempty" decode:"number"`
+	BgpAdRoutes      []string `yaml:"BgpAdRoutes,omitempty" json:"BgpAdRoutes,omitempty"`
+}
+
+// Raw marks a field whose value is kept only to be reported (a key Eucalyptus knows that is
+// not allowed in VPCMIDO mode).
+type Raw struct{}
+
+// Has reports whether the host has the role (after normalization).
+func (h Host) Has(role string) bool {
+	for _, r := range h.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// RunsMidolman reports whether the host runs the MidoNet agent: every clc and nc does, and so
+// does every gateway (the caller says whether the host is one).
+func (h Host) RunsMidolman(gateway bool) bool {
+	return gateway || h.Has(RoleCLC) || h.Has(RoleNC)
+}
+
+// Gateway returns the gateway whose Ip is the host's address, or nil.
+func (c *Cloud) Gateway(h Host) *Gateway {
+	if c.Network.Mido == nil {
+		return nil
+	}
+	for i := range c.Network.Mido.Gateways {
+		if c.Network.Mido.Gateways[i].Ip == h.Address {
+			return &c.Network.Mido.Gateways[i]
+		}
+	}
+	return nil
+}
+
+// WithRole returns the hosts that have the role, in the order of the description. That order
+// is meaningful: ZooKeeper myids are positions in it.
+func (c *Cloud) WithRole(role string) []Host {
+	var out []Host
+	for _, h := range c.Hosts {
+		if h.Has(role) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// CLC returns the cloud controller host (validation guarantees exactly one).
+func (c *Cloud) CLC() Host {
+	return c.WithRole(RoleCLC)[0]
+}
+
+// Host returns the host of that name.
+func (c *Cloud) Host(name string) (Host, bool) {
+	for _, h := range c.Hosts {
+		if h.Name == name {
+			return h, true
+		}
+	}
+	return Host{}, false
+}
+
+// Template is the Midolman resource template for the host: its own override, else the one the
+// cloud size and the host's kind (gateway or compute) select.
+func (c *Cloud) Template(h Host) string {
+	if h.Template != "" {
+		return h.Template
+	}
+	gateway := c.Gateway(h) != nil
+	switch {
+	case gateway && c.Midonet.Size == "large":
+		return "agent-gateway-large"
+	case gateway:
+		return "agent-gateway-medium"
+	case c.Midonet.Size == "large":
+		return "agent-compute-large"
+	default:
+		return "default"
+	}
+}
+
+// Profile names the host's image profile: its roles in canonical order joined by "+".
+// Hosts with the same roles share one image and one user-data.
+func (h Host) Profile() string {
+	name := ""
+	for _, r := range RoleOrder {
+		if h.Has(r) {
+			if name != "" {
+				name += "+"
+			}
+			name += r
+		}
+	}
+	return name
+}

@@ -1,0 +1,336 @@
+package cloud
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// span is an inclusive range of IPv4 addresses, the common form of every PublicIps entry.
+type span struct {
+	lo, hi uint32
+	path   string
+}
+
+func u32(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func addrOf(u uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(u >> 24), byte(u >> 16), byte(u >> 8), byte(u)})
+}
+
+func prefixSpan(p netip.Prefix) (lo, hi uint32) {
+	lo = u32(p.Masked().Addr())
+	return lo, lo | (1<<(32-p.Bits()) - 1)
+}
+
+func (s span) contains(u uint32) bool { return s.lo <= u && u <= s.hi }
+func (s span) overlaps(o span) bool   { return s.lo <= o.hi && o.lo <= s.hi }
+
+func (s span) String() string {
+	if s.lo == s.hi {
+		return addrOf(s.lo).String()
+	}
+	return addrOf(s.lo).String() + "-" + addrOf(s.hi).String()
+}
+
+// parsePrefix accepts an IPv4 CIDR; host bits may be set (Eucalyptus accepts that), the span
+// is the whole network.
+func parsePrefix(s string) (netip.Prefix, bool) {
+	p, err := netip.ParsePrefix(s)
+	if err != nil || !p.Addr().Is4() {
+		return netip.Prefix{}, false
+	}
+	return p, true
+}
+
+// hasHosts reports whether the network has distinct network and broadcast addresses
+// (/31 and /32 do not).
+func hasHosts(p netip.Prefix) bool { return p.Bits() <= 30 }
+
+func (v *validator) network() {
+	n := v.c.Network
+	if v.written("network.Mode") && n.Mode != "VPCMIDO" {
+		v.errorf(KindValue, "network.Mode", "%q is not supported; midobake configures MidoNet clouds, so Mode must be VPCMIDO", n.Mode)
+	}
+	if v.written("network.InstanceDnsDomain") && !dnsDomainRE.MatchString(n.InstanceDnsDomain) {
+		v.errorf(KindValue, "network.InstanceDnsDomain", "%q is not a DNS domain; use lower-case labels separated by dots", n.InstanceDnsDomain)
+	}
+	for i, s := range n.InstanceDnsServers {
+		v.ipv4(fmt.Sprintf("network.InstanceDnsServers[%d]", i), s)
+	}
+	if v.written("network.MacPrefix") && !macPrefixRE.MatchString(strings.ToLower(n.MacPrefix)) {
+		v.errorf(KindValue, "network.MacPrefix", "%q is not a MAC prefix; write two hex pairs like d0:0d", n.MacPrefix)
+	}
+	if v.written("network.PublicGateway") {
+		v.ipv4("network.PublicGateway", n.PublicGateway)
+	}
+	for _, f := range []struct {
+		set  bool
+		name string
+		why  string
+	}{
+		{n.PrivateIps != nil, "PrivateIps", "VPC instances take private addresses from their VPC subnets"},
+		{n.Subnets != nil, "Subnets", "VPC subnets are created through the EC2 API"},
+		{n.ManagedSubnet != nil, "ManagedSubnet", "it belongs to the MANAGED modes"},
+		{n.Clusters != nil, "Clusters", "it belongs to EDGE mode"},
+	} {
+		if f.set {
+			v.errorf(KindNotPermitted, "network."+f.name, "%s is not permitted in VPCMIDO mode: %s", f.name, f.why)
+		}
+	}
+	if v.written("network") && len(n.PublicIps) == 0 {
+		v.errorf(KindMissing, "network.PublicIps", "PublicIps is required: list the public addresses or ranges (a.b.c.d-a.b.c.e) instances get")
+	}
+	if n.Mido == nil {
+		if v.written("network") {
+			v.errorf(KindMissing, "network.Mido", "Mido is required in VPCMIDO mode: describe at least one gateway in Mido.Gateways")
+		}
+		v.publicIps(nil)
+		return
+	}
+	v.mido(n.Mido)
+}
+
+func (v *validator) asn(path, s string) bool {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n < 1 || n > 4294967295 {
+		v.errorf(KindBGP, path, "%q is not an AS number; use 1-4294967295", s)
+		return false
+	}
+	return true
+}
+
+func (v *validator) mido(m *Mido) {
+	for _, f := range []struct{ name, value string }{
+		{"GatewayHost", m.GatewayHost}, {"GatewayIP", m.GatewayIP}, {"GatewayInterface", m.GatewayInterface},
+		{"PublicNetworkCidr", m.PublicNetworkCidr}, {"PublicGatewayIP", m.PublicGatewayIP},
+	} {
+		if v.written("network.Mido." + f.name) {
+			v.errorf(KindNotPermitted, "network.Mido."+f.name, "%s is the legacy single-gateway format, which cannot be mixed with Gateways; describe each gateway in Mido.Gateways", f.name)
+		}
+	}
+	bgp := v.written("network.Mido.BgpAsn")
+	if bgp {
+		bgp = v.asn("network.Mido.BgpAsn", m.BgpAsn)
+	}
+	if v.written("network.Mido.EucanetdHost") {
+		if _, ok := v.c.Host(m.EucanetdHost); !ok && v.hostByAddress(m.EucanetdHost) < 0 {
+			v.errorf(KindValue, "network.Mido.EucanetdHost", "%q is neither the name nor the address of a host of this cloud", m.EucanetdHost)
+		}
+	}
+	switch n := len(m.Gateways); {
+	case n == 0:
+		v.errorf(KindMissing, "network.Mido.Gateways", "Gateways is required: VPCMIDO needs 1 to 6 gateways")
+	case n > 6:
+		v.errorf(KindValue, "network.Mido.Gateways[6]", "%d gateways; Eucalyptus supports 1 to 6", n)
+	}
+	var routes []span
+	seenIP := map[string]string{}
+	for i, g := range m.Gateways {
+		p := fmt.Sprintf("network.Mido.Gateways[%d]", i)
+		routes = append(routes, v.gateway(p, g, bgp, seenIP)...)
+	}
+	v.publicIps(routes)
+}
+
+func (v *validator) hostByAddress(addr string) int {
+	for i, h := range v.c.Hosts {
+		if h.Address == addr {
+			return i
+		}
+	}
+	return -1
+}
+
+// gateway checks one gateway and returns its BGP advertised routes.
+func (v *validator) gateway(p string, g Gateway, bgp bool, seenIP map[string]string) []span {
+	if v.written(p + ".Ip") {
+		if _, ok := v.ipv4(p+".Ip", g.Ip); ok {
+			if first, dup := seenIP[g.Ip]; dup {
+				v.errorf(KindDuplicate, p+".Ip", "gateway %s is already described at %s", g.Ip, first)
+			}
+			seenIP[g.Ip] = p + ".Ip"
+			if i := v.hostByAddress(g.Ip); i < 0 {
+				v.errorf(KindGateway, p+".Ip", "%s is not the address of any host; a gateway Ip must be the address of a host in hosts (usually the UFS)", g.Ip)
+			} else {
+				h := v.c.Hosts[i]
+				if !h.Has(RoleUFS) {
+					v.warnf(KindGateway, p+".Ip", "gateway %s is host %q, which is not a ufs; Eucalyptus recommends the UFS as the MidoNet gateway", g.Ip, h.Name)
+				}
+				if h.PrimaryInterface != "" && h.PrimaryInterface == g.ExternalDevice {
+					v.errorf(KindUplink, p+".ExternalDevice", "%q is the primary interface of host %q; MidoNet takes exclusive use of the ExternalDevice and the host would lose its connectivity: use a dedicated interface", g.ExternalDevice, h.Name)
+				}
+			}
+		}
+	}
+	if v.written(p+".ExternalDevice") && !interfaceRE.MatchString(g.ExternalDevice) {
+		v.errorf(KindValue, p+".ExternalDevice", "%q is not a network interface name; use 1-15 characters of A-Z, a-z, 0-9, _, . and -", g.ExternalDevice)
+	}
+	cidr, cidrOK := netip.Prefix{}, false
+	if v.written(p + ".ExternalCidr") {
+		if cidr, cidrOK = parsePrefix(g.ExternalCidr); !cidrOK {
+			v.errorf(KindAddress, p+".ExternalCidr", "%q is not an IPv4 CIDR (like 172.19.0.0/30)", g.ExternalCidr)
+		}
+	}
+	inCIDR := func(field, value string) {
+		path := p + "." + field
+		a, ok := v.ipv4(path, value)
+		if !ok || !cidrOK {
+			return
+		}
+		if !cidr.Contains(a) {
+			v.errorf(KindOutside, path, "%s is outside ExternalCidr %s; it must lie within it", a, cidr)
+			return
+		}
+		lo, hi := prefixSpan(cidr)
+		if hasHosts(cidr) && (u32(a) == lo || u32(a) == hi) {
+			v.errorf(KindReserved, path, "%s is the network or broadcast address of ExternalCidr %s; use one of %s-%s", a, cidr, addrOf(lo+1), addrOf(hi-1))
+		}
+	}
+	if v.written(p + ".ExternalIp") {
+		inCIDR("ExternalIp", g.ExternalIp)
+	}
+	if bgp {
+		for _, f := range []struct{ name, value string }{{"BgpPeerIp", g.BgpPeerIp}, {"BgpPeerAsn", g.BgpPeerAsn}} {
+			if f.value == "" {
+				v.errorf(KindBGP, p+"."+f.name, "%s is required for every gateway when Mido.BgpAsn is set", f.name)
+			}
+		}
+		if g.BgpPeerIp != "" {
+			inCIDR("BgpPeerIp", g.BgpPeerIp)
+		}
+		if g.BgpPeerAsn != "" {
+			v.asn(p+".BgpPeerAsn", g.BgpPeerAsn)
+		}
+		if len(g.BgpAdRoutes) == 0 {
+			v.errorf(KindBGP, p+".BgpAdRoutes", "at least one BgpAdRoutes entry is required when Mido.BgpAsn is set: the public networks this gateway advertises")
+		}
+	} else {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"BgpPeerIp", g.BgpPeerIp != ""}, {"BgpPeerAsn", g.BgpPeerAsn != ""}, {"BgpAdRoutes", len(g.BgpAdRoutes) > 0}} {
+			if f.set {
+				v.errorf(KindBGP, p+"."+f.name, "%s needs Mido.BgpAsn; set BgpAsn for a BGP uplink, or use ExternalRouterIp for a static one", f.name)
+			}
+		}
+		if g.ExternalRouterIp == "" {
+			if v.written(p) {
+				v.errorf(KindMissing, p+".ExternalRouterIp", "ExternalRouterIp is required for a static (non-BGP) uplink: the router address on ExternalCidr")
+			}
+		} else {
+			inCIDR("ExternalRouterIp", g.ExternalRouterIp)
+			if g.ExternalRouterIp == g.ExternalIp {
+				v.errorf(KindDuplicate, p+".ExternalRouterIp", "ExternalRouterIp and ExternalIp are both %s; they are the two ends of the uplink", g.ExternalIp)
+			}
+		}
+	}
+	var routes []span
+	for i, r := range g.BgpAdRoutes {
+		path := fmt.Sprintf("%s.BgpAdRoutes[%d]", p, i)
+		pr, ok := parsePrefix(r)
+		if !ok {
+			v.errorf(KindAddress, path, "%q is not an IPv4 CIDR", r)
+			continue
+		}
+		lo, hi := prefixSpan(pr)
+		routes = append(routes, span{lo, hi, path})
+	}
+	if cidrOK {
+		lo, hi := prefixSpan(cidr)
+		v.externalCidrs = append(v.externalCidrs, span{lo, hi, p + ".ExternalCidr"})
+	}
+	return routes
+}
+
+// parseSpan reads one PublicIps entry: an address, a range a-b, or a CIDR.
+func (v *validator) parseSpan(path, s string) (span, bool) {
+	if lo, hi, isRange := strings.Cut(s, "-"); isRange {
+		a, okA := parseIPv4(strings.TrimSpace(lo))
+		b, okB := parseIPv4(strings.TrimSpace(hi))
+		if !okA || !okB {
+			v.errorf(KindAddress, path, "%q is not an IPv4 range; write first-last like 10.116.150.1-10.116.150.254", s)
+			return span{}, false
+		}
+		if u32(a) > u32(b) {
+			v.errorf(KindRange, path, "range %q ends before it starts; write the lower address first (%s-%s)", s, b, a)
+			return span{}, false
+		}
+		return span{u32(a), u32(b), path}, true
+	}
+	if strings.Contains(s, "/") {
+		p, ok := parsePrefix(s)
+		if !ok {
+			v.errorf(KindAddress, path, "%q is not an IPv4 CIDR", s)
+			return span{}, false
+		}
+		lo, hi := prefixSpan(p)
+		if hasHosts(p) {
+			v.errorf(KindReserved, path, "%s includes its network address %s and broadcast address %s, which cannot be public IPs; write the range %s-%s", s, addrOf(lo), addrOf(hi), addrOf(lo+1), addrOf(hi-1))
+			return span{}, false
+		}
+		return span{lo, hi, path}, true
+	}
+	a, ok := parseIPv4(s)
+	if !ok {
+		v.errorf(KindAddress, path, "%q is not an IPv4 address, range (a-b) or CIDR", s)
+		return span{}, false
+	}
+	return span{u32(a), u32(a), path}, true
+}
+
+// publicIps checks the public addresses: well formed, ordered, not a network or broadcast
+// address, disjoint from each other, from host addresses and from the uplink networks, and
+// (with BGP) inside the advertised routes. Eucalyptus documents most of these but checks none.
+func (v *validator) publicIps(routes []span) {
+	var spans []span
+	for i, s := range v.c.Network.PublicIps {
+		sp, ok := v.parseSpan(fmt.Sprintf("network.PublicIps[%d]", i), s)
+		if ok {
+			spans = append(spans, sp)
+		}
+	}
+	for i, a := range spans {
+		for _, b := range spans[:i] {
+			if a.overlaps(b) {
+				v.errorf(KindOverlap, a.path, "%s overlaps %s at %s; each public IP may be listed once", a, b, b.path)
+			}
+		}
+		for _, r := range routes {
+			if r.hi-r.lo >= 3 && (a.contains(r.lo) || a.contains(r.hi)) {
+				v.errorf(KindReserved, a.path, "%s includes the network or broadcast address of BgpAdRoutes %s (%s)", a, r, r.path)
+			}
+		}
+		if len(routes) > 0 && !v.insideAny(a, routes) {
+			v.errorf(KindOutside, a.path, "%s is not inside any gateway's BgpAdRoutes; the gateways would not advertise it", a)
+		}
+		if len(routes) == 0 && (a.lo&0xff == 0 || a.hi&0xff == 255) {
+			v.warnf(KindReserved, a.path, "%s starts at a .0 or ends at a .255 address, which is the network or broadcast address of a /24; make sure the upstream network is larger", a)
+		}
+		for hi, h := range v.c.Hosts {
+			for _, f := range []struct{ name, value string }{{"address", h.Address}, {"tunnelAddress", h.TunnelAddress}} {
+				if addr, ok := parseIPv4(f.value); ok && a.contains(u32(addr)) {
+					v.errorf(KindOverlap, a.path, "%s includes %s, the %s of host %q (hosts[%d]); public IPs must not be host addresses", a, addr, f.name, h.Name, hi)
+				}
+			}
+		}
+		for _, c := range v.externalCidrs {
+			if a.overlaps(c) {
+				v.errorf(KindOverlap, a.path, "%s overlaps the gateway uplink network at %s; public IPs must lie outside every ExternalCidr", a, c.path)
+			}
+		}
+	}
+}
+
+func (v *validator) insideAny(a span, routes []span) bool {
+	for _, r := range routes {
+		if r.lo <= a.lo && a.hi <= r.hi {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,155 @@
+package cloud
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Severity separates what stops a render (errors) from what only deserves a look (warnings;
+// fatal with --strict).
+type Severity int
+
+const (
+	Error Severity = iota
+	Warning
+)
+
+func (s Severity) String() string {
+	if s == Warning {
+		return "warning"
+	}
+	return "error"
+}
+
+// Kind classifies a diagnostic so that tests and tools can match it without parsing prose.
+type Kind string
+
+// Kinds of diagnostics. Decoding problems come first, then the rules on the description.
+const (
+	KindSyntax       Kind = "syntax"           // the file is not YAML
+	KindUnknownKey   Kind = "unknown-key"      // a key the format does not have
+	KindDuplicateKey Kind = "duplicate-key"    // the same key twice in one mapping
+	KindType         Kind = "wrong-type"       // a list where a string belongs, etc.
+	KindMissing      Kind = "missing-field"    // a required field is absent or empty
+	KindVersion      Kind = "bad-version"      // version is not 1
+	KindValue        Kind = "bad-value"        // a value outside its allowed set or pattern
+	KindAddress      Kind = "bad-address"      // not an IPv4 address, range or CIDR
+	KindDuplicate    Kind = "duplicate"        // two hosts share a name, address or MAC
+	KindRoles        Kind = "role-count"       // wrong number of clc/zookeeper/cassandra hosts
+	KindGateway      Kind = "gateway"          // a gateway that does not match a host
+	KindUplink       Kind = "uplink"           // ExternalDevice is the host's primary interface
+	KindRange        Kind = "bad-range"        // a public IP range that ends before it starts
+	KindOverlap      Kind = "overlap"          // public IPs that collide with other addresses
+	KindOutside      Kind = "outside-cidr"     // an address that must lie in a CIDR but does not
+	KindReserved     Kind = "reserved-address" // a network or broadcast address used as a host
+	KindBGP          Kind = "bgp"              // BGP settings incomplete or inconsistent
+	KindNotPermitted Kind = "not-permitted"    // a key Eucalyptus forbids in VPCMIDO mode
+	KindQuorum       Kind = "quorum"           // an even ZooKeeper ensemble (warning)
+	KindMissingRepo  Kind = "missing-repo"     // no repository serves the midobake package (warning)
+)
+
+// Pos is a 1-based line and column in the source file; zero means unknown.
+type Pos struct {
+	Line, Col int
+}
+
+// Diagnostic is one error or warning about the cloud description.
+type Diagnostic struct {
+	Severity Severity
+	Kind     Kind
+	Path     string // field path, e.g. hosts[2].address; "" for the whole file
+	Pos      Pos
+	Message  string
+}
+
+// Report collects the diagnostics for one source file.
+type Report struct {
+	File   string
+	Source []byte
+	Diags  []Diagnostic
+}
+
+// HasErrors reports whether any diagnostic is an error (or, when strict, any at all).
+func (r *Report) HasErrors(strict bool) bool {
+	for _, d := range r.Diags {
+		if d.Severity == Error || strict {
+			return true
+		}
+	}
+	return false
+}
+
+// Errors returns only the errors.
+func (r *Report) Errors() []Diagnostic {
+	var out []Diagnostic
+	for _, d := range r.Diags {
+		if d.Severity == Error {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (r *Report) add(d Diagnostic) { r.Diags = append(r.Diags, d) }
+
+// sort orders diagnostics by position so output follows the file.
+func (r *Report) sort() {
+	sort.SliceStable(r.Diags, func(i, j int) bool {
+		a, b := r.Diags[i].Pos, r.Diags[j].Pos
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+}
+
+// Error makes a report with errors usable as a Go error.
+func (r *Report) Error() string {
+	return r.Format(false)
+}
+
+// Format renders every diagnostic the way compilers do, with the offending source line and a
+// caret under the spot:
+//
+//	cloud.yaml:12:14: error: hosts[1].address: "10.1.1" is not an IPv4 address [bad-address]
+//	    12 |     address: 10.1.1
+//	       |              ^
+func (r *Report) Format(color bool) string {
+	var b strings.Builder
+	lines := strings.Split(string(r.Source), "\n")
+	for _, d := range r.Diags {
+		loc := r.File
+		if d.Pos.Line > 0 {
+			loc = fmt.Sprintf("%s:%d:%d", r.File, d.Pos.Line, d.Pos.Col)
+		}
+		field := ""
+		if d.Path != "" {
+			field = d.Path + ": "
+		}
+		fmt.Fprintf(&b, "%s: %s: %s%s [%s]\n", loc, d.Severity, field, d.Message, d.Kind)
+		if d.Pos.Line > 0 && d.Pos.Line <= len(lines) {
+			src := strings.TrimRight(lines[d.Pos.Line-1], "\r")
+			fmt.Fprintf(&b, "%6d | %s\n", d.Pos.Line, src)
+			pad := caretPad(src, d.Pos.Col)
+			fmt.Fprintf(&b, "       | %s^\n", pad)
+		}
+	}
+	return b.String()
+}
+
+// caretPad keeps tabs as tabs so the caret lands under the column in any terminal.
+func caretPad(src string, col int) string {
+	var b strings.Builder
+	for i, r := range []rune(src) {
+		if i >= col-1 {
+			break
+		}
+		if r == '\t' {
+			b.WriteRune('\t')
+		} else {
+			b.WriteRune(' ')
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,301 @@
+package cloud
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Allowed values, exported so that help texts and docs list the same sets the checks use.
+var (
+	TunnelZoneNames = []string{"eucatz", "euca-tz", "midotz", "mido-tz"} // exactly what eucanetd means
+	TunnelZoneTypes = []string{"gre", "vxlan"}
+	Sizes           = []string{"standard", "large"}
+	Templates       = []string{"agent-compute-large", "agent-compute-medium", "agent-gateway-large", "agent-gateway-medium", "default"}
+	RepoNames       = []string{"midonet", "midonet-misc", "datastax", "midobake"}
+	AllRoles        = []string{RoleCLC, RoleNC, RoleUFS, RoleZooKeeper, RoleCassandra, RoleNSDB}
+)
+
+var (
+	cloudNameRE   = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+	labelRE       = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	macRE         = regexp.MustCompile(`^[0-9a-f]{2}(:[0-9a-f]{2}){5}$`)
+	macPrefixRE   = regexp.MustCompile(`^[0-9a-f]{2}:[0-9a-f]{2}$`)
+	interfaceRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,15}$`)
+	clusterNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,48}$`)
+	dnsDomainRE   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+)
+
+// validator checks the rules of the description; every finding names a field path, and the
+// report resolves it to the line and column where that field was written.
+type validator struct {
+	c      *Cloud
+	pos    positions
+	report *Report
+
+	// externalCidrs are the gateways' uplink networks, collected for the public IP checks.
+	externalCidrs []span
+}
+
+func (v *validator) add(sev Severity, kind Kind, path, format string, args ...any) {
+	v.report.add(Diagnostic{Severity: sev, Kind: kind, Path: path, Pos: v.pos.lookup(path), Message: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) errorf(kind Kind, path, format string, args ...any) {
+	v.add(Error, kind, path, format, args...)
+}
+
+func (v *validator) warnf(kind Kind, path, format string, args ...any) {
+	v.add(Warning, kind, path, format, args...)
+}
+
+func oneOf(s string, allowed []string) bool {
+	for _, a := range allowed {
+		if s == a {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) enum(path, value string, allowed []string) {
+	if !oneOf(value, allowed) {
+		v.errorf(KindValue, path, "%q is not allowed; use one of: %s", value, strings.Join(allowed, ", "))
+	}
+}
+
+// written reports whether the field appeared in the file (rules on optional fields apply only
+// then; required ones were already reported by the decoder).
+func (v *validator) written(path string) bool {
+	_, ok := v.pos[path]
+	return ok
+}
+
+func (v *validator) validate() {
+	c := v.c
+	if v.written("version") && c.Version != 1 {
+		v.errorf(KindVersion, "version", "version %d is not supported; this midobake reads version 1", c.Version)
+	}
+	if v.written("name") && !cloudNameRE.MatchString(c.Name) {
+		v.errorf(KindValue, "name", "%q is not a valid cloud name; use 1-40 characters of a-z, 0-9 and -", c.Name)
+	}
+	if v.written("os") {
+		v.enum("os", c.OS, []string{"el7"})
+	}
+	v.midonet()
+	v.hosts()
+	v.network()
+}
+
+func (v *validator) midonet() {
+	m := v.c.Midonet
+	if v.written("midonet.release") {
+		v.enum("midonet.release", m.Release, []string{"5.2"})
+	}
+	if v.written("midonet.size") {
+		v.enum("midonet.size", m.Size, Sizes)
+	}
+	if v.written("midonet.tunnelZone.name") {
+		v.enum("midonet.tunnelZone.name", m.TunnelZone.Name, TunnelZoneNames)
+	}
+	if v.written("midonet.tunnelZone.type") {
+		v.enum("midonet.tunnelZone.type", m.TunnelZone.Type, TunnelZoneTypes)
+	}
+	if v.written("midonet.cassandraClusterName") && !clusterNameRE.MatchString(m.CassandraClusterName) {
+		v.errorf(KindValue, "midonet.cassandraClusterName", "%q is not a valid Cassandra cluster name; use 1-48 characters of A-Z, a-z, 0-9, _ and -", m.CassandraClusterName)
+	}
+	for _, name := range sortedKeys(m.Repos) {
+		path := "midonet.repos." + name
+		if !oneOf(name, RepoNames) {
+			v.errorf(KindValue, path, "unknown repository %q; the repositories are: %s", name, strings.Join(RepoNames, ", "))
+			continue
+		}
+		r := m.Repos[name]
+		if v.written(path + ".baseurl") {
+			v.url(path+".baseurl", r.BaseURL, true)
+		}
+		if v.written(path + ".gpgkey") {
+			v.url(path+".gpgkey", r.GPGKey, false)
+		}
+	}
+}
+
+// url checks a repository URL. Credentials are allowed (MidoNet Enterprise mirrors need
+// them) but never echoed back.
+func (v *validator) url(path, raw string, dir bool) {
+	u, err := url.Parse(raw)
+	if err != nil || !oneOf(u.Scheme, []string{"http", "https", "file"}) || (u.Scheme != "file" && u.Host == "") || strings.ContainsAny(raw, " \t\n'\"`$\\") {
+		v.errorf(KindValue, path, "%q is not a usable URL; use http://, https:// or file:// with no spaces or quotes", Redact(raw))
+		return
+	}
+	if dir && !strings.HasSuffix(u.Path, "/") {
+		v.warnf(KindValue, path, "%q does not end in /; yum joins paths onto it", Redact(raw))
+	}
+}
+
+// Redact hides the password of a URL with credentials, as in
+// http://USER:PASS@repo.midokura.com/, so that it never reaches a log, a diff or an error.
+func Redact(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return raw
+	}
+	at := strings.LastIndex(strings.SplitN(rest, "/", 2)[0], "@")
+	if at < 0 {
+		return raw
+	}
+	user, _, _ := strings.Cut(rest[:at], ":")
+	return scheme + "://" + user + ":REDACTED" + rest[at:]
+}
+
+// validHostName checks an RFC 1123 host name (lower case): nothing that a shell, a YAML
+// document or a file path could misread can get through.
+func validHostName(s string) bool {
+	if len(s) == 0 || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if !labelRE.MatchString(label) {
+			return false
+		}
+	}
+	return true
+}
+
+func parseIPv4(s string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is4() {
+		return netip.Addr{}, false
+	}
+	return a, true
+}
+
+func (v *validator) ipv4(path, s string) (netip.Addr, bool) {
+	a, ok := parseIPv4(s)
+	if !ok {
+		v.errorf(KindAddress, path, "%q is not an IPv4 address (like 10.111.5.10)", s)
+	}
+	return a, ok
+}
+
+func (v *validator) hosts() {
+	c := v.c
+	if v.written("hosts") && len(c.Hosts) == 0 {
+		v.errorf(KindMissing, "hosts", "the cloud has no hosts; list at least the CLC and the NSDB")
+	}
+	names, addrs, tunnels, macs := map[string]string{}, map[string]string{}, map[string]string{}, map[string]string{}
+	unique := func(seen map[string]string, what, value, path string) {
+		if first, dup := seen[value]; dup {
+			v.errorf(KindDuplicate, path, "%s %q is already used at %s; each host needs its own", what, value, first)
+			return
+		}
+		seen[value] = path
+	}
+	for i, h := range c.Hosts {
+		p := fmt.Sprintf("hosts[%d]", i)
+		if v.written(p+".name") && !validHostName(h.Name) {
+			v.errorf(KindValue, p+".name", "%q is not an RFC 1123 host name; use lower-case labels of a-z, 0-9 and - separated by dots", h.Name)
+		} else if h.Name != "" {
+			unique(names, "host name", h.Name, p+".name")
+		}
+		if v.written(p + ".address") {
+			if _, ok := v.ipv4(p+".address", h.Address); ok {
+				unique(addrs, "address", h.Address, p+".address")
+			}
+		}
+		if v.written(p + ".tunnelAddress") {
+			if _, ok := v.ipv4(p+".tunnelAddress", h.TunnelAddress); ok {
+				unique(tunnels, "tunnel address", h.TunnelAddress, p+".tunnelAddress")
+			}
+		}
+		if v.written(p + ".mac") {
+			if !macRE.MatchString(h.MAC) {
+				v.errorf(KindValue, p+".mac", "%q is not a MAC address; write six lower-case hex pairs separated by colons (52:54:00:00:05:10)", h.MAC)
+			} else {
+				unique(macs, "MAC", h.MAC, p+".mac")
+			}
+		}
+		if v.written(p+".primaryInterface") && !interfaceRE.MatchString(h.PrimaryInterface) {
+			v.errorf(KindValue, p+".primaryInterface", "%q is not a network interface name; use 1-15 characters of A-Z, a-z, 0-9, _, . and -", h.PrimaryInterface)
+		}
+		if v.written(p + ".template") {
+			v.enum(p+".template", h.Template, Templates)
+		}
+		if v.written(p+".roles") && len(h.Roles) == 0 {
+			v.errorf(KindMissing, p+".roles", "host %q has no roles; give it at least one of: %s", h.Name, strings.Join(AllRoles, ", "))
+		}
+		seenRole := map[string]bool{}
+		for j, r := range h.Roles {
+			rp := fmt.Sprintf("%s.roles[%d]", p, j)
+			if !oneOf(r, AllRoles) {
+				v.errorf(KindValue, rp, "unknown role %q; the roles are: %s", r, strings.Join(AllRoles, ", "))
+			} else if seenRole[r] {
+				v.errorf(KindDuplicate, rp, "role %q is listed twice", r)
+			}
+			seenRole[r] = true
+		}
+	}
+	v.roleCounts()
+}
+
+// roleCounts checks the shape of the cloud: one CLC (midonet-cluster and its API live there),
+// at least one ZooKeeper and one Cassandra.
+func (v *validator) roleCounts() {
+	if len(v.c.Hosts) == 0 {
+		return
+	}
+	count := map[string]int{}
+	for _, h := range v.c.Hosts {
+		for _, r := range expandRoles(h.Roles) {
+			count[r]++
+		}
+	}
+	switch {
+	case count[RoleCLC] == 0:
+		v.errorf(KindRoles, "hosts", "no host has the clc role; exactly one host must be the cloud controller")
+	case count[RoleCLC] > 1:
+		for i, h := range v.c.Hosts {
+			if h.Has(RoleCLC) && i != v.firstWith(RoleCLC) {
+				v.errorf(KindRoles, fmt.Sprintf("hosts[%d].roles", i), "host %q is a second clc; exactly one host may be the cloud controller (MidoNet's API runs there)", h.Name)
+			}
+		}
+	}
+	if count[RoleZooKeeper] == 0 {
+		v.errorf(KindRoles, "hosts", "no host runs ZooKeeper; give at least one host the zookeeper (or nsdb) role")
+	} else if count[RoleZooKeeper]%2 == 0 {
+		v.warnf(KindQuorum, "hosts", "%d ZooKeeper hosts: an even ensemble tolerates no more failures than one host fewer; use an odd number", count[RoleZooKeeper])
+	}
+	if count[RoleCassandra] == 0 {
+		v.errorf(KindRoles, "hosts", "no host runs Cassandra; give at least one host the cassandra (or nsdb) role")
+	}
+}
+
+func (v *validator) firstWith(role string) int {
+	for i, h := range v.c.Hosts {
+		if h.Has(role) {
+			return i
+		}
+	}
+	return -1
+}
+
+// expandRoles replaces the nsdb shorthand and drops duplicates, keeping the canonical order.
+func expandRoles(roles []string) []string {
+	has := map[string]bool{}
+	for _, r := range roles {
+		if r == RoleNSDB {
+			has[RoleZooKeeper], has[RoleCassandra] = true, true
+		} else {
+			has[r] = true
+		}
+	}
+	var out []string
+	for _, r := range RoleOrder {
+		if has[r] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
