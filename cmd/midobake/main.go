@@ -1,0 +1,138 @@
+// Command midobake turns one description of a Eucalyptus cloud into everything needed to
+// stand up its MidoNet network layer. This package only parses flags and prints; the work is
+// in generator/, roles/ and firstboot/.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/midobake/midobake/generator/emit"
+)
+
+// Exit codes, as DESIGN.md promises them to scripts.
+const (
+	exitOK     = 0
+	exitFailed = 1 // invalid input or a failed run
+	exitUsage  = 2
+)
+
+// errUsage marks a usage error; the message has been printed with the command's help.
+var errUsage = errors.New("usage error")
+
+// failed is an error whose message has already been printed in full (a diagnostics report).
+type failed struct{ msg string }
+
+func (f failed) Error() string { return f.msg }
+
+type command struct {
+	name    string
+	args    string
+	summary string
+	run     func(env *env, args []string) error
+}
+
+// env carries the process's streams so that tests can run commands in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+func commands() []command {
+	return []command{
+		{"render", "[-f cloud.yaml] [-o out] [--templates DIR] [--strict]", "render user-data, network configuration and manifest", runRender},
+		{"validate", "[-f cloud.yaml] [--strict]", "check a cloud description and print its errors and warnings", runValidate},
+		{"example", "", "print the embedded example cloud description", runExample},
+		{"version", "", "print midobake's version", runVersion},
+	}
+}
+
+func main() {
+	os.Exit(run(&env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:]))
+}
+
+func run(e *env, args []string) int {
+	if len(args) == 0 {
+		usage(e.stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		usage(e.stdout)
+		return exitOK
+	case "--version", "-version":
+		return code(runVersion(e, nil))
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return code(c.run(e, args[1:]))
+		}
+	}
+	fmt.Fprintf(e.stderr, "midobake: unknown command %q\n\n", args[0])
+	usage(e.stderr)
+	return exitUsage
+}
+
+func code(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errUsage):
+		return exitUsage
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	}
+	return exitFailed
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "midobake %s: MidoNet for Eucalyptus VPCMIDO clouds, from one cloud description.\n\nUsage:\n", emit.Version)
+	cmds := commands()
+	sort.SliceStable(cmds, func(i, j int) bool { return false })
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  midobake %-10s %s\n      %s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprint(w, "\nRun 'midobake COMMAND --help' for a command's flags. Exit status: 0 ok, 1 invalid input or failed run, 2 usage error.\n")
+}
+
+// flags makes a command's flag set; parse errors print the command's usage.
+func flags(e *env, name, args, summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "Usage: midobake %s %s\n\n%s\n\nFlags:\n", name, args, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags and rejects leftover arguments.
+func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(os.Stdout)
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > maxArgs {
+		fmt.Fprintf(fs.Output(), "midobake %s: unexpected argument %q\n", fs.Name(), fs.Arg(maxArgs))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
+func runVersion(e *env, args []string) error {
+	fmt.Fprintf(e.stdout, "midobake %s\n", emit.Version)
+	return nil
+}
+
+func trimNL(s string) string { return strings.TrimRight(s, "\n") }

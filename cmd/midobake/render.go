@@ -1,0 +1,109 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/generator/emit"
+	"github.com/midobake/midobake/roles"
+)
+
+// input is a loaded cloud description and where it came from.
+type input struct {
+	name string
+	data []byte
+}
+
+// readInput reads -f: a file, "-" for standard input, or the embedded example when empty.
+func readInput(e *env, file string) (input, error) {
+	switch file {
+	case "":
+		return input{name: cloud.ExampleName, data: cloud.Example()}, nil
+	case "-":
+		data, err := io.ReadAll(e.stdin)
+		return input{name: "<stdin>", data: data}, err
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return input{}, fmt.Errorf("cannot read the cloud description: %w", err)
+	}
+	return input{name: file, data: data}, nil
+}
+
+// load reads, decodes and validates; it prints the report and fails on errors (on warnings
+// too when strict).
+func load(e *env, file string, strict bool) (*cloud.Cloud, input, error) {
+	in, err := readInput(e, file)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
+		return nil, in, failed{err.Error()}
+	}
+	c, rep := cloud.Load(in.name, in.data)
+	fmt.Fprint(e.stderr, rep.Format(false))
+	if rep.HasErrors(strict) {
+		n := len(rep.Diags)
+		fmt.Fprintf(e.stderr, "midobake: %s: %d problem(s)%s\n", in.name, n, map[bool]string{true: " (--strict: warnings count)", false: ""}[strict])
+		return nil, in, failed{"invalid cloud description"}
+	}
+	return c, in, nil
+}
+
+func runRender(e *env, args []string) error {
+	fs := flags(e, "render", "[-f cloud.yaml] [-o out] [--templates DIR] [--strict]",
+		"Render per-profile and per-host cloud-init user-data, the Eucalyptus network configuration\nand a manifest into the output directory, atomically: on any error it is left as it was.")
+	file := fs.String("f", "", "cloud description (`FILE`, - for stdin); default: the embedded example")
+	out := fs.String("o", "out", "output `DIR`")
+	tdir := fs.String("templates", "", "`DIR` of template overrides (see 'midobake templates list')")
+	strict := fs.Bool("strict", false, "treat warnings as errors")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	c, in, err := load(e, *file, *strict)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake: nothing was written; %s is unchanged\n", *out)
+		return err
+	}
+	t, err := roles.NewTemplates(*tdir)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
+		return err
+	}
+	tree, err := emit.Render(c, in.data, t)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
+		return err
+	}
+	if err := tree.Write(*out); err != nil {
+		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
+		return err
+	}
+	fmt.Fprintf(e.stdout, "rendered %s (%d hosts) into %s: %d files\n", c.Name, len(c.Hosts), *out, tree.Len())
+	return nil
+}
+
+func runValidate(e *env, args []string) error {
+	fs := flags(e, "validate", "[-f cloud.yaml] [--strict]",
+		"Check a cloud description and print its errors and warnings with file:line:col and field.")
+	file := fs.String("f", "", "cloud description (`FILE`, - for stdin); default: the embedded example")
+	strict := fs.Bool("strict", false, "treat warnings as errors")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	c, in, err := load(e, *file, *strict)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: cloud %s is valid (%d hosts)\n", in.name, c.Name, len(c.Hosts))
+	return nil
+}
+
+func runExample(e *env, args []string) error {
+	fs := flags(e, "example", "", "Print the embedded example cloud description (the reference install's topology).")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	_, err := e.stdout.Write(cloud.Example())
+	return err
+}

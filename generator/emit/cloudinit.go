@@ -1,0 +1,111 @@
+package emit
+
+import (
+	"bytes"
+	"fmt"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/roles"
+)
+
+// The two kinds of user-data a profile gets.
+const (
+	// ModeFull is for a plain image: it installs repositories, packages, configuration and
+	// the hook, then runs the hook.
+	ModeFull = "full"
+	// ModeBaked is for a golden image baked by the Packer plugin: only the site data and the
+	// hook's invocation; everything else is in the image.
+	ModeBaked = "baked"
+)
+
+// cloudConfig is the subset of cloud-init's #cloud-config that midobake writes. It is built as
+// Go values and marshaled, never text-templated, so quoting is always right.
+type cloudConfig struct {
+	WriteFiles []writeFile `yaml:"write_files,omitempty"`
+	Packages   []string    `yaml:"packages,omitempty"`
+	Runcmd     []command   `yaml:"runcmd,omitempty"`
+}
+
+// command is one runcmd entry, an argv list (no shell), written in flow style to read like
+// the command it is.
+type command []string
+
+// MarshalYAML writes the argv as [a, b, c].
+func (c command) MarshalYAML() (any, error) {
+	n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+	for _, a := range c {
+		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: a})
+	}
+	return n, nil
+}
+
+type writeFile struct {
+	Path        string `yaml:"path"`
+	Owner       string `yaml:"owner"`
+	Permissions string `yaml:"permissions"` // a string: cloud-init's schema rejects integers
+	Content     string `yaml:"content"`
+	Defer       bool   `yaml:"defer,omitempty"`
+}
+
+// HookPackage is the RPM that carries the first-boot hook onto plain images.
+const HookPackage = "midobake"
+
+// firstBootCommand runs the hook from cloud-init's final stage.
+var firstBootCommand = command{roles.HookPath, "firstboot", "--site", roles.SitePath}
+
+func siteFile(site []byte) writeFile {
+	// 0600: the site data carries repository URLs, which may hold credentials.
+	return writeFile{Path: roles.SitePath, Owner: "root:root", Permissions: "0600", Content: string(site)}
+}
+
+// UserData renders a profile's user-data in the given mode.
+func UserData(c *cloud.Cloud, plan roles.Plan, mode string, site []byte) []byte {
+	cc := cloudConfig{WriteFiles: []writeFile{siteFile(site)}}
+	switch mode {
+	case ModeFull:
+		for _, f := range plan.Files {
+			cc.WriteFiles = append(cc.WriteFiles, writeFile{
+				Path: f.Path, Owner: f.Owner, Permissions: f.Mode, Content: string(f.Content), Defer: f.Defer,
+			})
+		}
+		cc.Packages = append(append([]string{}, plan.Packages...), HookPackage)
+		cc.Runcmd = []command{
+			{"systemctl", "daemon-reload"},
+			{"systemctl", "enable", roles.UnitFirstBoot + ".service"},
+			firstBootCommand,
+		}
+	case ModeBaked:
+		cc.Runcmd = []command{firstBootCommand}
+	default:
+		panic("emit: unknown user-data mode " + mode)
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "#cloud-config\n# midobake %s: cloud %s, profile %s (%s user-data, hosts: %s)\n",
+		Version, c.Name, plan.Profile, mode, joinComma(plan.Hosts))
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(cc); err != nil {
+		panic("emit: marshal cloud-config: " + err.Error()) // strings and lists cannot fail
+	}
+	enc.Close()
+	return b.Bytes()
+}
+
+// MetaData is a host's NoCloud meta-data. The instance ID is stable for a host of a cloud,
+// so re-serving the same seed never makes cloud-init treat the host as a new instance.
+func MetaData(c *cloud.Cloud, h cloud.Host) []byte {
+	return fmt.Appendf(nil, "instance-id: iid-%s-%s\nlocal-hostname: %s\n", c.Name, h.Name, h.Name)
+}
+
+func joinComma(s []string) string {
+	var b bytes.Buffer
+	for i, x := range s {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(x)
+	}
+	return b.String()
+}

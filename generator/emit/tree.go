@@ -1,0 +1,52 @@
+// Package emit turns a validated cloud and its role plans into the output tree: cloud-init
+// user-data per profile and per host, the Eucalyptus network configuration and a manifest.
+// Everything is rendered in memory first, so a failure never leaves half an output behind.
+package emit
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+)
+
+// File is one output file.
+type File struct {
+	Path string // slash-separated, relative to the output directory
+	Mode uint32 // 0644, or 0600 when it carries a credential
+	Data []byte
+}
+
+// Tree is a rendered output, keyed by path.
+type Tree struct {
+	files map[string]File
+}
+
+// NewTree returns an empty tree.
+func NewTree() *Tree { return &Tree{files: map[string]File{}} }
+
+// Add puts a file into the tree, replacing one of the same path.
+func (t *Tree) Add(f File) { t.files[f.Path] = f }
+
+// Get returns the file at path.
+func (t *Tree) Get(path string) (File, bool) {
+	f, ok := t.files[path]
+	return f, ok
+}
+
+// Paths returns every path, sorted: the order output is written and listed in.
+func (t *Tree) Paths() []string {
+	paths := make([]string, 0, len(t.files))
+	for p := range t.files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths
+}
+
+// Len is the number of files.
+func (t *Tree) Len() int { return len(t.files) }
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

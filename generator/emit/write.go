@@ -1,0 +1,81 @@
+package emit
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Write puts the tree into dir atomically: it is written to a new directory beside dir and
+// then swapped in, so on any error dir keeps its previous content. A dir that exists must be
+// an earlier midobake output (it has a manifest.json) or empty: midobake never replaces a
+// directory it did not write.
+func (t *Tree) Write(dir string) (err error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	exists, err := checkReplaceable(abs)
+	if err != nil {
+		return err
+	}
+	parent := filepath.Dir(abs)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(abs)+".new-")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	for _, p := range t.Paths() {
+		f := t.files[p]
+		target := filepath.Join(tmp, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, f.Data, os.FileMode(f.Mode)); err != nil {
+			return err
+		}
+	}
+	if !exists {
+		return os.Rename(tmp, abs)
+	}
+	if err := exchange(tmp, abs); err != nil {
+		return fmt.Errorf("replace %s: %w", dir, err)
+	}
+	// tmp now holds the previous output.
+	return os.RemoveAll(tmp)
+}
+
+func checkReplaceable(dir string) (exists bool, err error) {
+	st, err := os.Stat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !st.IsDir() {
+		return false, fmt.Errorf("%s exists and is not a directory", dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false, err
+	}
+	if len(entries) == 0 {
+		return true, nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
+		return false, fmt.Errorf("%s is not empty and holds no manifest.json: it is not a midobake output, so it is not replaced; choose another -o", dir)
+	}
+	return true, nil
+}

@@ -1,0 +1,347 @@
+// Package roles knows what each role of a MidoNet-on-Eucalyptus cloud needs — repositories,
+// packages, configuration files, services, bake steps and first-boot steps — and turns a
+// validated cloud into one Plan per profile. The cloud-init emitter, the Packer provisioner and
+// the first-boot hook all execute these plans; none of them re-derives role logic.
+package roles
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/midobake/midobake/generator/cloud"
+)
+
+// Repo is one yum repository as it will be written to /etc/yum.repos.d/<ID>.repo.
+type Repo struct {
+	ID      string
+	Name    string
+	BaseURL string
+	GPGKey  string
+}
+
+// DefaultRepos are MidoNet 5.2's public repositories (see the reference install guide). Their
+// hosts are gone today, so every one of them can be replaced by a mirror in midonet.repos.
+var DefaultRepos = map[string]Repo{
+	"midonet": {ID: "midonet", Name: "MidoNet",
+		BaseURL: "http://builds.midonet.org/midonet-5.2/stable/el7/", GPGKey: "https://builds.midonet.org/midorepo.key"},
+	"midonet-misc": {ID: "midonet-misc", Name: "MidoNet 3rd Party Tools and Libraries",
+		BaseURL: "http://builds.midonet.org/misc/stable/el7/", GPGKey: "https://builds.midonet.org/midorepo.key"},
+	"datastax": {ID: "datastax", Name: "DataStax Repo for Apache Cassandra",
+		BaseURL: "http://rpm.datastax.com/community", GPGKey: "https://rpm.datastax.com/rpm/repo_key"},
+}
+
+// Service unit names, in the order first boot starts them: the NSDB before anything that
+// connects to it, the cluster before the agents that register with it.
+const (
+	UnitZooKeeper = "zookeeper"
+	UnitCassandra = "cassandra"
+	UnitCluster   = "midonet-cluster"
+	UnitMidolman  = "midolman"
+	UnitFirstBoot = "midobake-firstboot"
+)
+
+// Paths on the target host that the plans and the hook share.
+const (
+	SitePath       = "/etc/midobake/cloud.yaml"
+	NSDBConfPath   = "/etc/midobake/mn-conf-default.conf"
+	NetworkPath    = "/etc/midobake/network.json"
+	StatePath      = "/var/lib/midobake/state.json"
+	HookPath       = "/usr/bin/midobake"
+	FirstBootUnit  = "/etc/systemd/system/midobake-firstboot.service"
+	MidolmanConf   = "/etc/midolman/midolman.conf"
+	MidonetConf    = "/etc/midonet/midonet.conf"
+	ZooCfg         = "/etc/zookeeper/zoo.cfg"
+	ZooKeeperData  = "/var/lib/zookeeper/data"
+	CassandraYAML  = "/etc/cassandra/conf/cassandra.yaml"
+	MidolmanEnv    = "/etc/midolman/midolman-env.sh"
+	HostIDPath     = "/etc/midonet_host_id.properties"
+	UplinkScript   = "/usr/libexec/midobake/uplink"
+	UplinkUnit     = "/etc/systemd/system/midobake-uplink.service"
+	ZooKeeperPort  = 2181
+	RESTAPIAddress = "127.0.0.1:8080"
+)
+
+// IdentityPaths are what a golden image must not carry: each clone must create its own
+// MidoNet host ID, ZooKeeper identity, Cassandra state, cloud-init instance, machine ID and
+// SSH host keys on first boot. Globs are expanded on the target.
+var IdentityPaths = []string{
+	HostIDPath,
+	"/etc/midolman/host_uuid.properties",
+	ZooKeeperData + "/myid",
+	ZooKeeperData + "/version-2",
+	"/var/lib/cassandra/*",
+	"/var/db/midolman",
+	"/var/lib/cloud/instance",
+	"/var/lib/cloud/instances",
+	"/var/lib/cloud/sem",
+	"/var/lib/cloud/data",
+	StatePath,
+	"/etc/ssh/ssh_host_*",
+}
+
+// File is a file a plan writes on the target.
+type File struct {
+	Path    string
+	Mode    string // octal, as cloud-init wants it: "0644"
+	Owner   string // user:group
+	Content []byte
+	// Defer writes the file after packages are installed: the package owns the path (its
+	// directory, its user, or a config file rpm would otherwise set aside as .rpmsave).
+	Defer bool
+}
+
+// Step names of the first-boot hook, in the order they run. A plan lists the ones its roles
+// need; the hook implements each.
+const (
+	StepIdentify   = "identify"
+	StepZooKeeper  = "zookeeper"
+	StepCassandra  = "cassandra"
+	StepAgentConf  = "midonet-conf"
+	StepNSDBConfig = "mn-conf-default"
+	StepCluster    = "midonet-cluster"
+	StepMidolman   = "midolman"
+	StepTemplate   = "template"
+	StepUplink     = "uplink"
+	StepTunnelZone = "tunnel-zone"
+	StepNetwork    = "network-config"
+)
+
+// Plan is everything one profile (a set of roles shared by some hosts) needs. Nothing in it
+// depends on which host of the profile it runs on: that is resolved at first boot.
+type Plan struct {
+	Profile  string
+	Roles    []string
+	Hosts    []string // the hosts of this profile, in description order
+	Repos    []Repo
+	Packages []string // installed in one transaction
+	Files    []File   // host-independent configuration, sorted by path
+	Units    []string // services the bake disables and first boot enables, in start order
+	Steps    []string // first-boot steps, in order
+}
+
+// Has reports whether the plan's profile includes the role.
+func (p Plan) Has(role string) bool {
+	for _, r := range p.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// RunsMidolman reports whether any host of this profile runs the agent. A profile of only
+// NSDB roles does not, unless one of its hosts is a gateway.
+func runsMidolman(c *cloud.Cloud, hosts []cloud.Host) bool {
+	for _, h := range hosts {
+		if h.RunsMidolman(c.Gateway(h) != nil) {
+			return true
+		}
+	}
+	return false
+}
+
+// Repos resolves the repositories the cloud uses: defaults, replaced by the description's
+// mirrors. The midobake repository exists only when the description names one.
+func Repos(c *cloud.Cloud) map[string]Repo {
+	out := map[string]Repo{}
+	for id, r := range DefaultRepos {
+		out[id] = r
+	}
+	for id, r := range c.Midonet.Repos {
+		name := DefaultRepos[id].Name
+		if name == "" {
+			name = "midobake first-boot hook"
+		}
+		out[id] = Repo{ID: id, Name: name, BaseURL: r.BaseURL, GPGKey: r.GPGKey}
+	}
+	return out
+}
+
+// Plans makes one plan per profile, sorted by profile name.
+func Plans(c *cloud.Cloud, t *Templates) ([]Plan, error) {
+	byProfile := map[string][]cloud.Host{}
+	for _, h := range c.Hosts {
+		byProfile[h.Profile()] = append(byProfile[h.Profile()], h)
+	}
+	profiles := make([]string, 0, len(byProfile))
+	for p := range byProfile {
+		profiles = append(profiles, p)
+	}
+	sort.Strings(profiles)
+	shared, err := newRenderContext(c, t)
+	if err != nil {
+		return nil, err
+	}
+	plans := make([]Plan, 0, len(profiles))
+	for _, p := range profiles {
+		plan, err := shared.plan(p, byProfile[p])
+		if err != nil {
+			return nil, err
+		}
+		plans = append(plans, plan)
+	}
+	return plans, nil
+}
+
+// renderContext renders each cloud-level file once; profiles then share the results.
+type renderContext struct {
+	c     *cloud.Cloud
+	t     *Templates
+	repos map[string]Repo
+	files map[string]File
+}
+
+func newRenderContext(c *cloud.Cloud, t *Templates) (*renderContext, error) {
+	rc := &renderContext{c: c, t: t, repos: Repos(c), files: map[string]File{}}
+	vars := CloudVars(c)
+	add := func(tmpl, path, mode string, extra map[string]any) error {
+		ctx := map[string]any{}
+		for k, v := range vars {
+			ctx[k] = v
+		}
+		for k, v := range extra {
+			ctx[k] = v
+		}
+		content, err := t.Render(tmpl, ctx)
+		if err != nil {
+			return err
+		}
+		rc.files[path] = File{Path: path, Mode: mode, Owner: "root:root", Content: content, Defer: true}
+		return nil
+	}
+	for _, id := range sortedRepoIDs(rc.repos) {
+		r := rc.repos[id]
+		mode := "0644"
+		if cloud.Redact(r.BaseURL) != r.BaseURL || cloud.Redact(r.GPGKey) != r.GPGKey {
+			mode = "0600" // credentials in the URL
+		}
+		if err := add("repo.tmpl", "/etc/yum.repos.d/"+id+".repo", mode, map[string]any{"repo": r}); err != nil {
+			return nil, err
+		}
+		// yum needs the repositories before it installs anything.
+		f := rc.files["/etc/yum.repos.d/"+id+".repo"]
+		f.Defer = false
+		rc.files[f.Path] = f
+	}
+	for _, f := range []struct{ tmpl, path string }{
+		{"midolman.conf.tmpl", MidolmanConf},
+		{"midonet.conf.tmpl", MidonetConf},
+		{"zoo.cfg.tmpl", ZooCfg},
+		{"mn-conf-default.conf.tmpl", NSDBConfPath},
+		{"midobake-firstboot.service.tmpl", FirstBootUnit},
+	} {
+		if err := add(f.tmpl, f.path, "0644", nil); err != nil {
+			return nil, err
+		}
+	}
+	return rc, nil
+}
+
+func sortedRepoIDs(m map[string]Repo) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// CloudVars are the template variables every file may use.
+func CloudVars(c *cloud.Cloud) map[string]any {
+	var zk, cs []string
+	for _, h := range c.WithRole(cloud.RoleZooKeeper) {
+		zk = append(zk, h.Address)
+	}
+	for _, h := range c.WithRole(cloud.RoleCassandra) {
+		cs = append(cs, h.Address)
+	}
+	zkHosts := make([]string, len(zk))
+	for i, a := range zk {
+		zkHosts[i] = fmt.Sprintf("%s:%d", a, ZooKeeperPort)
+	}
+	return map[string]any{
+		"cloud":              c.Name,
+		"zookeeper_hosts":    strings.Join(zkHosts, ","),
+		"zookeeper_servers":  zk,
+		"cassandra_servers":  strings.Join(cs, ","),
+		"cassandra_seeds":    cs,
+		"cassandra_cluster":  c.Midonet.CassandraClusterName,
+		"replication_factor": min(len(cs), 3),
+		"rest_api_host":      "127.0.0.1",
+		"rest_api_port":      8080,
+		"zookeeper_data_dir": ZooKeeperData,
+		"zookeeper_port":     ZooKeeperPort,
+		"site_path":          SitePath,
+		"hook_path":          HookPath,
+		"tunnel_zone_name":   c.Midonet.TunnelZone.Name,
+		"tunnel_zone_type":   c.Midonet.TunnelZone.Type,
+	}
+}
+
+func (rc *renderContext) plan(profile string, hosts []cloud.Host) (Plan, error) {
+	p := Plan{Profile: profile, Roles: hosts[0].Roles}
+	for _, h := range hosts {
+		p.Hosts = append(p.Hosts, h.Name)
+	}
+	midolman := runsMidolman(rc.c, hosts)
+	repos := []string{"midonet", "midonet-misc"}
+	if p.Has(cloud.RoleCassandra) {
+		repos = append(repos, "datastax")
+	}
+	// The full user-data installs the hook as a package; operators publish it in their
+	// own repository, which the description names.
+	if _, ok := rc.repos["midobake"]; ok {
+		repos = append(repos, "midobake")
+	}
+	sort.Strings(repos)
+	for _, id := range repos {
+		p.Repos = append(p.Repos, rc.repos[id])
+	}
+
+	pkgs := map[string]bool{"java-1.8.0-openjdk-headless": true}
+	files := []string{FirstBootUnit}
+	for _, id := range repos {
+		files = append(files, "/etc/yum.repos.d/"+id+".repo")
+	}
+	p.Steps = []string{StepIdentify}
+	if p.Has(cloud.RoleZooKeeper) {
+		pkgs["zookeeper"], pkgs["nmap-ncat"] = true, true
+		files = append(files, ZooCfg)
+		p.Units = append(p.Units, UnitZooKeeper)
+		p.Steps = append(p.Steps, StepZooKeeper)
+	}
+	if p.Has(cloud.RoleCassandra) {
+		pkgs["dsc22"] = true
+		p.Units = append(p.Units, UnitCassandra)
+		p.Steps = append(p.Steps, StepCassandra)
+	}
+	if p.Has(cloud.RoleCLC) || midolman {
+		pkgs["midonet-tools"] = true
+		p.Steps = append(p.Steps, StepAgentConf)
+	}
+	if p.Has(cloud.RoleCLC) {
+		pkgs["midonet-cluster"], pkgs["python-midonetclient"] = true, true
+		files = append(files, MidonetConf, NSDBConfPath)
+		p.Units = append(p.Units, UnitCluster)
+		p.Steps = append(p.Steps, StepNSDBConfig, StepCluster)
+	}
+	if midolman {
+		pkgs["midolman"] = true
+		files = append(files, MidolmanConf)
+		p.Units = append(p.Units, UnitMidolman)
+		p.Steps = append(p.Steps, StepMidolman, StepTemplate, StepUplink)
+	}
+	if p.Has(cloud.RoleCLC) {
+		p.Steps = append(p.Steps, StepTunnelZone, StepNetwork)
+	}
+	for name := range pkgs {
+		p.Packages = append(p.Packages, name)
+	}
+	sort.Strings(p.Packages)
+	sort.Strings(files)
+	for _, path := range files {
+		p.Files = append(p.Files, rc.files[path])
+	}
+	return p, nil
+}

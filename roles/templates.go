@@ -1,0 +1,145 @@
+package roles
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/flosch/pongo2/v6"
+)
+
+//go:embed templates/*.tmpl
+var embedded embed.FS
+
+func init() {
+	// These templates produce configuration files and scripts, not HTML: pongo2's default
+	// HTML escaping would turn a "&" in a mirror URL into "&amp;".
+	pongo2.SetAutoescape(false)
+}
+
+// Templates renders the embedded pongo2 templates, each replaceable by a file of the same
+// name in an override directory. Each template is parsed once.
+type Templates struct {
+	dir    string // override directory, or ""
+	set    *pongo2.TemplateSet
+	mu     sync.Mutex
+	parsed map[string]*pongo2.Template
+}
+
+// TemplateError is a template that failed to parse or render, with where it came from.
+type TemplateError struct {
+	File      string // the override file's path, or "embedded:NAME"
+	Line, Col int
+	Err       string
+}
+
+func (e *TemplateError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d:%d: template error: %s", e.File, e.Line, e.Col, e.Err)
+	}
+	return fmt.Sprintf("%s: template error: %s", e.File, e.Err)
+}
+
+// NewTemplates returns the embedded templates, overridden by files in dir when dir is not "".
+// Every file in dir must be the name of an embedded template, so a misspelled override
+// cannot be silently ignored.
+func NewTemplates(dir string) (*Templates, error) {
+	sub, _ := fs.Sub(embedded, "templates")
+	loaders := []pongo2.TemplateLoader{pongo2.NewFSLoader(sub)}
+	if dir != "" {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("templates directory: %w", err)
+		}
+		known := map[string]bool{}
+		for _, n := range TemplateNames() {
+			known[n] = true
+		}
+		for _, e := range entries {
+			if !known[e.Name()] {
+				return nil, fmt.Errorf("%s: not the name of an embedded template (see 'midobake templates list')", filepath.Join(dir, e.Name()))
+			}
+		}
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, err
+		}
+		loaders = append([]pongo2.TemplateLoader{pongo2.NewFSLoader(os.DirFS(abs))}, loaders...)
+	}
+	set := pongo2.NewSet("midobake", loaders...)
+	set.Options.TrimBlocks = true
+	set.Options.LStripBlocks = true
+	return &Templates{dir: dir, set: set, parsed: map[string]*pongo2.Template{}}, nil
+}
+
+// TemplateNames lists the embedded templates, sorted.
+func TemplateNames() []string {
+	entries, _ := embedded.ReadDir("templates")
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Embedded returns an embedded template's source.
+func Embedded(name string) ([]byte, error) {
+	return embedded.ReadFile("templates/" + name)
+}
+
+// source names where a template comes from, for error messages.
+func (t *Templates) source(name string) string {
+	if t.dir != "" {
+		p := filepath.Join(t.dir, name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return "embedded:" + name
+}
+
+func (t *Templates) get(name string) (*pongo2.Template, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if tpl, ok := t.parsed[name]; ok {
+		return tpl, nil
+	}
+	tpl, err := t.set.FromFile(name)
+	if err != nil {
+		return nil, t.wrap(name, err)
+	}
+	t.parsed[name] = tpl
+	return tpl, nil
+}
+
+func (t *Templates) wrap(name string, err error) error {
+	var pe *pongo2.Error
+	if errors.As(err, &pe) {
+		msg := pe.Sender
+		if pe.OrigError != nil {
+			msg = pe.OrigError.Error()
+		}
+		return &TemplateError{File: t.source(name), Line: pe.Line, Col: pe.Column, Err: msg}
+	}
+	return &TemplateError{File: t.source(name), Err: err.Error()}
+}
+
+// Render executes a template with the given variables.
+func (t *Templates) Render(name string, vars map[string]any) ([]byte, error) {
+	tpl, err := t.get(name)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := tpl.ExecuteWriter(pongo2.Context(vars), &b); err != nil {
+		return nil, t.wrap(name, err)
+	}
+	return b.Bytes(), nil
+}
