@@ -209,6 +209,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		allowed = append(allowed, f.key)
 	}
 	seen := map[string]*yaml.Node{}
+	misspelled := map[string]bool{} // required keys an unknown key looks like a typo of
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		if !d.key(k, path, seen) {
@@ -216,30 +217,33 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		}
 		f, ok := byKey[k.Value]
 		if !ok {
-			d.errorf(KindUnknownKey, joinPath(path, k.Value), k, "unknown key %q%s; allowed here: %s", k.Value, suggest(k.Value, allowed), strings.Join(allowed, ", "))
+			best := closest(k.Value, allowed)
+			hint := ""
+			if best != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", best)
+				misspelled[best] = true
+			}
+			d.errorf(KindUnknownKey, joinPath(path, k.Value), k, "unknown key %q%s; allowed here: %s", k.Value, hint, strings.Join(allowed, ", "))
 			continue
 		}
 		d.decode(val, v.Field(f.index), joinPath(path, k.Value), f.number)
 	}
 	for _, f := range fields {
-		if f.required && seen[f.key] == nil {
+		if f.required && seen[f.key] == nil && !misspelled[f.key] {
 			d.errorf(KindMissing, joinPath(path, f.key), n, "required field %q is missing", f.key)
 		}
 	}
 }
 
-// suggest proposes the allowed key closest to a misspelled one.
-func suggest(key string, allowed []string) string {
+// closest proposes the allowed key nearest to a misspelled one, or "".
+func closest(key string, allowed []string) string {
 	best, bestDist := "", 3
 	for _, a := range allowed {
 		if dist := editDistance(strings.ToLower(key), strings.ToLower(a)); dist < bestDist {
 			best, bestDist = a, dist
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return best
 }
 
 func editDistance(a, b string) int {
@@ -270,7 +274,7 @@ func parse(file string, data []byte) (*Cloud, positions, *Report) {
 	c := &Cloud{}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		rep.add(syntaxDiagnostic(err))
+		rep.add(syntaxDiagnostic(err, data))
 		return c, pos, rep
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
@@ -282,10 +286,12 @@ func parse(file string, data []byte) (*Cloud, positions, *Report) {
 	return c, pos, rep
 }
 
-// syntaxDiagnostic turns yaml.v3's "yaml: line N: ..." into a positioned diagnostic.
-func syntaxDiagnostic(err error) Diagnostic {
+// syntaxDiagnostic turns yaml.v3's "yaml: line N: ..." into a positioned diagnostic. yaml.v3
+// reports where the broken construct started, which may be a line before the fault, so the
+// message says "near"; a tab in indentation, the most common fault, is located exactly.
+func syntaxDiagnostic(err error, data []byte) Diagnostic {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	p := Pos{}
+	p := Pos{Line: 1, Col: 1}
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if num, tail, ok := strings.Cut(rest, ":"); ok {
 			if l, err := strconv.Atoi(num); err == nil {
@@ -294,10 +300,16 @@ func syntaxDiagnostic(err error) Diagnostic {
 			}
 		}
 	}
-	if p.Line == 0 {
-		p = Pos{Line: 1, Col: 1}
+	if strings.Contains(msg, "tab character") {
+		for i, line := range strings.Split(string(data), "\n") {
+			indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+			if j := strings.IndexByte(indent, '\t'); j >= 0 {
+				return Diagnostic{Severity: Error, Kind: KindSyntax, Pos: Pos{i + 1, j + 1},
+					Message: "not valid YAML: a tab in indentation; YAML indents with spaces only"}
+			}
+		}
 	}
-	return Diagnostic{Severity: Error, Kind: KindSyntax, Pos: p, Message: "not valid YAML: " + msg}
+	return Diagnostic{Severity: Error, Kind: KindSyntax, Pos: p, Message: fmt.Sprintf("not valid YAML near line %d: %s", p.Line, msg)}
 }
 
 // sortedKeys returns a map's keys in order, for deterministic iteration.

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// bin is the midobake binary built once for the tests: they drive the real CLI.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "midobake-cli-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "midobake")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func midobake(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+// snapshot reads every file under dir, for "nothing changed" checks.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			rel, _ := filepath.Rel(dir, p)
+			files[rel] = string(b)
+		}
+		return nil
+	})
+	return files
+}
+
+func TestRenderEmbeddedExample(t *testing.T) {
+	dir := t.TempDir()
+	r := midobake(t, dir, "render")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "rendered euca-lab (4 hosts) into out") {
+		t.Errorf("stdout: %q", r.stdout)
+	}
+	for _, p := range []string{
+		"profiles/clc+cassandra+zookeeper/user-data.full.yaml", "profiles/clc+cassandra+zookeeper/user-data.baked.yaml",
+		"profiles/nc/user-data.full.yaml", "profiles/ufs/user-data.baked.yaml",
+		"hosts/node2/meta-data", "hosts/ufs1/user-data", "eucalyptus/network.json", "manifest.json",
+	} {
+		if _, err := os.Stat(filepath.Join(dir, "out", p)); err != nil {
+			t.Errorf("missing %s: %v", p, err)
+		}
+	}
+	// The embedded example is the committed fixture, so its golden files pin this output.
+	golden := snapshot(t, filepath.Join("..", "..", "fixtures", "golden", "example"))
+	if diff := cmp.Diff(golden, snapshot(t, filepath.Join(dir, "out"))); diff != "" {
+		t.Errorf("render of the embedded example differs from fixtures/golden/example:\n%s", diff)
+	}
+}
+
+func TestExampleIsTheFixture(t *testing.T) {
+	r := midobake(t, t.TempDir(), "example")
+	want, _ := os.ReadFile("../../fixtures/valid/example.yaml")
+	if r.code != 0 || r.stdout != string(want) {
+		t.Errorf("midobake example differs from fixtures/valid/example.yaml (exit %d)", r.code)
+	}
+}
+
+// TestInvalidInputLeavesOutputUntouched: a broken description fails with a positioned error,
+// exit 1, and an earlier output stays byte for byte.
+func TestInvalidInputLeavesOutputUntouched(t *testing.T) {
+	dir := t.TempDir()
+	if r := midobake(t, dir, "render", "-o", "out"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	before := snapshot(t, filepath.Join(dir, "out"))
+	bad := filepath.Join(dir, "cloud.yaml")
+	os.WriteFile(bad, []byte("version: 1\nname: x\nos: el7\nmidonet: {}\nhosts:\n  - {name: a, adress: 10.0.0.1, roles: [clc, nsdb]}\nnetwork: {Mode: VPCMIDO}\n"), 0o644)
+	r := midobake(t, dir, "render", "-f", "cloud.yaml", "-o", "out")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1", r.code)
+	}
+	want := `cloud.yaml:6:15: error: hosts[0].adress: unknown key "adress" (did you mean "address"?)`
+	if !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "out is unchanged") {
+		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	}
+	if diff := cmp.Diff(before, snapshot(t, filepath.Join(dir, "out"))); diff != "" {
+		t.Errorf("out changed:\n%s", diff)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("left files behind: %v", entries)
+	}
+}
+
+// TestRenderReplacesOnlyItsOwnOutput: render never replaces a directory it did not write,
+// and re-rendering replaces its own output completely (no stale files).
+func TestRenderReplacesOnlyItsOwnOutput(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "docs"), 0o755)
+	os.WriteFile(filepath.Join(dir, "docs", "notes.txt"), []byte("mine"), 0o644)
+	r := midobake(t, dir, "render", "-o", "docs")
+	if r.code != 1 || !strings.Contains(r.stderr, "not a midobake output") {
+		t.Errorf("exit %d: %s", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "docs", "notes.txt")); string(b) != "mine" {
+		t.Error("a foreign directory was replaced")
+	}
+	midobake(t, dir, "render", "-o", "out")
+	stale := filepath.Join(dir, "out", "hosts", "gone", "user-data")
+	os.MkdirAll(filepath.Dir(stale), 0o755)
+	os.WriteFile(stale, []byte("old"), 0o644)
+	if r := midobake(t, dir, "render", "-o", "out"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("a stale file survived a re-render")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	if r := midobake(t, dir, "validate"); r.code != 0 || !strings.Contains(r.stdout, "is valid") {
+		t.Errorf("example: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	even, _ := exec.Command(bin, "example").Output()
+	evenCloud := strings.Replace(string(even), "roles: [nc]", "roles: [nc, zookeeper]", 1)
+	os.WriteFile(filepath.Join(dir, "even.yaml"), []byte(evenCloud), 0o644)
+	r := midobake(t, dir, "validate", "-f", "even.yaml")
+	if r.code != 0 || !strings.Contains(r.stderr, "warning: hosts: 2 ZooKeeper hosts") {
+		t.Errorf("even ensemble without --strict: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := midobake(t, dir, "validate", "--strict", "-f", "even.yaml"); r.code != 1 {
+		t.Errorf("--strict with a warning: exit %d, want 1", r.code)
+	}
+	if r := midobake(t, dir, "validate", "-f", "missing.yaml"); r.code != 1 || !strings.Contains(r.stderr, "missing.yaml") {
+		t.Errorf("missing file: exit %d %s", r.code, r.stderr)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{{}, {"bogus"}, {"render", "--bogus"}, {"render", "extra"}} {
+		if r := midobake(t, dir, args...); r.code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, r.code)
+		}
+	}
+	for _, args := range [][]string{{"--help"}, {"render", "--help"}, {"validate", "-h"}} {
+		if r := midobake(t, dir, args...); r.code != 0 || !strings.Contains(r.stdout+r.stderr, "Usage") {
+			t.Errorf("%v: exit %d", args, r.code)
+		}
+	}
+	if r := midobake(t, dir, "--version"); r.code != 0 || !strings.HasPrefix(r.stdout, "midobake ") {
+		t.Errorf("--version: %q", r.stdout)
+	}
+}

@@ -1,0 +1,70 @@
+package cloud
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestSiteDataRoundTrip: the normalized cloud written as site data loads back to the same
+// model, with no warnings; the first-boot hook depends on it.
+func TestSiteDataRoundTrip(t *testing.T) {
+	files, _ := filepath.Glob("../../fixtures/valid/*.yaml")
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		c, rep := Load(f, data)
+		if c == nil {
+			t.Fatalf("%s:\n%s", f, rep.Format(false))
+		}
+		again, rep := Load("site", c.Marshal())
+		if again == nil || len(rep.Diags) > 0 {
+			t.Fatalf("%s: site data does not load cleanly:\n%s", f, rep.Format(false))
+		}
+		if diff := cmp.Diff(c, again); diff != "" {
+			t.Errorf("%s: round trip changed the model:\n%s", f, diff)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	c, rep := Load("x.yaml", []byte(`version: 1
+name: tiny
+os: el7
+midonet: {size: large}
+hosts:
+  - {name: clc1, address: 10.0.0.1, roles: [nsdb, clc]}
+  - {name: gw, address: 10.0.0.2, roles: [nc]}
+network:
+  Mode: VPCMIDO
+  PublicIps: ["192.0.2.1-192.0.2.9"]
+  Mido: {Gateways: [{Ip: 10.0.0.2, ExternalCidr: 172.19.0.0/30, ExternalDevice: veth1, ExternalIp: 172.19.0.2, ExternalRouterIp: 172.19.0.1}]}
+`))
+	if c == nil {
+		t.Fatal(rep.Format(false))
+	}
+	clc, _ := c.Host("clc1")
+	gw, _ := c.Host("gw")
+	got := []string{clc.Profile(), c.Template(clc), gw.Profile(), c.Template(gw), gw.TunnelAddress, c.Midonet.TunnelZone.Name, c.Midonet.Release}
+	want := []string{"clc+cassandra+zookeeper", "agent-compute-large", "nc", "agent-gateway-large", "10.0.0.2", "eucatz", "5.2"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Error(diff)
+	}
+	// The gateway is not a ufs: a warning, not an error.
+	if len(rep.Diags) != 1 || rep.Diags[0].Kind != KindGateway || rep.Diags[0].Severity != Warning {
+		t.Errorf("want one gateway warning, got:\n%s", rep.Format(false))
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://user:pass@repo.midokura.com/mem-5.2/": "http://user:REDACTED@repo.midokura.com/mem-5.2/",
+		"http://builds.midonet.org/misc/":             "http://builds.midonet.org/misc/",
+		"https://u:p@w@host/x@y":                      "https://u:REDACTED@host/x@y",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,164 @@
+package emit
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/internal/testenv"
+	"github.com/midobake/midobake/roles"
+)
+
+// validFixtures loads every cloud under fixtures/valid.
+func validFixtures(t *testing.T) map[string]struct {
+	cloud *cloud.Cloud
+	input []byte
+} {
+	t.Helper()
+	root := testenv.RepoRoot(t)
+	files, _ := filepath.Glob(filepath.Join(root, "fixtures/valid/*.yaml"))
+	if len(files) < 3 {
+		t.Fatalf("want at least 3 valid fixtures, found %d", len(files))
+	}
+	out := map[string]struct {
+		cloud *cloud.Cloud
+		input []byte
+	}{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, rep := cloud.Load(f, data)
+		if rep.HasErrors(true) {
+			t.Fatalf("%s:\n%s", f, rep.Format(false))
+		}
+		out[strings.TrimSuffix(filepath.Base(f), ".yaml")] = struct {
+			cloud *cloud.Cloud
+			input []byte
+		}{c, data}
+	}
+	return out
+}
+
+func render(t *testing.T, c *cloud.Cloud, input []byte) *Tree {
+	t.Helper()
+	tpl, err := roles.NewTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := Render(c, input, tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree
+}
+
+// TestGolden pins every rendered file of every valid fixture, per fixture and profile/host, in
+// fixtures/golden/<fixture>/. go test ./... -update rewrites them; review the diff.
+func TestGolden(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	for name, f := range validFixtures(t) {
+		t.Run(name, func(t *testing.T) {
+			tree := render(t, f.cloud, f.input)
+			dir := filepath.Join(root, "fixtures/golden", name)
+			if *testenv.Update {
+				os.RemoveAll(dir)
+			}
+			for _, p := range tree.Paths() {
+				file, _ := tree.Get(p)
+				testenv.Golden(t, filepath.Join(dir, filepath.FromSlash(p)), file.Data)
+			}
+			var onDisk []string
+			filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					rel, _ := filepath.Rel(dir, path)
+					onDisk = append(onDisk, filepath.ToSlash(rel))
+				}
+				return nil
+			})
+			if diff := cmp.Diff(onDisk, tree.Paths()); diff != "" {
+				t.Errorf("golden files and rendered files differ (-golden +rendered):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestUserDataPassesCloudInit runs every generated user-data document through the real
+// cloud-init schema check, and checks the top-level keys cloud-init's check lets through.
+func TestUserDataPassesCloudInit(t *testing.T) {
+	known := testenv.CloudConfigKeys(t)
+	for name, f := range validFixtures(t) {
+		tree := render(t, f.cloud, f.input)
+		for _, p := range tree.Paths() {
+			if !strings.Contains(p, "user-data") {
+				continue
+			}
+			file, _ := tree.Get(p)
+			t.Run(name+"/"+p, func(t *testing.T) {
+				if out, ok := testenv.CloudInitSchema(t, file.Data); !ok {
+					t.Errorf("cloud-init rejects %s:\n%s", p, out)
+				}
+				unknown, err := testenv.UnknownTopLevelKeys(file.Data, known)
+				if err != nil || len(unknown) > 0 {
+					t.Errorf("top-level keys cloud-init does not know: %v %v", unknown, err)
+				}
+			})
+		}
+	}
+}
+
+// TestCloudInitChecksCatchBrokenDocuments proves the two checks above can fail: a document
+// broken on purpose is reported by cloud-init (wrong type) and by the key check (typo).
+func TestCloudInitChecksCatchBrokenDocuments(t *testing.T) {
+	f := validFixtures(t)["example"]
+	good, _ := render(t, f.cloud, f.input).Get("profiles/nc/user-data.full.yaml")
+	wrongType := strings.Replace(string(good.Data), `permissions: "0600"`, "permissions: 384", 1)
+	if out, ok := testenv.CloudInitSchema(t, []byte(wrongType)); ok || !strings.Contains(out, "permissions") {
+		t.Errorf("cloud-init accepted an integer file mode:\n%s", out)
+	}
+	typo := strings.Replace(string(good.Data), "write_files:", "write_file:", 1)
+	unknown, _ := testenv.UnknownTopLevelKeys([]byte(typo), testenv.CloudConfigKeys(t))
+	if diff := cmp.Diff([]string{"write_file"}, unknown); diff != "" {
+		t.Errorf("the key check missed a misspelled key:\n%s", diff)
+	}
+	noHeader := strings.Replace(string(good.Data), "#cloud-config\n", "", 1)
+	if out, ok := testenv.CloudInitSchema(t, []byte(noHeader)); ok {
+		t.Errorf("cloud-init accepted a document without #cloud-config:\n%s", out)
+	}
+}
+
+// TestRenderIsDeterministic renders the same input twice and compares every byte.
+func TestRenderIsDeterministic(t *testing.T) {
+	for name, f := range validFixtures(t) {
+		a, b := render(t, f.cloud, f.input), render(t, f.cloud, f.input)
+		for _, p := range a.Paths() {
+			fa, _ := a.Get(p)
+			fb, ok := b.Get(p)
+			if !ok || string(fa.Data) != string(fb.Data) || fa.Mode != fb.Mode {
+				t.Errorf("%s: %s differs between two renders", name, p)
+			}
+		}
+	}
+}
+
+// TestSecretsMakeFilesPrivate: the fixture with a credential in a mirror URL gets 0600 on
+// every file that holds it, and 0644 elsewhere.
+func TestSecretsMakeFilesPrivate(t *testing.T) {
+	f := validFixtures(t)["ha-large"]
+	tree := render(t, f.cloud, f.input)
+	for _, p := range tree.Paths() {
+		file, _ := tree.Get(p)
+		holds := strings.Contains(string(file.Data), "s3cr3t-token")
+		if holds != (file.Mode == 0o600) {
+			t.Errorf("%s: holds the secret %v, mode %o", p, holds, file.Mode)
+		}
+	}
+	if file, _ := tree.Get("profiles/nc/user-data.full.yaml"); file.Mode != 0o600 {
+		t.Errorf("user-data with repository credentials has mode %o", file.Mode)
+	}
+}
