@@ -32,7 +32,9 @@ func CloudInitSchema(t testing.TB, doc []byte) (string, bool) {
 // itself lets a misspelled top-level key (write_file:) through.
 func CloudConfigKeys(t testing.TB) map[string]bool {
 	t.Helper()
-	py := Need(t, "python3", "apt-get install python3")
+	// Ask the interpreter cloud-init itself runs with (its shebang): another python3 on PATH
+	// (pyenv, a venv) does not have the cloudinit package.
+	py := pythonOf(t, Need(t, "cloud-init", "apt-get install cloud-init"))
 	out, err := exec.Command(py, "-c", "import cloudinit.config.schemas as s, os; print(os.path.dirname(s.__file__))").Output()
 	if err != nil {
 		Missing(t, "cloud-init's python package is not importable: "+err.Error())
@@ -60,6 +62,18 @@ func CloudConfigKeys(t testing.TB) map[string]bool {
 		t.Fatalf("only %d top-level keys found in cloud-init's schema: the schema layout changed", len(keys))
 	}
 	return keys
+}
+
+func pythonOf(t testing.TB, script string) string {
+	data, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(data), "\n")
+	if fields := strings.Fields(strings.TrimPrefix(first, "#!")); strings.HasPrefix(first, "#!") && len(fields) > 0 {
+		return fields[0]
+	}
+	return "/usr/bin/python3"
 }
 
 // UnknownTopLevelKeys lists the top-level keys of a cloud-config that cloud-init does not know.
