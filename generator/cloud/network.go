@@ -334,3 +334,42 @@ func (v *validator) insideAny(a span, routes []span) bool {
 	}
 	return false
 }
+
+// PublicPrefixes returns the public IPs as the smallest list of CIDR blocks that covers them
+// exactly, in order: routes and firewall rules on a gateway are written per block.
+func (c *Cloud) PublicPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range c.Network.PublicIps {
+		var lo, hi uint32
+		if a, b, ok := strings.Cut(s, "-"); ok {
+			x, _ := parseIPv4(strings.TrimSpace(a))
+			y, _ := parseIPv4(strings.TrimSpace(b))
+			lo, hi = u32(x), u32(y)
+		} else if p, ok := parsePrefix(s); ok {
+			lo, hi = prefixSpan(p)
+		} else {
+			a, _ := parseIPv4(s)
+			lo, hi = u32(a), u32(a)
+		}
+		out = append(out, spanPrefixes(lo, hi)...)
+	}
+	return out
+}
+
+// spanPrefixes splits lo..hi into aligned CIDR blocks, largest first.
+func spanPrefixes(lo, hi uint32) []netip.Prefix {
+	var out []netip.Prefix
+	for cur := uint64(lo); cur <= uint64(hi); {
+		bits := 32
+		for bits > 0 {
+			size := uint64(1) << (32 - (bits - 1))
+			if cur%size != 0 || cur+size-1 > uint64(hi) {
+				break
+			}
+			bits--
+		}
+		out = append(out, netip.PrefixFrom(addrOf(uint32(cur)), bits))
+		cur += uint64(1) << (32 - bits)
+	}
+	return out
+}

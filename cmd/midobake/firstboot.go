@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/midobake/midobake/firstboot"
+	"github.com/midobake/midobake/roles"
+)
+
+func runFirstboot(e *env, args []string) error {
+	fs := flags(e, "firstboot", "[--site FILE] [--host NAME] [--dry-run] [--timeout D]",
+		"Finish this host on its first start from the site data: ZooKeeper, Cassandra, MidoNet\n"+
+			"configuration, services, Midolman template, gateway uplink, and on the CLC the tunnel zone\n"+
+			"and its members. Safe to re-run: done steps are skipped, a failed one resumes.\n"+
+			"--host with --dry-run previews any host's first boot from any cloud file.")
+	site := fs.String("site", roles.SitePath, "site data: the cloud description (`FILE`)")
+	host := fs.String("host", "", "this host's `NAME` in the site data (default: found by host name, then addresses)")
+	dry := fs.Bool("dry-run", false, "print the steps for this host and change nothing")
+	timeout := fs.Duration("timeout", 30*time.Minute, "give up waiting for services and hosts after `D`")
+	root := fs.String("root", "/", "file system root to configure (`DIR`)")
+	api := fs.String("api", firstboot.DefaultAPI, "MidoNet REST API `URL` (the CLC's loopback API)")
+	zkPort := fs.Int("zookeeper-port", roles.ZooKeeperPort, "ZooKeeper client `PORT`")
+	csPort := fs.Int("cassandra-port", 9042, "Cassandra CQL `PORT`")
+	retryMax := fs.Duration("retry-max", firstboot.DefaultBackoff.Max, "longest pause between retries (`D`)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(*site)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake firstboot: cannot read the site data: %v\n", err)
+		return err
+	}
+	backoff := firstboot.DefaultBackoff
+	backoff.Max = *retryMax
+	backoff.Initial = min(backoff.Initial, backoff.Max)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = firstboot.Run(ctx, firstboot.Options{
+		Site: data, SiteName: *site, Host: *host, DryRun: *dry, Timeout: *timeout,
+		Root: firstboot.Root(*root), API: *api, ZooKeeperPort: *zkPort, CassandraPort: *csPort,
+		Out: e.stdout, Backoff: backoff,
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake firstboot: %v\n", err)
+	}
+	return err
+}

@@ -1,0 +1,52 @@
+package firstboot
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/midobake/midobake/roles"
+)
+
+// state is what the hook has finished on this host, kept in /var/lib/midobake/state.json.
+// A step counts as done only for the site data it ran with: a changed description makes
+// every step run again (each is idempotent), which is how a host picks up a new ensemble.
+type state struct {
+	Host  string            `json:"host"`
+	Site  string            `json:"siteSha256"`
+	Steps map[string]string `json:"steps"` // step -> site hash it completed with
+}
+
+func siteHash(site []byte) string {
+	sum := sha256.Sum256(site)
+	return hex.EncodeToString(sum[:])
+}
+
+func loadState(root Root) (*state, error) {
+	b, err := root.Read(roles.StatePath)
+	if err != nil {
+		return nil, err
+	}
+	s := &state{Steps: map[string]string{}}
+	if b == nil {
+		return s, nil
+	}
+	if err := json.Unmarshal(b, s); err != nil {
+		// A torn or hand-edited file must not wedge the host: start over, every step is
+		// idempotent.
+		return &state{Steps: map[string]string{}}, fmt.Errorf("ignoring unreadable %s: %v", roles.StatePath, err)
+	}
+	if s.Steps == nil {
+		s.Steps = map[string]string{}
+	}
+	return s, nil
+}
+
+func (s *state) done(step, site string) bool { return s.Steps[step] == site }
+
+func (s *state) save(root Root) error {
+	b, _ := json.MarshalIndent(s, "", "  ")
+	_, err := root.Write(roles.StatePath, append(b, '\n'), 0o644)
+	return err
+}

@@ -1,0 +1,123 @@
+package firstboot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Runner runs a command on the host. Every external effect of the hook that is not a file or
+// an HTTP call goes through it, so tests can run the real steps with logging stand-ins.
+type Runner interface {
+	Run(ctx context.Context, stdin []byte, name string, args ...string) ([]byte, error)
+}
+
+// ExecRunner runs commands for real, finding them on PATH.
+type ExecRunner struct{}
+
+// Run runs the command and returns its combined output; a non-zero exit is an *exec.ExitError.
+func (ExecRunner) Run(ctx context.Context, stdin []byte, name string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return out, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return out, nil
+}
+
+// exitCode returns the exit status of a failed command, or -1.
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+// Root is the file system the hook writes to: "/" on a host, a temporary directory in tests.
+type Root string
+
+// Path maps an absolute host path into the root.
+func (r Root) Path(p string) string { return filepath.Join(string(r), p) }
+
+// Read returns a file's content, or nil if it does not exist.
+func (r Root) Read(p string) ([]byte, error) {
+	b, err := os.ReadFile(r.Path(p))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return b, err
+}
+
+// Write puts content at p atomically (temporary file, then rename) unless it is already
+// there; it reports whether anything changed.
+func (r Root) Write(p string, content []byte, mode os.FileMode) (bool, error) {
+	full := r.Path(p)
+	if old, err := os.ReadFile(full); err == nil && bytes.Equal(old, content) {
+		if st, err := os.Stat(full); err == nil && st.Mode().Perm() == mode {
+			return false, nil
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return false, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(full), "."+filepath.Base(full)+".midobake-")
+	if err != nil {
+		return false, err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(content); err != nil {
+		tmp.Close()
+		return false, err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return false, err
+	}
+	if err := tmp.Close(); err != nil {
+		return false, err
+	}
+	if err := os.Chmod(tmp.Name(), mode); err != nil {
+		return false, err
+	}
+	return true, os.Rename(tmp.Name(), full)
+}
+
+// Identity is how the host knows itself: its name and addresses.
+type Identity interface {
+	Hostname() (string, error)
+	Addresses() ([]netip.Addr, error)
+}
+
+// HostIdentity reads the running host's name and interface addresses.
+type HostIdentity struct{}
+
+// Hostname returns the kernel's host name.
+func (HostIdentity) Hostname() (string, error) { return os.Hostname() }
+
+// Addresses returns every IPv4 address on the host's interfaces.
+func (HostIdentity) Addresses() ([]netip.Addr, error) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.Addr
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(n.IP); ok && ip.Unmap().Is4() {
+				out = append(out, ip.Unmap())
+			}
+		}
+	}
+	return out, nil
+}
