@@ -343,7 +343,7 @@ func heapFile(template string) string {
 
 func (r *run) describeTemplate() []string {
 	t := r.c.Template(r.host)
-	return []string{fmt.Sprintf("mn-conf template-set -h local -t %s; install %s as %s (restart midolman if it changed)", t, heapFile(t), roles.MidolmanEnv)}
+	return []string{fmt.Sprintf("mn-conf template-set -h local -t %s; install %s as %s; systemctl restart midolman", t, heapFile(t), roles.MidolmanEnv)}
 }
 
 func (r *run) doTemplate(ctx context.Context) (string, error) {
@@ -358,17 +358,15 @@ func (r *run) doTemplate(ctx context.Context) (string, error) {
 	if heap == nil {
 		return "", fmt.Errorf("%s not found: is the midolman package installed?", heapFile(t))
 	}
-	did, err := r.opts.Root.Write(roles.MidolmanEnv, heap, 0o644)
-	if err != nil {
+	if _, err := r.opts.Root.Write(roles.MidolmanEnv, heap, 0o644); err != nil {
 		return "", err
 	}
-	if did {
-		if err := r.cmd(ctx, nil, "systemctl", "restart", roles.UnitMidolman); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("template %s, heap from %s, midolman restarted", t, heapFile(t)), nil
+	// Restart even when the heap file was already in place: a run killed between writing
+	// it and restarting would otherwise leave Midolman on the old heap for good.
+	if err := r.cmd(ctx, nil, "systemctl", "restart", roles.UnitMidolman); err != nil {
+		return "", err
 	}
-	return fmt.Sprintf("template %s, heap file unchanged", t), nil
+	return fmt.Sprintf("template %s, heap from %s, midolman restarted", t, heapFile(t)), nil
 }
 
 // --- gateway uplink ------------------------------------------------------------------------

@@ -1,0 +1,280 @@
+package firstboot
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// TestExampleCloudInAnyOrder: the hook on every host of the example cloud, started in
+// different orders, leaves one tunnel zone of the configured name and type with every
+// Midolman host enrolled once with its tunnel address, each host on its template, and the
+// configuration files right.
+func TestExampleCloudInAnyOrder(t *testing.T) {
+	for _, order := range [][]string{
+		{"clc1", "node1", "node2", "ufs1"},
+		{"ufs1", "node2", "node1", "clc1"},
+		{"node1", "clc1", "ufs1", "node2"},
+	} {
+		t.Run(strings.Join(order, "-"), func(t *testing.T) {
+			w := newWorld(t, loopbackCloud)
+			w.zk.Start(t)
+			results := w.runAll(order)
+			for h, r := range results {
+				if r.code != 0 {
+					t.Fatalf("%s: exit %d\n%s", h, r.code, r.out)
+				}
+				if !strings.Contains(r.out, "midobake firstboot: host "+h+" is finished") {
+					t.Errorf("%s: no closing line:\n%s", h, r.out)
+				}
+			}
+			want := map[string][]string{"eucatz/gre": {"clc1=127.0.0.10", "node1=127.0.1.21", "node2=127.0.1.22", "ufs1=127.0.0.30"}}
+			if diff := cmp.Diff(want, w.api.snapshot()); diff != "" {
+				t.Errorf("MidoNet state (-want +got):\n%s", diff)
+			}
+			for id, n := range w.api.posts {
+				if n != 1 {
+					t.Errorf("host %s was enrolled %d times", id, n)
+				}
+			}
+			templates := map[string]string{}
+			for _, h := range hosts {
+				templates[h] = strings.TrimSpace(w.files(h)[".test/template"][4:])
+			}
+			wantT := map[string]string{"clc1": "default", "node1": "default", "node2": "default", "ufs1": "agent-gateway-medium"}
+			if diff := cmp.Diff(wantT, templates); diff != "" {
+				t.Errorf("templates (-want +got):\n%s", diff)
+			}
+			clc := w.files("clc1")
+			for path, want := range map[string]string{
+				"etc/zookeeper/zoo.cfg":             "server.1=127.0.0.10:2888:3888",
+				"var/lib/zookeeper/data/myid":       "644 1\n",
+				"etc/midonet/midonet.conf":          "zookeeper_hosts = 127.0.0.10:2181",
+				"etc/midolman/midolman.conf":        "zookeeper_hosts = 127.0.0.10:2181",
+				"etc/cassandra/conf/cassandra.yaml": `- seeds: "127.0.0.10"`,
+				"etc/midolman/midolman-env.sh":      "MAX_HEAP_SIZE=compute-medium",
+				".test/mn-conf-default":             `http_host = "127.0.0.1"`,
+				"etc/midobake/network.json":         `"Mode": "VPCMIDO"`,
+				"var/lib/midobake/state.json":       `"host": "clc1"`,
+			} {
+				if !strings.Contains(clc[path], want) {
+					t.Errorf("clc1 %s lacks %q:\n%s", path, want, clc[path])
+				}
+			}
+			if cy := clc["etc/cassandra/conf/cassandra.yaml"]; !strings.Contains(cy, "cluster_name: 'midonet'") || !strings.Contains(cy, "listen_address: 127.0.0.10") || !strings.Contains(cy, "num_tokens: 256") {
+				t.Errorf("cassandra.yaml:\n%s", cy)
+			}
+			ufs := w.files("ufs1")
+			if s := ufs["usr/libexec/midobake/uplink"]; !strings.HasPrefix(s, "755 ") || !strings.Contains(s, "ip addr replace 172.19.0.1/30 dev uplinkbridge") || !strings.Contains(s, "ip route replace 10.116.150.128/26 via 172.19.0.2") {
+				t.Errorf("uplink script:\n%s", s)
+			}
+			if !strings.Contains(ufs["etc/midolman/midolman-env.sh"], "gateway-medium") {
+				t.Errorf("ufs1 heap file: %q", ufs["etc/midolman/midolman-env.sh"])
+			}
+			if _, ok := w.files("node1")["etc/zookeeper/zoo.cfg"]; ok {
+				t.Error("an NC got a zoo.cfg")
+			}
+		})
+	}
+}
+
+// TestSecondRunDoesNothing: on a finished host the hook runs no command and exits 0.
+func TestSecondRunDoesNothing(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	w.runAll(hosts)
+	before := w.files("clc1")
+	calls := len(w.api.calls)
+	r := w.hook("clc1", nil)
+	if r.code != 0 || len(r.log) != 0 || strings.Count(r.out, "skipped (done in an earlier run)") != 11 {
+		t.Errorf("second run: exit %d, commands %v\n%s", r.code, r.log, r.out)
+	}
+	if len(w.api.calls) != calls {
+		t.Errorf("second run called the API: %v", w.api.calls[calls:])
+	}
+	if diff := cmp.Diff(before, w.files("clc1")); diff != "" {
+		t.Errorf("second run changed files:\n%s", diff)
+	}
+}
+
+// TestWaitsForZooKeeper: a real ZooKeeper that is down makes the hook wait and say so; it
+// proceeds once ZooKeeper comes up.
+func TestWaitsForZooKeeper(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	go func() {
+		time.Sleep(3 * time.Second)
+		w.zk.Start(t)
+	}()
+	r := w.hook("node1", nil)
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.out)
+	}
+	if !strings.Contains(r.out, "waiting for ZooKeeper (127.0.0.10:") {
+		t.Errorf("no waiting line:\n%s", r.out)
+	}
+	if strings.Index(strings.Join(r.log, "\n"), "systemctl start midolman") < 0 {
+		t.Errorf("midolman never started: %v", r.log)
+	}
+}
+
+// TestZooKeeperNeverComes: with ZooKeeper down for good the hook times out with a clear
+// error, exit 1, having started nothing that needs it, and a re-run resumes.
+func TestZooKeeperNeverComes(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	r := w.hook("node1", []string{"--timeout", "3s"})
+	if r.code != 1 {
+		t.Fatalf("exit %d:\n%s", r.code, r.out)
+	}
+	for _, want := range []string{"[3/5] midolman: FAILED: timed out waiting for ZooKeeper (127.0.0.10:", "stopped at step midolman", "step midolman: timed out"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.out)
+		}
+	}
+	for _, c := range r.log {
+		if strings.Contains(c, "start midolman") {
+			t.Errorf("started midolman without ZooKeeper: %v", r.log)
+		}
+	}
+	w.zk.Start(t)
+	r = w.hook("node1", nil)
+	if r.code != 0 || !strings.Contains(r.out, "[2/5] midonet-conf: skipped") {
+		t.Errorf("resume: exit %d\n%s", r.code, r.out)
+	}
+}
+
+// TestMnConfRetriesConnectionLoss: mn-conf exiting 3 (ZooKeeper connection lost) is retried.
+func TestMnConfRetriesConnectionLoss(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	os.WriteFile(filepath.Join(w.root("node1"), ".test", "flaky"), []byte("2"), 0o644)
+	r := w.hook("node1", nil)
+	if r.code != 0 || strings.Count(strings.Join(r.log, "\n"), "mn-conf template-set -h local -t default") != 3 {
+		t.Errorf("exit %d, commands %v\n%s", r.code, r.log, r.out)
+	}
+}
+
+// TestAPIFaultsAreRetried: MidoNet answering 503 or dropping connections is retried.
+func TestAPIFaultsAreRetried(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	for _, h := range []string{"node1", "node2", "ufs1"} {
+		if r := w.hook(h, nil); r.code != 0 {
+			t.Fatalf("%s: %s", h, r.out)
+		}
+	}
+	w.api.mu.Lock()
+	w.api.faults = 6
+	w.api.mu.Unlock()
+	r := w.hook("clc1", nil)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.out)
+	}
+	w.api.mu.Lock()
+	left := w.api.faults
+	w.api.mu.Unlock()
+	// Dropped connections may be retried inside Go's HTTP transport already (idempotent
+	// GETs); the 503s must show in the log as waits.
+	if left != 0 || !strings.Contains(r.out, "HTTP 503") {
+		t.Errorf("the faults were not all served (%d left) and retried:\n%s", left, r.out)
+	}
+	if got := len(w.api.snapshot()["eucatz/gre"]); got != 4 {
+		t.Errorf("%d members, want 4", got)
+	}
+}
+
+// TestKilledAtEachStep: the hook SIGKILLed in each step and run again ends with the same
+// files, the same commands and the same MidoNet state as an uninterrupted run. The resumed
+// run restarts the killed step from its beginning.
+func TestKilledAtEachStep(t *testing.T) {
+	ref := newWorld(t, loopbackCloud)
+	ref.zk.Start(t)
+	for _, h := range []string{"node1", "node2", "ufs1"} {
+		ref.hook(h, nil)
+	}
+	full := ref.hook("clc1", nil)
+	if full.code != 0 {
+		t.Fatal(full.out)
+	}
+	wantFiles, wantAPI := ref.files("clc1"), ref.api.snapshot()
+	killPoints := append([]string{}, full.log...)
+	killPoints = append(killPoints, "api:first-member")
+	for _, kill := range killPoints {
+		t.Run(strings.ReplaceAll(kill, " ", "_"), func(t *testing.T) {
+			w := newWorld(t, loopbackCloud)
+			w.zk.Start(t)
+			for _, h := range []string{"node1", "node2", "ufs1"} {
+				w.hook(h, nil)
+			}
+			var first hookRun
+			if kill == "api:first-member" {
+				// The API kills the hook as it receives the first member.
+				w.api.mu.Lock()
+				w.api.killOnMember = true
+				w.api.mu.Unlock()
+				first = w.hookKillable("clc1")
+			} else {
+				first = w.hook("clc1", nil, "MIDOBAKE_TEST_KILL_ON="+strings.ReplaceAll(kill, "ROOT", w.root("clc1")))
+			}
+			if first.code != -1 {
+				t.Fatalf("the hook was not killed (exit %d):\n%s", first.code, first.out)
+			}
+			second := w.hook("clc1", nil)
+			if second.code != 0 {
+				t.Fatalf("resume failed:\n%s", second.out)
+			}
+			// The killed run is a prefix of the full run; the resumed run is a suffix that
+			// starts no later than where the kill happened.
+			if diff := cmp.Diff(full.log[:len(first.log)], first.log); diff != "" {
+				t.Errorf("killed run's commands are not a prefix of the full run's:\n%s", diff)
+			}
+			k := len(full.log) - len(second.log)
+			if k < 0 || k > len(first.log) {
+				t.Fatalf("resumed commands %v do not continue the killed run %v", second.log, first.log)
+			}
+			if diff := cmp.Diff(full.log[k:], second.log, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("resumed run's commands are not the rest of the full run (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantFiles, w.files("clc1")); diff != "" {
+				t.Errorf("files differ from an uninterrupted run (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantAPI, w.api.snapshot()); diff != "" {
+				t.Errorf("MidoNet state differs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestTunnelAddressChangeReenrolls: a host enrolled with an old tunnel address is moved to
+// the new one when the description changes.
+func TestTunnelAddressChangeReenrolls(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	w.runAll(hosts)
+	os.WriteFile(w.site, []byte(strings.Replace(loopbackCloud, "tunnelAddress: 127.0.1.21", "tunnelAddress: 127.0.2.21", 1)), 0o644)
+	if r := w.hook("clc1", nil); r.code != 0 {
+		t.Fatal(r.out)
+	}
+	want := []string{"clc1=127.0.0.10", "node1=127.0.2.21", "node2=127.0.1.22", "ufs1=127.0.0.30"}
+	if diff := cmp.Diff(want, w.api.snapshot()["eucatz/gre"]); diff != "" {
+		t.Error(diff)
+	}
+}
+
+// TestWrongMachineIsRefused: a root finished as one host is not turned into another.
+func TestWrongMachineIsRefused(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	w.hook("node1", nil)
+	os.Rename(w.root("node1"), filepath.Join(w.dir, "roots", "node2"))
+	r := w.hook("node2", nil)
+	if r.code != 1 || !strings.Contains(r.out, "was finished as host node1, not node2") {
+		t.Errorf("exit %d:\n%s", r.code, r.out)
+	}
+	_ = fmt.Sprint()
+}

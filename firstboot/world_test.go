@@ -1,0 +1,265 @@
+package firstboot
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/midobake/midobake/internal/testenv"
+)
+
+// The tests in this file drive the real midobake binary's firstboot command, on a temporary
+// root per host, with a real ZooKeeper, a fake MidoNet API that follows the real one, and
+// logging stand-ins for systemctl, mn-conf and chown on PATH.
+
+var hookBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "midobake-firstboot-")
+	if err != nil {
+		panic(err)
+	}
+	hookBin = filepath.Join(dir, "midobake")
+	if out, err := exec.Command("go", "build", "-o", hookBin, "../cmd/midobake").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// loopbackCloud is the example cloud's topology on loopback addresses, so that the hosts'
+// ZooKeeper and Cassandra addresses reach servers the test runs.
+const loopbackCloud = `version: 1
+name: euca-lab
+os: el7
+midonet: {size: standard, tunnelZone: {name: eucatz, type: gre}}
+hosts:
+  - {name: clc1, address: 127.0.0.10, primaryInterface: eth0, roles: [clc, zookeeper, cassandra]}
+  - {name: node1, address: 127.0.0.21, tunnelAddress: 127.0.1.21, roles: [nc]}
+  - {name: node2, address: 127.0.0.22, tunnelAddress: 127.0.1.22, roles: [nc]}
+  - {name: ufs1, address: 127.0.0.30, primaryInterface: eth0, roles: [ufs]}
+network:
+  Mode: VPCMIDO
+  InstanceDnsServers: ["127.0.0.10"]
+  PublicIps: ["10.116.150.1-10.116.150.254"]
+  Mido:
+    Gateways:
+      - {Ip: 127.0.0.30, ExternalCidr: 172.19.0.0/30, ExternalDevice: veth1, ExternalIp: 172.19.0.2, ExternalRouterIp: 172.19.0.1}
+`
+
+// stub is a stand-in command: it logs its arguments (and stdin for mn-conf), can fail with
+// exit 3 a number of times (ZooKeeper connection lost), can SIGKILL the hook that ran it, and
+// "systemctl start midolman" registers the host with the fake MidoNet, as Midolman does.
+const stub = `#!/bin/sh
+name=$(basename "$0")
+line="$name $*"
+echo "$line" >> "$MIDOBAKE_TEST_LOG"
+if [ "$name" = mn-conf ] && [ "$1" = set ]; then cat > "$MIDOBAKE_TEST_STATE/mn-conf-default"; fi
+if [ "$name" = mn-conf ] && [ "$1" = template-set ]; then echo "$5" > "$MIDOBAKE_TEST_STATE/template"; fi
+if [ "$name" = mn-conf ] && [ -s "$MIDOBAKE_TEST_STATE/flaky" ]; then
+  n=$(cat "$MIDOBAKE_TEST_STATE/flaky"); echo $((n-1)) > "$MIDOBAKE_TEST_STATE/flaky"
+  [ "$n" -gt 0 ] && { echo "zookeeper connection lost" >&2; exit 3; }
+fi
+if [ "$line" = "systemctl start midolman" ]; then touch "$MIDOBAKE_TEST_REGISTRY/$MIDOBAKE_TEST_HOST"; fi
+if [ -n "$MIDOBAKE_TEST_KILL_ON" ] && [ "$line" = "$MIDOBAKE_TEST_KILL_ON" ]; then kill -9 $PPID; sleep 5; fi
+exit 0
+`
+
+type world struct {
+	t         *testing.T
+	dir       string
+	site      string
+	stubs     string
+	registry  string
+	api       *fakeMidoNet
+	zk        *testenv.ZooKeeper
+	cassandra net.Listener
+	csPort    int
+}
+
+func newWorld(t *testing.T, site string) *world {
+	t.Helper()
+	w := &world{t: t, dir: t.TempDir()}
+	w.site = filepath.Join(w.dir, "cloud.yaml")
+	w.stubs = filepath.Join(w.dir, "stubs")
+	w.registry = filepath.Join(w.dir, "registry")
+	os.MkdirAll(w.stubs, 0o755)
+	os.MkdirAll(w.registry, 0o755)
+	os.WriteFile(w.site, []byte(site), 0o644)
+	for _, name := range []string{"systemctl", "mn-conf", "chown"} {
+		os.WriteFile(filepath.Join(w.stubs, name), []byte(stub), 0o755)
+	}
+	w.api = newFakeMidoNet(w.registered)
+	t.Cleanup(w.api.Close)
+	w.zk = testenv.NewZooKeeper(t)
+	l, err := net.Listen("tcp", "127.0.0.10:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.cassandra, w.csPort = l, l.Addr().(*net.TCPAddr).Port
+	go func() { // accept and close: all the hook asks is whether CQL's port is open
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { l.Close() })
+	return w
+}
+
+// registered lists the hosts whose Midolman has started, as MidoNet would report them.
+func (w *world) registered() []midoHost {
+	entries, _ := os.ReadDir(w.registry)
+	var out []midoHost
+	for _, e := range entries {
+		out = append(out, midoHost{ID: "uuid-" + e.Name(), Name: e.Name(), Alive: true})
+	}
+	return out
+}
+
+// root returns a host's file system, with what the packages would have installed.
+func (w *world) root(host string) string {
+	root := filepath.Join(w.dir, "roots", host)
+	if _, err := os.Stat(root); err == nil {
+		return root
+	}
+	for _, kind := range []string{"compute", "gateway"} {
+		for _, size := range []string{"medium", "large"} {
+			p := filepath.Join(root, "etc/midolman/midolman-env.sh."+kind+"."+size)
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			os.WriteFile(p, []byte("MAX_HEAP_SIZE="+kind+"-"+size+"\n"), 0o644)
+		}
+	}
+	cy := filepath.Join(root, "etc/cassandra/conf/cassandra.yaml")
+	os.MkdirAll(filepath.Dir(cy), 0o755)
+	os.WriteFile(cy, []byte("cluster_name: 'Test Cluster'\nnum_tokens: 256\nseed_provider:\n    - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n      parameters:\n          - seeds: \"127.0.0.1\"\nlisten_address: localhost\nrpc_address: localhost\n"), 0o644)
+	os.MkdirAll(filepath.Join(root, ".test"), 0o755)
+	return root
+}
+
+type hookRun struct {
+	out  string
+	code int
+	log  []string // commands the hook ran
+}
+
+// hook runs "midobake firstboot" for a host; env adds MIDOBAKE_TEST_* settings.
+func (w *world) hook(host string, extraArgs []string, env ...string) hookRun {
+	w.t.Helper()
+	return w.hookWith(host, extraArgs, env, nil)
+}
+
+// hookWith is hook with a callback that gets the started process.
+func (w *world) hookWith(host string, extraArgs, env []string, started func(*os.Process)) hookRun {
+	w.t.Helper()
+	root := w.root(host)
+	logFile := filepath.Join(root, ".test", "commands.log")
+	before, _ := os.ReadFile(logFile)
+	args := append([]string{"firstboot", "--site", w.site, "--host", host, "--root", root, "--api", w.api.URL(),
+		"--zookeeper-port", fmt.Sprint(w.zk.Port), "--cassandra-port", fmt.Sprint(w.csPort), "--retry-max", "200ms", "--timeout", "60s"}, extraArgs...)
+	cmd := exec.Command(hookBin, args...)
+	cmd.Env = append(os.Environ(), "PATH="+w.stubs+":"+os.Getenv("PATH"),
+		"MIDOBAKE_TEST_LOG="+logFile, "MIDOBAKE_TEST_STATE="+filepath.Join(root, ".test"),
+		"MIDOBAKE_TEST_REGISTRY="+w.registry, "MIDOBAKE_TEST_HOST="+host)
+	cmd.Env = append(cmd.Env, env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	if started != nil {
+		started(cmd.Process)
+	}
+	err := cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		w.t.Fatal(err)
+	}
+	after, _ := os.ReadFile(logFile)
+	var log []string
+	if s := strings.TrimSpace(string(after[len(before):])); s != "" {
+		// Paths under the host's root read as ROOT, so runs in different worlds compare.
+		log = strings.Split(strings.ReplaceAll(s, root, "ROOT"), "\n")
+	}
+	return hookRun{out.String(), code, log}
+}
+
+// files reads a host's root (the hook's results), without the test's own bookkeeping.
+func (w *world) files(host string) map[string]string {
+	out := map[string]string{}
+	root := w.root(host)
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, p)
+		if strings.HasPrefix(rel, ".test/") && rel != ".test/template" && rel != ".test/mn-conf-default" {
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		st, _ := os.Stat(p)
+		out[rel] = fmt.Sprintf("%o %s", st.Mode().Perm(), b)
+		return nil
+	})
+	return out
+}
+
+var hosts = []string{"clc1", "node1", "node2", "ufs1"}
+
+// runAll starts every host's hook at once (in the given order, a little apart) and waits.
+func (w *world) runAll(order []string) map[string]hookRun {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	results := map[string]hookRun{}
+	for i, h := range order {
+		wg.Add(1)
+		go func(h string, delay time.Duration) {
+			defer wg.Done()
+			time.Sleep(delay)
+			r := w.hook(h, nil)
+			mu.Lock()
+			results[h] = r
+			mu.Unlock()
+		}(h, time.Duration(i)*300*time.Millisecond)
+	}
+	wg.Wait()
+	return results
+}
+
+func sorted(s []string) []string {
+	s = append([]string{}, s...)
+	sort.Strings(s)
+	return s
+}
+
+// hookKillable runs the CLC's hook with the fake API set to SIGKILL it on the first member.
+func (w *world) hookKillable(host string) hookRun {
+	w.t.Helper()
+	var proc *os.Process
+	var mu sync.Mutex
+	w.api.mu.Lock()
+	w.api.onKill = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if proc != nil {
+			proc.Kill()
+		}
+	}
+	w.api.mu.Unlock()
+	return w.hookWith(host, nil, nil, func(p *os.Process) { mu.Lock(); proc = p; mu.Unlock() })
+}
