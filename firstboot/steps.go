@@ -460,19 +460,39 @@ func (r *run) describeTunnelZone() []string {
 	return lines
 }
 
-// matches tells whether a MidoNet host is the cloud's host: by name (short or qualified) or
-// by one of its addresses.
-func matches(m midoHost, h cloud.Host) bool {
-	short, _, _ := strings.Cut(m.Name, ".")
-	if m.Name == h.Name || short == h.Name {
-		return true
-	}
-	for _, a := range m.Addresses {
-		if a == h.Address || a == h.TunnelAddress {
-			return true
+// hostIndex finds MidoNet's host for a cloud host: by name (short or qualified), else by
+// one of its addresses. A map keeps enrolment linear in the number of hosts.
+type hostIndex map[string]*midoHost
+
+func indexHosts(hosts []midoHost) hostIndex {
+	idx := hostIndex{}
+	for i := range hosts {
+		m := &hosts[i]
+		short, _, _ := strings.Cut(m.Name, ".")
+		for _, k := range append([]string{"name:" + m.Name, "name:" + short}, prefixed("addr:", m.Addresses)...) {
+			if _, taken := idx[k]; !taken {
+				idx[k] = m
+			}
 		}
 	}
-	return false
+	return idx
+}
+
+func prefixed(p string, s []string) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = p + x
+	}
+	return out
+}
+
+func (idx hostIndex) find(h cloud.Host) *midoHost {
+	for _, k := range []string{"name:" + h.Name, "addr:" + h.Address, "addr:" + h.TunnelAddress} {
+		if m, ok := idx[k]; ok {
+			return m
+		}
+	}
+	return nil
 }
 
 func (r *run) doTunnelZone(ctx context.Context) (string, error) {
@@ -515,15 +535,10 @@ func (r *run) doTunnelZone(ctx context.Context) (string, error) {
 		for _, m := range members {
 			memberIP[m.HostID] = m.IPAddress
 		}
+		byKey := indexHosts(hosts)
 		var pending []string
 		for _, h := range r.agentHosts() {
-			var mh *midoHost
-			for i := range hosts {
-				if matches(hosts[i], h) {
-					mh = &hosts[i]
-					break
-				}
-			}
+			mh := byKey.find(h)
 			if mh == nil || !mh.Alive {
 				pending = append(pending, h.Name)
 				continue

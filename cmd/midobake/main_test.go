@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/midobake/midobake/internal/testenv"
 )
 
 // bin is the midobake binary built once for the tests: they drive the real CLI.
@@ -184,5 +186,26 @@ func TestUsage(t *testing.T) {
 	}
 	if r := midobake(t, dir, "--version"); r.code != 0 || !strings.HasPrefix(r.stdout, "midobake ") {
 		t.Errorf("--version: %q", r.stdout)
+	}
+}
+
+// TestFirstbootDryRunGolden pins what --dry-run shows reviewers for each example host, and
+// checks it touches nothing (it runs as any user, against any cloud file).
+func TestFirstbootDryRunGolden(t *testing.T) {
+	dir := t.TempDir()
+	example, _ := filepath.Abs("../../fixtures/valid/example.yaml")
+	for _, host := range []string{"clc1", "node1", "node2", "ufs1"} {
+		r := midobake(t, dir, "firstboot", "--dry-run", "--host", host, "--site", example, "--root", filepath.Join(dir, "root"))
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", host, r.code, r.stderr)
+		}
+		testenv.Golden(t, filepath.Join("..", "..", "fixtures", "golden", "firstboot-dry-run", host+".txt"), []byte(r.stdout))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "root")); err == nil {
+		t.Error("--dry-run wrote into the root")
+	}
+	r := midobake(t, dir, "firstboot", "--dry-run", "--host", "nope", "--site", example)
+	if r.code != 1 || !strings.Contains(r.stderr, "--host nope: no host of that name") {
+		t.Errorf("unknown host: exit %d %s", r.code, r.stderr)
 	}
 }

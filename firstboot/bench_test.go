@@ -1,0 +1,139 @@
+package firstboot
+
+import (
+	"context"
+
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/midobake/midobake/fixtures/synth"
+	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/roles"
+)
+
+// nopRunner stands in for systemctl and mn-conf when only the hook's own cost is measured.
+type nopRunner struct{}
+
+func (nopRunner) Run(context.Context, []byte, string, ...string) ([]byte, error) { return nil, nil }
+
+// fakeZooKeeper answers "srvr" like a serving standalone server.
+func fakeZooKeeper(tb testing.TB, addr string) int {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				buf := make([]byte, 4)
+				io.ReadFull(c, buf)
+				c.Write([]byte("Zookeeper version: fake\nMode: standalone\n"))
+				c.Close()
+			}()
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// BenchmarkHookOverhead is a whole first boot of an NC with every dependency ready: what the
+// hook itself costs (load, plan, state, files) around the services it starts.
+func BenchmarkHookOverhead(b *testing.B) {
+	port := fakeZooKeeper(b, "127.0.0.10:0")
+	site := []byte(loopbackCloud)
+	tpl, _ := roles.NewTemplates("")
+	root := b.TempDir()
+	for _, f := range []string{"compute.medium"} {
+		p := filepath.Join(root, "etc/midolman/midolman-env.sh."+f)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("heap\n"), 0o644)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		os.Remove(filepath.Join(root, roles.StatePath))
+		err := Run(context.Background(), Options{Site: site, SiteName: "site", Host: "node1", Root: Root(root),
+			ZooKeeperPort: port, Templates: tpl, Out: io.Discard, Runner: nopRunner{}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEnroll1000Hosts is the CLC's tunnel-zone step for a cloud of 1,000 hosts that are
+// all registered: creating the zone and enrolling every Midolman host through the API.
+func BenchmarkEnroll1000Hosts(b *testing.B) {
+	c, rep := cloud.Load("synth", synth.Cloud(1000, 1))
+	if c == nil {
+		b.Fatal(rep.Format(false))
+	}
+	var alive []midoHost
+	for _, h := range c.Hosts {
+		alive = append(alive, midoHost{ID: "uuid-" + h.Name, Name: h.Name, Alive: true})
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		api := newFakeMidoNet(func() []midoHost { return alive })
+		r := &run{opts: Options{Out: io.Discard, Backoff: Backoff{Initial: 1, Max: 1}}, c: c, api: &apiClient{base: api.URL(), http: api.srv.Client()}}
+		b.StartTimer()
+		if _, err := r.doTunnelZone(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if n := len(api.snapshot()["mido-tz/vxlan"]); n != 1000-3 {
+			b.Fatalf("%d members", n)
+		}
+		api.Close()
+		b.StartTimer()
+	}
+}
+
+type fakeIdentity struct {
+	name  string
+	addrs []string
+}
+
+func (f fakeIdentity) Hostname() (string, error) { return f.name, nil }
+func (f fakeIdentity) Addresses() ([]netip.Addr, error) {
+	var out []netip.Addr
+	for _, a := range f.addrs {
+		out = append(out, netip.MustParseAddr(a))
+	}
+	return out, nil
+}
+
+func TestIdentify(t *testing.T) {
+	c, _ := cloud.Load("site", []byte(loopbackCloud))
+	for _, tc := range []struct {
+		id      fakeIdentity
+		want    string
+		wantErr string
+	}{
+		{fakeIdentity{"node1", nil}, "node1", ""},
+		{fakeIdentity{"node2.cloud.example", nil}, "node2", ""},
+		{fakeIdentity{"localhost", []string{"127.0.0.1", "127.0.0.30"}}, "ufs1", ""},
+		{fakeIdentity{"localhost", []string{"127.0.1.21"}}, "node1", ""}, // tunnel address
+		{fakeIdentity{"localhost", []string{"192.0.2.1"}}, "", "is none of the cloud's hosts"},
+		{fakeIdentity{"localhost", []string{"127.0.0.21", "127.0.0.22"}}, "", "match several hosts (node1, node2)"},
+	} {
+		h, _, err := identify(c, tc.id)
+		got := h.Name
+		if err != nil {
+			got = err.Error()
+		}
+		if (tc.wantErr == "" && got != tc.want) || (tc.wantErr != "" && !contains(got, tc.wantErr)) {
+			t.Errorf("%v: got %q", tc.id, got)
+		}
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
