@@ -49,6 +49,7 @@ func commands() []command {
 		{"render", "[-f cloud.yaml] [-o out] [--templates DIR] [--strict]", "render user-data, network configuration and manifest", runRender},
 		{"validate", "[-f cloud.yaml] [--strict]", "check a cloud description and print its errors and warnings", runValidate},
 		{"firstboot", "[--site FILE] [--host NAME] [--dry-run] [--timeout D]", "finish this host on its first start (run by cloud-init and midobake-firstboot.service)", runFirstboot},
+		{"serve", "[-f cloud.yaml] [--listen 127.0.0.1:8000]", "serve NoCloud-net seeds to PXE-booted hosts", runServe},
 		{"example", "", "print the embedded example cloud description", runExample},
 		{"version", "", "print midobake's version", runVersion},
 	}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/midobake/midobake/generator/emit"
+	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/seed"
+)
+
+func runServe(e *env, args []string) error {
+	fs := flags(e, "serve", "[-f cloud.yaml] [--listen 127.0.0.1:8000] [--mode full|baked] [--templates DIR]",
+		"Serve NoCloud-net seeds for PXE: /<host-or-mac>/{meta-data,user-data,vendor-data}.\n"+
+			"Kernel command line: ds=nocloud-net;s=http://HOST:PORT/NAME/ (the trailing / matters).\n"+
+			"SIGHUP re-reads the cloud file (an invalid one is reported and the last good one kept);\n"+
+			"SIGINT or SIGTERM stop it gracefully.")
+	file := fs.String("f", "", "cloud description (`FILE`); default: the embedded example")
+	listen := fs.String("listen", "127.0.0.1:8000", "`ADDR` to listen on (loopback unless you say otherwise)")
+	mode := fs.String("mode", emit.ModeFull, "user-data to serve: full (plain images) or baked (golden images)")
+	tdir := fs.String("templates", "", "`DIR` of template overrides")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *mode != emit.ModeFull && *mode != emit.ModeBaked {
+		fmt.Fprintf(e.stderr, "midobake serve: --mode %q: use full or baked\n", *mode)
+		return errUsage
+	}
+	build := func() (seed.Seeds, string, error) {
+		c, in, err := load(e, *file, false)
+		if err != nil {
+			return nil, "", err
+		}
+		t, err := roles.NewTemplates(*tdir)
+		if err != nil {
+			return nil, "", err
+		}
+		tree, err := emit.Render(c, in.data, t)
+		if err != nil {
+			return nil, "", err
+		}
+		s, err := seed.Build(c, tree, *mode)
+		return s, fmt.Sprintf("cloud %s, %d hosts", c.Name, len(c.Hosts)), err
+	}
+	seeds, what, err := build()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake serve: %v\n", err)
+		return err
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake serve: %v\n", err)
+		return err
+	}
+	h := seed.NewHandler(seeds, e.stderr)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(e.stderr, "midobake serve: %s (%s user-data) on http://%s/NAME/\n", what, *mode, ln.Addr())
+
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case s := <-sig:
+			if s == syscall.SIGHUP {
+				if fresh, what, err := build(); err != nil {
+					fmt.Fprintf(e.stderr, "midobake serve: reload failed, still serving the last good version: %v\n", err)
+				} else {
+					h.Swap(fresh)
+					fmt.Fprintf(e.stderr, "midobake serve: reloaded: %s\n", what)
+				}
+				continue
+			}
+			fmt.Fprintf(e.stderr, "midobake serve: %s: shutting down\n", s)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil {
+				return err
+			}
+			if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		}
+	}
+}

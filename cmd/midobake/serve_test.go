@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/midobake/midobake/internal/testenv"
+)
+
+// syncBuffer collects a process's stderr while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func fetch(t *testing.T, method, url string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	example, _ := exec.Command(bin, "example").Output()
+	file := filepath.Join(dir, "cloud.yaml")
+	os.WriteFile(file, example, 0o644)
+	port := testenv.FreePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	cmd := exec.Command(bin, "serve", "-f", file, "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, "serve to listen", func() bool { return strings.Contains(stderr.String(), "on http://") })
+
+	golden, _ := os.ReadFile("../../fixtures/golden/example/profiles/nc/user-data.full.yaml")
+	for _, path := range []string{"/node1/user-data", "/52:54:00:00:05:21/user-data", "/52-54-00-00-05-21/user-data"} {
+		if code, body := fetch(t, "GET", base+path); code != 200 || body != string(golden) {
+			t.Errorf("GET %s: %d", path, code)
+		}
+	}
+	if code, body := fetch(t, "GET", base+"/node1/meta-data"); code != 200 || body != "instance-id: iid-euca-lab-node1\nlocal-hostname: node1\n" {
+		t.Errorf("meta-data: %d %q", code, body)
+	}
+	if code, body := fetch(t, "GET", base+"/node1/vendor-data"); code != 200 || body != "" {
+		t.Errorf("vendor-data: %d %q", code, body)
+	}
+	for _, path := range []string{"/", "/node1/", "/node1", "/nope/user-data", "/node1/../manifest.json", "/node1/%2e%2e/%2e%2e/etc/passwd", "/hosts/node1/user-data"} {
+		if code, _ := fetch(t, "GET", base+path); code != 404 {
+			t.Errorf("GET %s: %d, want 404", path, code)
+		}
+	}
+	if code, _ := fetch(t, "POST", base+"/node1/user-data"); code != 405 {
+		t.Errorf("POST: %d, want 405", code)
+	}
+	if !strings.Contains(stderr.String(), "GET /node1/user-data 200") || !strings.Contains(stderr.String(), "GET /nope/user-data 404") {
+		t.Errorf("no request log lines:\n%s", stderr.String())
+	}
+
+	// An invalid cloud file on SIGHUP is reported and the last good seeds stay.
+	os.WriteFile(file, []byte("version: 1\nname: Broken!\n"), 0o644)
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, "the failed reload", func() bool { return strings.Contains(stderr.String(), "reload failed, still serving the last good version") })
+	if code, body := fetch(t, "GET", base+"/node1/user-data"); code != 200 || body != string(golden) {
+		t.Errorf("after a failed reload: %d", code)
+	}
+	// A valid one replaces them: node3 appears.
+	os.WriteFile(file, []byte(strings.Replace(string(example), "  - name: ufs1", "  - name: node3\n    address: 10.111.5.23\n    roles: [nc]\n  - name: ufs1", 1)), 0o644)
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, "the reload", func() bool { return strings.Contains(stderr.String(), "reloaded: cloud euca-lab, 5 hosts") })
+	if code, _ := fetch(t, "GET", base+"/node3/meta-data"); code != 200 {
+		t.Errorf("node3 after reload: %d", code)
+	}
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+	if !strings.Contains(stderr.String(), "shutting down") {
+		t.Errorf("no shutdown line:\n%s", stderr.String())
+	}
+}

@@ -1,0 +1,90 @@
+// Package seed serves NoCloud-net seeds for PXE-booted hosts: cloud-init, given
+// ds=nocloud-net;s=http://HOST:PORT/NAME/ on the kernel command line, fetches NAME/meta-data,
+// NAME/user-data and NAME/vendor-data. NAME is a host's name or its MAC address.
+package seed
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/generator/emit"
+)
+
+// Seeds are the documents served, by URL path ("/node1/user-data").
+type Seeds map[string][]byte
+
+// Build makes the seeds of every host from a rendered tree: under the host's name and, when
+// it has one, under its MAC (colon- and dash-separated, as PXE configurations write it).
+func Build(c *cloud.Cloud, tree *emit.Tree, mode string) (Seeds, error) {
+	s := Seeds{}
+	for _, h := range c.Hosts {
+		meta, ok := tree.Get("hosts/" + h.Name + "/meta-data")
+		if !ok {
+			return nil, fmt.Errorf("no seed rendered for host %s", h.Name)
+		}
+		ud, ok := tree.Get("profiles/" + h.Profile() + "/user-data." + mode + ".yaml")
+		if !ok {
+			return nil, fmt.Errorf("no %s user-data rendered for profile %s", mode, h.Profile())
+		}
+		keys := []string{h.Name}
+		if h.MAC != "" {
+			keys = append(keys, h.MAC, strings.ReplaceAll(h.MAC, ":", "-"))
+		}
+		for _, k := range keys {
+			s["/"+k+"/meta-data"] = meta.Data
+			s["/"+k+"/user-data"] = ud.Data
+			s["/"+k+"/vendor-data"] = []byte{} // none: an empty document, not a 404
+		}
+	}
+	return s, nil
+}
+
+// Handler serves seeds by exact path: anything else is 404, so there is no listing and no
+// way to climb out of the seed set. It is safe for concurrent use and swappable (SIGHUP).
+type Handler struct {
+	mu    sync.RWMutex
+	seeds Seeds
+	log   io.Writer
+}
+
+// NewHandler serves the seeds and logs one line per request to log.
+func NewHandler(s Seeds, log io.Writer) *Handler { return &Handler{seeds: s, log: log} }
+
+// Swap replaces the seeds being served.
+func (h *Handler) Swap(s Seeds) {
+	h.mu.Lock()
+	h.seeds = s
+	h.mu.Unlock()
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	status, size := h.serve(w, r)
+	fmt.Fprintf(h.log, "%s %s %s %d %dB %s\n", r.RemoteAddr, r.Method, r.URL.Path, status, size, time.Since(start).Round(time.Microsecond))
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, int) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return http.StatusMethodNotAllowed, 0
+	}
+	h.mu.RLock()
+	body, ok := h.seeds[r.URL.Path]
+	h.mu.RUnlock()
+	if !ok {
+		http.NotFound(w, r)
+		return http.StatusNotFound, 0
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if r.Method == http.MethodGet {
+		w.Write(body)
+	}
+	return http.StatusOK, len(body)
+}

@@ -1,0 +1,157 @@
+// Package e2e holds the end-to-end tests: generated output through the real cloud-init, the
+// real packer and the real midobake binary, in a Debian root file system built by rootfs.sh.
+// They need root (namespaces, overlay mounts, chroot); .ci/run installs their tools.
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/midobake/midobake/internal/testenv"
+)
+
+var (
+	binDir   string // the midobake binary built for these tests
+	rootOnce sync.Once
+	rootDir  string // the unpacked test root file system (read-only lower layer)
+	rootErr  error
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "midobake-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	binDir = dir
+	if out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "midobake"), "../../cmd/midobake").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func midobakeBin() string { return filepath.Join(binDir, "midobake") }
+
+// rootfs returns the unpacked test root file system, building and caching its tarball under
+// build/cache on first use.
+func rootfs(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "end-to-end tests need root (namespaces, overlay mounts, chroot)")
+	}
+	for _, tool := range []string{"debootstrap", "zstd", "unshare", "ip"} {
+		testenv.Need(t, tool, "apt-get install debootstrap zstd util-linux iproute2")
+	}
+	rootOnce.Do(func() {
+		cache := filepath.Join(testenv.RepoRoot(t), "build", "_cache") // "_": invisible to go ./...
+		out, err := exec.Command("bash", "rootfs.sh", cache).Output()
+		if err != nil {
+			rootErr = fmt.Errorf("rootfs.sh: %v", err)
+			if ee, ok := err.(*exec.ExitError); ok {
+				rootErr = fmt.Errorf("rootfs.sh: %v\n%s", err, ee.Stderr)
+			}
+			return
+		}
+		rootDir = filepath.Join(binDir, "rootfs")
+		os.MkdirAll(rootDir, 0o755)
+		if out, err := exec.Command("tar", "--zstd", "-C", rootDir, "-xf", strings.TrimSpace(string(out))).CombinedOutput(); err != nil {
+			rootErr = fmt.Errorf("unpack: %v\n%s", err, out)
+		}
+	})
+	if rootErr != nil {
+		t.Fatal(rootErr)
+	}
+	return rootDir
+}
+
+// stubScript stands in for systemctl, mn-conf, the hook and the like: it logs its name and
+// arguments to /var/log/midobake-stubs.log in the root it runs in.
+const stubScript = `#!/bin/sh
+echo "$(basename "$0") $*" >> /var/log/midobake-stubs.log
+exit 0
+`
+
+// stubs makes a directory of stand-in commands.
+func stubs(t *testing.T, names ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(stubScript), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// ciResult is what one cloud-init run left behind.
+type ciResult struct {
+	upper  string              // what cloud-init changed, as an overlay upper directory
+	errors map[string][]string // stage -> errors, from status.json
+	output string
+	stubs  []string // commands run, in order
+	err    error
+}
+
+// ok reports whether every stage finished without errors.
+func (r ciResult) ok() bool {
+	for _, e := range r.errors {
+		if len(e) > 0 {
+			return false
+		}
+	}
+	return r.err == nil && len(r.errors) >= 4
+}
+
+func (r ciResult) file(path string) string {
+	b, _ := os.ReadFile(filepath.Join(r.upper, path))
+	return string(b)
+}
+
+// runCloudInit runs cloud-init's four stages on a seed (user-data, meta-data) or, with
+// cmdline, on what the NoCloud-net datasource fetches.
+func runCloudInit(t *testing.T, seed map[string][]byte, env ...string) ciResult {
+	t.Helper()
+	work := t.TempDir()
+	cmd := exec.Command("bash", "cloudinit.sh")
+	cmd.Env = append(os.Environ(), "ROOTFS="+rootfs(t), "WORK="+work,
+		"STUBS="+stubs(t, "systemctl", "mn-conf", "midobake", "yum", "dnf"))
+	if seed != nil {
+		sd := filepath.Join(work, "seed")
+		os.MkdirAll(sd, 0o755)
+		for name, data := range seed {
+			os.WriteFile(filepath.Join(sd, name), data, 0o644)
+		}
+		cmd.Env = append(cmd.Env, "SEED="+sd)
+	}
+	cmd.Env = append(cmd.Env, env...)
+	out, err := cmd.CombinedOutput()
+	r := ciResult{upper: filepath.Join(work, "upper"), err: err}
+	log, _ := os.ReadFile(filepath.Join(work, "output.log"))
+	r.output = string(out) + string(log)
+	var status struct {
+		V1 map[string]json.RawMessage `json:"v1"`
+	}
+	data, _ := os.ReadFile(filepath.Join(work, "status.json"))
+	json.Unmarshal(data, &status)
+	r.errors = map[string][]string{}
+	for stage, raw := range status.V1 {
+		var s struct {
+			Errors []string `json:"errors"`
+		}
+		if json.Unmarshal(raw, &s) == nil && strings.HasPrefix(stage, "init") || strings.HasPrefix(stage, "modules-") {
+			r.errors[stage] = s.Errors
+		}
+	}
+	if s := strings.TrimSpace(r.file("var/log/midobake-stubs.log")); s != "" {
+		r.stubs = strings.Split(s, "\n")
+	}
+	return r
+}
