@@ -23,8 +23,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -92,7 +96,9 @@ func TestServe(t *testing.T) {
 	// An invalid cloud file on SIGHUP is reported and the last good seeds stay.
 	os.WriteFile(file, []byte("version: 1\nname: Broken!\n"), 0o644)
 	cmd.Process.Signal(syscall.SIGHUP)
-	waitFor(t, "the failed reload", func() bool { return strings.Contains(stderr.String(), "reload failed, still serving the last good version") })
+	waitFor(t, "the failed reload", func() bool {
+		return strings.Contains(stderr.String(), "reload failed, still serving the last good version")
+	})
 	if code, body := fetch(t, "GET", base+"/node1/user-data"); code != 200 || body != string(golden) {
 		t.Errorf("after a failed reload: %d", code)
 	}

@@ -47,6 +47,16 @@ func fixtures(t *testing.T) []fixture {
 	return out
 }
 
+func fixtureNamed(t *testing.T, name string) fixture {
+	for _, fx := range fixtures(t) {
+		if fx.name == name {
+			return fx
+		}
+	}
+	t.Fatalf("no fixture %s", name)
+	return fixture{}
+}
+
 func get(t *testing.T, tree *emit.Tree, path string) []byte {
 	t.Helper()
 	f, ok := tree.Get(path)
@@ -132,7 +142,7 @@ func planPaths(p roles.Plan) string {
 // TestBakedUserData: on a golden image the user-data only writes the site data (private)
 // and invokes the hook.
 func TestBakedUserData(t *testing.T) {
-	fx := fixtures(t)[0]
+	fx := fixtureNamed(t, "example")
 	plan := fx.plans[0]
 	r := runCloudInit(t, map[string][]byte{
 		"user-data": get(t, fx.tree, "profiles/"+plan.Profile+"/user-data.baked.yaml"),
@@ -156,14 +166,14 @@ func TestBakedUserData(t *testing.T) {
 // a user that does not exist makes cloud-init report an error, and the files after it in the
 // same module are not written.
 func TestBrokenDocumentIsReported(t *testing.T) {
-	fx := fixtures(t)[0]
+	fx := fixtureNamed(t, "example")
 	ud := string(get(t, fx.tree, "profiles/nc/user-data.full.yaml"))
 	broken := strings.Replace(ud, "owner: root:root", "owner: nosuchuser:nosuchgroup", 1)
 	r := runCloudInit(t, map[string][]byte{"user-data": []byte(broken), "meta-data": get(t, fx.tree, "hosts/node1/meta-data")})
 	if r.ok() {
 		t.Fatalf("cloud-init accepted a file owned by a missing user:\n%s", r.output)
 	}
-	if !strings.Contains(strings.Join(r.errors["init"], " "), "write-files") && !strings.Contains(r.output, "nosuchuser") {
-		t.Errorf("the error does not name the failing module: %v", r.errors)
+	if got := strings.Join(r.errors["init"], " "); !strings.Contains(got, "write-files") || !strings.Contains(got, "nosuchuser") {
+		t.Errorf("the error does not name the failing module and user: %q", r.errors)
 	}
 }
