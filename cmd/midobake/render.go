@@ -51,14 +51,19 @@ func load(e *env, file string, strict bool) (*cloud.Cloud, input, error) {
 }
 
 func runRender(e *env, args []string) error {
-	fs := flags(e, "render", "[-f cloud.yaml] [-o out] [--templates DIR] [--strict]",
+	fs := flags(e, "render", "[-f cloud.yaml] [-o out] [--templates DIR] [--strict] [--packer-source TYPE.NAME]",
 		"Render per-profile and per-host cloud-init user-data, the Eucalyptus network configuration\nand a manifest into the output directory, atomically: on any error it is left as it was.")
 	file := fs.String("f", "", "cloud description (`FILE`, - for stdin); default: the embedded example")
 	out := fs.String("o", "out", "output `DIR`")
 	tdir := fs.String("templates", "", "`DIR` of template overrides (see 'midobake templates list')")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
+	source := fs.String("packer-source", emit.DefaultPackerSource, "Packer source the image builds use (`TYPE.NAME`); for anything but the\ndefault null/SSH source, write that source block yourself beside packer/")
 	if err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	if err := emit.CheckPackerSource(*source); err != nil {
+		fmt.Fprintf(e.stderr, "midobake render: %v\n", err)
+		return errUsage
 	}
 	c, in, err := load(e, *file, *strict)
 	if err != nil {
@@ -70,7 +75,7 @@ func runRender(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
 		return err
 	}
-	tree, err := emit.Render(c, in.data, t)
+	tree, err := emit.Render(c, in.data, emit.Options{Templates: t, PackerSource: *source})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
 		return err

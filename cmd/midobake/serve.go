@@ -42,7 +42,7 @@ func runServe(e *env, args []string) error {
 		if err != nil {
 			return nil, "", err
 		}
-		tree, err := emit.Render(c, in.data, t)
+		tree, err := emit.Render(c, in.data, emit.Options{Templates: t})
 		if err != nil {
 			return nil, "", err
 		}

@@ -11,11 +11,30 @@ import (
 
 // Version is the tool's version, recorded in every output. Set at build time with
 // -ldflags "-X github.com/midobake/midobake/generator/emit.Version=...".
-var Version = "0.1.0-dev"
+var Version = "0.1.0"
+
+// Options tune a render.
+type Options struct {
+	Templates    *roles.Templates // nil: the embedded ones
+	PackerSource string           // the Packer source the builds use; "": DefaultPackerSource
+}
 
 // Render renders everything for a validated cloud. input is the description as read, whose
 // hash the manifest records.
-func Render(c *cloud.Cloud, input []byte, t *roles.Templates) (*Tree, error) {
+func Render(c *cloud.Cloud, input []byte, opts Options) (*Tree, error) {
+	t := opts.Templates
+	if t == nil {
+		var err error
+		if t, err = roles.NewTemplates(""); err != nil {
+			return nil, err
+		}
+	}
+	if opts.PackerSource == "" {
+		opts.PackerSource = DefaultPackerSource
+	}
+	if err := CheckPackerSource(opts.PackerSource); err != nil {
+		return nil, err
+	}
 	plans, err := roles.Plans(c, t)
 	if err != nil {
 		return nil, err
@@ -38,6 +57,13 @@ func Render(c *cloud.Cloud, input []byte, t *roles.Templates) (*Tree, error) {
 		add("hosts/"+h.Name+"/user-data", byProfile[h.Profile()])
 	}
 	add("eucalyptus/network.json", NetworkJSON(c))
+	pk, err := packerFiles(c, plans, t, opts.PackerSource)
+	if err != nil {
+		return nil, err
+	}
+	for path, data := range pk {
+		add(path, data)
+	}
 	tree.Add(manifest(tree, input))
 	return tree, nil
 }

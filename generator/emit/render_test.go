@@ -51,7 +51,7 @@ func render(t *testing.T, c *cloud.Cloud, input []byte) *Tree {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree, err := Render(c, input, tpl)
+	tree, err := Render(c, input, Options{Templates: tpl})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func fixtures(t *testing.T) []fixture {
 		if c == nil {
 			t.Fatal(rep.Format(false))
 		}
-		tree, err := emit.Render(c, data, tpl)
+		tree, err := emit.Render(c, data, emit.Options{Templates: tpl})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,166 @@
+//go:generate go tool packer-sdc mapstructure-to-hcl2 -type ProvisionerConfig,DatasourceConfig,DatasourceOutput
+
+// Package packer is midobake's Packer plugin: the provisioner "midobake" bakes a profile of a
+// cloud description into a golden image by executing the profile's bake steps over Packer's
+// communicator, and the data source "midobake" exposes the description's profiles,
+// packages and repositories to templates.
+package packer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2/hcldec"
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+	"github.com/hashicorp/packer-plugin-sdk/template/config"
+	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
+
+	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/roles"
+)
+
+// ProvisionerConfig is the provisioner's HCL configuration.
+type ProvisionerConfig struct {
+	// CloudFile is the cloud description to bake from.
+	CloudFile string `mapstructure:"cloud_file" required:"true"`
+	// Profile is the profile to bake: a host's roles joined by "+", as render names them.
+	Profile string `mapstructure:"profile" required:"true"`
+	// TemplatesDir overrides embedded templates, as render's --templates does.
+	TemplatesDir string `mapstructure:"templates_dir"`
+	// HookBinary is the linux midobake binary installed as the first-boot hook.
+	HookBinary string `mapstructure:"hook_binary" required:"true"`
+
+	ctx interpolate.Context
+}
+
+// Provisioner bakes one profile.
+type Provisioner struct {
+	config ProvisionerConfig
+	plan   roles.Plan
+}
+
+// ConfigSpec is the provisioner's HCL schema.
+func (p *Provisioner) ConfigSpec() hcldec.ObjectSpec { return p.config.FlatMapstructure().HCL2Spec() }
+
+// Prepare checks the configuration: everything that can be wrong with the cloud file, the
+// profile or the hook is reported here, so "packer validate" catches it before a build.
+func (p *Provisioner) Prepare(raws ...interface{}) error {
+	if err := config.Decode(&p.config, &config.DecodeOpts{
+		PluginType:         "packer.provisioner.midobake",
+		Interpolate:        true,
+		InterpolateContext: &p.config.ctx,
+	}, raws...); err != nil {
+		return err
+	}
+	var errs *packersdk.MultiError
+	if p.config.Profile == "" {
+		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("profile is required"))
+	}
+	if p.config.HookBinary == "" {
+		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("hook_binary is required: the linux midobake binary to install as the first-boot hook"))
+	} else if st, err := os.Stat(p.config.HookBinary); err != nil || st.IsDir() {
+		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("hook_binary %s: not a file (%v)", p.config.HookBinary, err))
+	}
+	c, err := loadCloud(p.config.CloudFile)
+	if err != nil {
+		errs = packersdk.MultiErrorAppend(errs, err)
+	} else if p.config.Profile != "" {
+		plans, err := plans(c, p.config.TemplatesDir)
+		if err != nil {
+			errs = packersdk.MultiErrorAppend(errs, err)
+		}
+		var names []string
+		for _, pl := range plans {
+			names = append(names, pl.Profile)
+			if pl.Profile == p.config.Profile {
+				p.plan = pl
+			}
+		}
+		if p.plan.Profile == "" && err == nil {
+			errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("profile %q is not a profile of %s; its profiles are: %s", p.config.Profile, p.config.CloudFile, strings.Join(names, ", ")))
+		}
+	}
+	if errs != nil && len(errs.Errors) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// loadCloud reads and validates a cloud description, with positioned errors.
+func loadCloud(file string) (*cloud.Cloud, error) {
+	if file == "" {
+		return nil, fmt.Errorf("cloud_file is required")
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("cloud_file: %w", err)
+	}
+	c, rep := cloud.Load(file, data)
+	if c == nil {
+		return nil, fmt.Errorf("cloud_file %s is not a valid cloud description:\n%s", file, rep.Format(false))
+	}
+	return c, nil
+}
+
+func plans(c *cloud.Cloud, templatesDir string) ([]roles.Plan, error) {
+	t, err := roles.NewTemplates(templatesDir)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := roles.Plans(c, t)
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Profile < ps[j].Profile })
+	return ps, err
+}
+
+// Provision runs the profile's bake steps on the machine being built. A failing command
+// fails the build with its output.
+func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packersdk.Communicator, _ map[string]interface{}) error {
+	hook, err := os.ReadFile(p.config.HookBinary)
+	if err != nil {
+		return fmt.Errorf("hook_binary: %w", err)
+	}
+	steps := roles.Bake(p.plan, roles.File{Path: roles.HookPath, Mode: "0755", Owner: "root:root", Content: hook})
+	ui.Say(fmt.Sprintf("midobake: baking profile %s (%d steps)", p.plan.Profile, len(steps)))
+	for i, s := range steps {
+		ui.Say(fmt.Sprintf("midobake: [%d/%d] %s", i+1, len(steps), s.Name))
+		if len(s.Files) > 0 {
+			before, after := roles.UploadCommands(s.Files)
+			if err := run(ctx, ui, comm, before); err != nil {
+				return fmt.Errorf("%s: %w", s.Name, err)
+			}
+			for _, f := range s.Files {
+				if err := comm.Upload(f.Path, bytes.NewReader(f.Content), nil); err != nil {
+					return fmt.Errorf("%s: uploading %s: %w", s.Name, f.Path, err)
+				}
+			}
+			if err := run(ctx, ui, comm, after); err != nil {
+				return fmt.Errorf("%s: %w", s.Name, err)
+			}
+		}
+		if s.Command != "" {
+			if err := run(ctx, ui, comm, s.Command); err != nil {
+				return fmt.Errorf("%s: %w", s.Name, err)
+			}
+		}
+	}
+	ui.Say("midobake: profile " + p.plan.Profile + " baked; host identity removed")
+	return nil
+}
+
+// run runs a shell command remotely, streaming its output; a non-zero exit is an error
+// that carries the output.
+func run(ctx context.Context, ui packersdk.Ui, comm packersdk.Communicator, command string) error {
+	var out bytes.Buffer
+	cmd := &packersdk.RemoteCmd{Command: command, Stdout: &out, Stderr: &out}
+	if err := cmd.RunWithUi(ctx, comm, ui); err != nil {
+		return fmt.Errorf("%s: %w", command, err)
+	}
+	if status := cmd.ExitStatus(); status != 0 {
+		return fmt.Errorf("%q exited with status %d:\n%s", command, status, strings.TrimSpace(out.String()))
+	}
+	return nil
+}

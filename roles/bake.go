@@ -1,0 +1,70 @@
+package roles
+
+import (
+	"path"
+	"sort"
+	"strings"
+)
+
+// BakeStep is one step of baking a profile into a golden image: files to upload, then a
+// shell command to run on the image being built. The Packer provisioner executes them in
+// order over its communicator.
+type BakeStep struct {
+	Name    string
+	Files   []File
+	Command string
+}
+
+// Bake is the bake of a plan: repositories, every package in one transaction, the role
+// configuration, the first-boot hook and its unit; then the services the packages enabled are
+// disabled (the hook starts them, configured, on first boot) and everything that identifies
+// a host is removed, so that every clone creates its own identity.
+func Bake(p Plan, hook File) []BakeStep {
+	var repos, config []File
+	for _, f := range p.Files {
+		if strings.HasPrefix(f.Path, "/etc/yum.repos.d/") {
+			repos = append(repos, f)
+		} else {
+			config = append(config, f)
+		}
+	}
+	steps := []BakeStep{
+		{Name: "repositories", Files: repos},
+		{Name: "packages", Command: "yum -y install " + strings.Join(p.Packages, " ")},
+		{Name: "configuration", Files: config},
+		{Name: "first-boot hook", Files: []File{hook}, Command: "systemctl enable " + UnitFirstBoot + ".service"},
+	}
+	if len(p.Units) > 0 {
+		steps = append(steps, BakeStep{Name: "disable services", Command: "systemctl disable " + strings.Join(p.Units, " ")})
+	}
+	steps = append(steps, BakeStep{Name: "strip host identity", Command: StripIdentityCommand()})
+	return steps
+}
+
+// StripIdentityCommand removes what identifies a host (IdentityPaths) and empties the
+// machine ID, which systemd then creates anew at first boot.
+func StripIdentityCommand() string {
+	paths := append([]string{}, IdentityPaths...)
+	sort.Strings(paths)
+	return "rm -rf " + strings.Join(paths, " ") + " && : > /etc/machine-id"
+}
+
+// UploadCommands are the commands around uploading files: make their directories before,
+// set owner and mode after (a communicator's upload does neither reliably).
+func UploadCommands(files []File) (before, after string) {
+	dirs := map[string]bool{}
+	var ds, fix []string
+	for _, f := range files {
+		if d := path.Dir(f.Path); !dirs[d] {
+			dirs[d] = true
+			ds = append(ds, quote(d))
+		}
+		fix = append(fix, "chown "+f.Owner+" "+quote(f.Path), "chmod "+f.Mode+" "+quote(f.Path))
+	}
+	sort.Strings(ds)
+	return "mkdir -p " + strings.Join(ds, " "), strings.Join(fix, " && ")
+}
+
+// quote single-quotes a path for sh. Paths come from midobake's own constants, never from
+// the cloud description, but quoting keeps it that way by construction.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
