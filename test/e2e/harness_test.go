@@ -94,6 +94,7 @@ func stubs(t *testing.T, names ...string) string {
 // ciResult is what one cloud-init run left behind.
 type ciResult struct {
 	upper  string              // what cloud-init changed, as an overlay upper directory
+	lower  string              // the root file system it ran on
 	errors map[string][]string // stage -> errors, from status.json
 	output string
 	stubs  []string // commands run, in order
@@ -110,6 +111,19 @@ func (r ciResult) ok() bool {
 	return r.err == nil && len(r.errors) >= 4
 }
 
+// view returns a file as the booted host sees it (changed by cloud-init, else from the image)
+// and its mode.
+func (r ciResult) view(path string) (string, os.FileMode, bool) {
+	for _, dir := range []string{r.upper, r.lower} {
+		p := filepath.Join(dir, path)
+		if st, err := os.Stat(p); err == nil {
+			b, _ := os.ReadFile(p)
+			return string(b), st.Mode().Perm(), true
+		}
+	}
+	return "", 0, false
+}
+
 func (r ciResult) file(path string) string {
 	b, _ := os.ReadFile(filepath.Join(r.upper, path))
 	return string(b)
@@ -119,9 +133,15 @@ func (r ciResult) file(path string) string {
 // cmdline, on what the NoCloud-net datasource fetches.
 func runCloudInit(t *testing.T, seed map[string][]byte, env ...string) ciResult {
 	t.Helper()
+	return runCloudInitOn(t, rootfs(t), seed, env...)
+}
+
+// runCloudInitOn is runCloudInit over another root file system (a baked image).
+func runCloudInitOn(t *testing.T, root string, seed map[string][]byte, env ...string) ciResult {
+	t.Helper()
 	work := t.TempDir()
 	cmd := exec.Command("bash", "cloudinit.sh")
-	cmd.Env = append(os.Environ(), "ROOTFS="+rootfs(t), "WORK="+work,
+	cmd.Env = append(os.Environ(), "ROOTFS="+root, "WORK="+work,
 		"STUBS="+stubs(t, "systemctl", "mn-conf", "midobake", "yum", "dnf"))
 	if seed != nil {
 		sd := filepath.Join(work, "seed")
@@ -133,7 +153,7 @@ func runCloudInit(t *testing.T, seed map[string][]byte, env ...string) ciResult 
 	}
 	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
-	r := ciResult{upper: filepath.Join(work, "upper"), err: err}
+	r := ciResult{upper: filepath.Join(work, "upper"), lower: root, err: err}
 	log, _ := os.ReadFile(filepath.Join(work, "output.log"))
 	r.output = string(out) + string(log)
 	var status struct {

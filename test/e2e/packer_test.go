@@ -1,0 +1,286 @@
+package e2e
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/generator/emit"
+	"github.com/midobake/midobake/internal/testenv"
+	"github.com/midobake/midobake/roles"
+)
+
+var (
+	packerOnce sync.Once
+	packerPath string
+	pluginDir  string
+	packerErr  error
+)
+
+// packerEnv builds Packer 1.9.4 from tools/packer (cached in build/_cache) and installs the
+// midobake plugin where Packer looks for it, as required_plugins names it.
+func packerEnv(t *testing.T) (packer, pluginPath string) {
+	t.Helper()
+	rootfs(t) // the same requirements: root, debootstrap
+	testenv.Need(t, "sshd", "apt-get install openssh-server")
+	testenv.Need(t, "ssh-keygen", "apt-get install openssh-client")
+	packerOnce.Do(func() {
+		repo := testenv.RepoRoot(t)
+		packerPath = filepath.Join(repo, "build", "_cache", "packer-v1.9.4")
+		if _, err := os.Stat(packerPath); err != nil {
+			cmd := exec.Command("go", "build", "-o", packerPath+".tmp", "github.com/hashicorp/packer")
+			cmd.Dir = filepath.Join(repo, "tools", "packer")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				packerErr = fmt.Errorf("building packer: %v\n%s", err, out)
+				return
+			}
+			os.Rename(packerPath+".tmp", packerPath)
+		}
+		pluginDir = filepath.Join(binDir, "plugins")
+		dir := filepath.Join(pluginDir, "github.com", "midobake", "midobake")
+		os.MkdirAll(dir, 0o755)
+		name := filepath.Join(dir, fmt.Sprintf("packer-plugin-midobake_v%s_x5.0_linux_amd64", emit.Version))
+		if out, err := exec.Command("go", "build", "-o", name, "../../cmd/packer-plugin-midobake").CombinedOutput(); err != nil {
+			packerErr = fmt.Errorf("building the plugin: %v\n%s", err, out)
+			return
+		}
+		b, _ := os.ReadFile(name)
+		sum := sha256.Sum256(b)
+		os.WriteFile(name+"_SHA256SUM", []byte(hex.EncodeToString(sum[:])), 0o644)
+	})
+	if packerErr != nil {
+		t.Fatal(packerErr)
+	}
+	return packerPath, pluginDir
+}
+
+// bakeCloud is the example cloud with every repository on the stand-in repository that the
+// bake roots serve at /srv/repo.
+func bakeCloud(t *testing.T) (string, *cloud.Cloud) {
+	t.Helper()
+	src := strings.Replace(string(cloud.Example()), "  cassandraClusterName: midonet\n", `  cassandraClusterName: midonet
+  repos:
+    midonet: {baseurl: "file:///srv/repo/"}
+    midonet-misc: {baseurl: "file:///srv/repo/"}
+    datastax: {baseurl: "file:///srv/repo/"}
+`, 1)
+	path := filepath.Join(t.TempDir(), "cloud.yaml")
+	os.WriteFile(path, []byte(src), 0o644)
+	c, rep := cloud.Load(path, []byte(src))
+	if c == nil {
+		t.Fatal(rep.Format(false))
+	}
+	return path, c
+}
+
+func packerCmd(t *testing.T, packer, plugins string, args ...string) (string, error) {
+	cmd := exec.Command(packer, args...)
+	cmd.Env = append(os.Environ(), "PACKER_PLUGIN_PATH="+plugins, "CHECKPOINT_DISABLE=1", "PACKER_NO_COLOR=1")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// renderTo runs the real "midobake render" and returns the output directory.
+func renderTo(t *testing.T, cloudFile string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "out")
+	if b, err := exec.Command(midobakeBin(), "render", "-f", cloudFile, "-o", out).CombinedOutput(); err != nil {
+		t.Fatalf("render: %v\n%s", err, b)
+	}
+	return out
+}
+
+// TestPackerValidate: every generated template passes packer validate and packer fmt -check
+// with the plugin installed; a wrong profile or a missing cloud file fails validate clearly.
+func TestPackerValidate(t *testing.T) {
+	packer, plugins := packerEnv(t)
+	cloudFile, _ := bakeCloud(t)
+	out := renderTo(t, cloudFile)
+	dir := filepath.Join(out, "packer")
+	key := filepath.Join(t.TempDir(), "id")
+	if o, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v %s", err, o)
+	}
+	vars := []string{"-var", "cloud_file=" + cloudFile, "-var", "hook_binary=" + midobakeBin(), "-var", "ssh_private_key_file=" + key}
+	if o, err := packerCmd(t, packer, plugins, append(append([]string{"validate"}, vars...), dir)...); err != nil {
+		t.Fatalf("packer validate: %v\n%s", err, o)
+	}
+	if o, err := packerCmd(t, packer, plugins, "fmt", "-check", dir); err != nil {
+		t.Errorf("packer fmt -check: %v\n%s", err, o)
+	}
+	nc := filepath.Join(dir, "nc.pkr.hcl")
+	good, _ := os.ReadFile(nc)
+	os.WriteFile(nc, []byte(strings.Replace(string(good), `profile       = "nc"`, `profile       = "gateway"`, 1)), 0o644)
+	o, err := packerCmd(t, packer, plugins, append(append([]string{"validate"}, vars...), dir)...)
+	o = strings.Join(strings.Fields(o), " ") // packer wraps long messages
+	if err == nil || !strings.Contains(o, `profile "gateway" is not a profile of`) || !strings.Contains(o, "its profiles are: clc+cassandra+zookeeper, nc, ufs") {
+		t.Errorf("wrong profile: %v\n%s", err, o)
+	}
+	os.WriteFile(nc, good, 0o644)
+	o, err = packerCmd(t, packer, plugins, "validate", "-var", "cloud_file=/nonexistent/cloud.yaml", "-var", "hook_binary="+midobakeBin(), "-var", "ssh_private_key_file="+key, dir)
+	o = strings.Join(strings.Fields(o), " ")
+	if err == nil || !strings.Contains(o, "/nonexistent/cloud.yaml: no such file or directory") {
+		t.Errorf("missing cloud file: %v\n%s", err, o)
+	}
+}
+
+// bakeRoot unpacks a fresh root to bake into, under build/_cache (ChrootDirectory wants
+// every component of its path root-owned and not writable by others; /tmp is not).
+func bakeRoot(t *testing.T, name string) string {
+	t.Helper()
+	base := filepath.Join(testenv.RepoRoot(t), "build", "_cache", "roots")
+	os.MkdirAll(base, 0o755)
+	dir, err := os.MkdirTemp(base, name+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	tarball := filepath.Join(testenv.RepoRoot(t), "build", "_cache", "rootfs.tar.zst")
+	if out, err := exec.Command("tar", "--zstd", "-C", dir, "-xf", tarball).CombinedOutput(); err != nil {
+		t.Fatalf("unpack: %v\n%s", err, out)
+	}
+	return dir
+}
+
+func standinRepo(t *testing.T) string {
+	t.Helper()
+	cache := filepath.Join(testenv.RepoRoot(t), "build", "_cache")
+	repo := filepath.Join(cache, "standin-repo")
+	if out, err := exec.Command("bash", "standin-repo.sh", filepath.Join(cache, "rootfs.tar.zst"), repo).CombinedOutput(); err != nil {
+		t.Fatalf("standin-repo.sh: %v\n%s", err, out)
+	}
+	return repo
+}
+
+// bake runs a real packer build of one profile into a fresh root and returns the root.
+func bake(t *testing.T, cloudFile, packerDir, profile string) (root, manifests string) {
+	t.Helper()
+	packer, plugins := packerEnv(t)
+	root = bakeRoot(t, emit.BuildName(profile))
+	work := t.TempDir()
+	manifests = filepath.Join(work, "manifests")
+	cmd := exec.Command("bash", "bake.sh", "-var", "cloud_file="+cloudFile, "-var", "hook_binary="+midobakeBin(), "-var", "manifest_dir="+manifests)
+	cmd.Env = append(os.Environ(), "ROOT="+root, "REPO="+standinRepo(t), "PACKER="+packer, "PACKER_DIR="+packerDir,
+		"PACKER_PLUGIN_PATH="+plugins, "WORK="+work, "ONLY="+emit.BuildName(profile))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		sshd, _ := os.ReadFile(filepath.Join(work, "sshd.log"))
+		t.Fatalf("packer build of %s: %v\n%s\nsshd:\n%s", profile, err, out, sshd)
+	}
+	if !strings.Contains(string(out), "midobake: profile "+profile+" baked") {
+		t.Errorf("the build did not run the provisioner:\n%s", out)
+	}
+	return root, manifests
+}
+
+func exists(p string) bool { _, err := os.Lstat(p); return err == nil }
+
+// TestPackerBuild bakes every profile of the example cloud with the real packer, the plugin
+// and a real dnf/rpm transaction, then checks the image: repositories, packages, role files,
+// the hook and its unit, the services disabled, and no host identity left.
+func TestPackerBuild(t *testing.T) {
+	cloudFile, c := bakeCloud(t)
+	out := renderTo(t, cloudFile)
+	tpl, _ := roles.NewTemplates("")
+	plans, _ := roles.Plans(c, tpl)
+	input, _ := os.ReadFile(cloudFile)
+	inputSum := sha256.Sum256(input)
+	hook, _ := os.ReadFile(midobakeBin())
+	for _, plan := range plans {
+		t.Run(plan.Profile, func(t *testing.T) {
+			root, manifests := bake(t, cloudFile, filepath.Join(out, "packer"), plan.Profile)
+			for _, f := range plan.Files {
+				b, err := os.ReadFile(filepath.Join(root, f.Path))
+				st, _ := os.Stat(filepath.Join(root, f.Path))
+				if err != nil || string(b) != string(f.Content) || fmt.Sprintf("%04o", st.Mode().Perm()) != f.Mode {
+					t.Errorf("%s: not as planned (%v)", f.Path, err)
+				}
+			}
+			rpmq := exec.Command("chroot", append([]string{root, "rpm", "-q"}, plan.Packages...)...)
+			if o, err := rpmq.CombinedOutput(); err != nil {
+				t.Errorf("packages not installed: %v\n%s", err, o)
+			}
+			if b, _ := os.ReadFile(filepath.Join(root, roles.HookPath)); string(b) != string(hook) {
+				t.Error("the hook binary is not installed")
+			}
+			if st, err := os.Stat(filepath.Join(root, roles.HookPath)); err != nil || st.Mode().Perm() != 0o755 {
+				t.Errorf("hook mode: %v", err)
+			}
+			wants := filepath.Join(root, "etc/systemd/system/multi-user.target.wants")
+			if !exists(filepath.Join(wants, "midobake-firstboot.service")) {
+				t.Error("midobake-firstboot.service is not enabled")
+			}
+			log, _ := os.ReadFile(filepath.Join(root, "var/log/systemctl.log"))
+			for _, u := range plan.Units {
+				if exists(filepath.Join(wants, u+".service")) {
+					t.Errorf("%s is still enabled", u)
+				}
+				if !strings.Contains(string(log), "systemctl enable "+u) {
+					t.Errorf("the stand-in package did not enable %s (the test would prove nothing):\n%s", u, log)
+				}
+			}
+			for _, p := range []string{roles.HostIDPath, "var/lib/zookeeper/data/myid", "var/lib/zookeeper/data/version-2",
+				"var/lib/cassandra/data", "var/lib/cloud/instance", "var/lib/cloud/instances", "var/lib/midobake/state.json"} {
+				if exists(filepath.Join(root, p)) {
+					t.Errorf("host identity left in the image: %s", p)
+				}
+			}
+			if b, _ := os.ReadFile(filepath.Join(root, "etc/machine-id")); len(b) != 0 {
+				t.Errorf("machine-id not emptied: %q", b)
+			}
+			var m struct {
+				Builds []struct {
+					CustomData map[string]string `json:"custom_data"`
+				} `json:"builds"`
+			}
+			b, err := os.ReadFile(filepath.Join(manifests, emit.BuildName(plan.Profile)+".json"))
+			if err != nil || json.Unmarshal(b, &m) != nil || len(m.Builds) != 1 {
+				t.Fatalf("manifest: %v %s", err, b)
+			}
+			cd := m.Builds[0].CustomData
+			if cd["cloud_sha256"] != hex.EncodeToString(inputSum[:]) || cd["midobake_version"] != emit.Version || cd["profile"] != plan.Profile {
+				t.Errorf("manifest custom_data: %v", cd)
+			}
+		})
+	}
+}
+
+// TestBakedAndPlainImagesAgree: a baked image given the baked user-data ends with the same
+// MidoNet configuration as a plain image given the full user-data, through real cloud-init.
+func TestBakedAndPlainImagesAgree(t *testing.T) {
+	cloudFile, c := bakeCloud(t)
+	out := renderTo(t, cloudFile)
+	tpl, _ := roles.NewTemplates("")
+	plans, _ := roles.Plans(c, tpl)
+	for _, plan := range plans {
+		t.Run(plan.Profile, func(t *testing.T) {
+			root, _ := bake(t, cloudFile, filepath.Join(out, "packer"), plan.Profile)
+			seed := func(mode string) map[string][]byte {
+				ud, _ := os.ReadFile(filepath.Join(out, "profiles", plan.Profile, "user-data."+mode+".yaml"))
+				md, _ := os.ReadFile(filepath.Join(out, "hosts", plan.Hosts[0], "meta-data"))
+				return map[string][]byte{"user-data": ud, "meta-data": md}
+			}
+			baked := runCloudInitOn(t, root, seed("baked"))
+			plain := runCloudInit(t, seed("full"))
+			if !baked.ok() || !plain.ok() {
+				t.Fatalf("cloud-init errors: baked %v, plain %v\n%s\n%s", baked.errors, plain.errors, baked.output, plain.output)
+			}
+			for _, f := range append(plan.Files, roles.File{Path: roles.SitePath}) {
+				bc, bm, bok := baked.view(f.Path)
+				pc, pm, pok := plain.view(f.Path)
+				if !bok || !pok || bc != pc || bm != pm {
+					t.Errorf("%s differs: baked (%v, %o) plain (%v, %o)", f.Path, bok, bm, pok, pm)
+				}
+			}
+		})
+	}
+}
