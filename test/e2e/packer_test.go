@@ -168,6 +168,7 @@ func bake(t *testing.T, cloudFile, packerDir, profile string) (root, manifests s
 	root = bakeRoot(t, emit.BuildName(profile))
 	work := t.TempDir()
 	manifests = filepath.Join(work, "manifests")
+	os.MkdirAll(manifests, 0o755)
 	cmd := exec.Command("bash", "bake.sh", "-var", "cloud_file="+cloudFile, "-var", "hook_binary="+midobakeBin(), "-var", "manifest_dir="+manifests)
 	cmd.Env = append(os.Environ(), "ROOT="+root, "REPO="+standinRepo(t), "PACKER="+packer, "PACKER_DIR="+packerDir,
 		"PACKER_PLUGIN_PATH="+plugins, "WORK="+work, "ONLY="+emit.BuildName(profile))
