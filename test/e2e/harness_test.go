@@ -34,6 +34,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	for _, r := range bakeRoots {
+		os.RemoveAll(r)
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -64,6 +64,11 @@ func packerEnv(t *testing.T) (packer, pluginPath string) {
 
 // bakeCloud is the example cloud with every repository on the stand-in repository that the
 // bake roots serve at /srv/repo.
+var (
+	bakeCloudOnce sync.Once
+	bakeCloudPath string
+)
+
 func bakeCloud(t *testing.T) (string, *cloud.Cloud) {
 	t.Helper()
 	src := strings.Replace(string(cloud.Example()), "  cassandraClusterName: midonet\n", `  cassandraClusterName: midonet
@@ -72,8 +77,11 @@ func bakeCloud(t *testing.T) (string, *cloud.Cloud) {
     midonet-misc: {baseurl: "file:///srv/repo/"}
     datastax: {baseurl: "file:///srv/repo/"}
 `, 1)
-	path := filepath.Join(t.TempDir(), "cloud.yaml")
-	os.WriteFile(path, []byte(src), 0o644)
+	bakeCloudOnce.Do(func() {
+		bakeCloudPath = filepath.Join(binDir, "bake-cloud.yaml")
+		os.WriteFile(bakeCloudPath, []byte(src), 0o644)
+	})
+	path := bakeCloudPath
 	c, rep := cloud.Load(path, []byte(src))
 	if c == nil {
 		t.Fatal(rep.Format(false))
@@ -132,6 +140,12 @@ func TestPackerValidate(t *testing.T) {
 	}
 }
 
+// bakeRoots are the roots baked so far, removed when the tests end.
+var (
+	bakeMu    sync.Mutex
+	bakeRoots []string
+)
+
 // bakeRoot unpacks a fresh root to bake into, under build/_cache (ChrootDirectory wants
 // every component of its path root-owned and not writable by others; /tmp is not).
 func bakeRoot(t *testing.T, name string) string {
@@ -143,7 +157,9 @@ func bakeRoot(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	os.Chmod(dir, 0o755)
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	bakeMu.Lock()
+	bakeRoots = append(bakeRoots, dir)
+	bakeMu.Unlock()
 	tarball := filepath.Join(testenv.RepoRoot(t), "build", "_cache", "rootfs.tar.zst")
 	if out, err := exec.Command("tar", "--zstd", "-C", dir, "-xf", tarball).CombinedOutput(); err != nil {
 		t.Fatalf("unpack: %v\n%s", err, out)
@@ -161,9 +177,27 @@ func standinRepo(t *testing.T) string {
 	return repo
 }
 
+type baked struct{ root, manifests string }
+
+// bakes caches one bake per cloud file and profile: the build test and the parity test
+// share them.
+var bakes = map[string]baked{}
+
 // bake runs a real packer build of one profile into a fresh root and returns the root.
 func bake(t *testing.T, cloudFile, packerDir, profile string) (root, manifests string) {
 	t.Helper()
+	key := cloudFile + "|" + profile
+	bakeMu.Lock()
+	b, ok := bakes[key]
+	bakeMu.Unlock()
+	if ok {
+		return b.root, b.manifests
+	}
+	defer func() {
+		bakeMu.Lock()
+		bakes[key] = baked{root, manifests}
+		bakeMu.Unlock()
+	}()
 	packer, plugins := packerEnv(t)
 	root = bakeRoot(t, emit.BuildName(profile))
 	work := t.TempDir()
