@@ -49,6 +49,8 @@ func commands() []command {
 		{"render", "[-f cloud.yaml] [-o out] [--templates DIR] [--strict]", "render user-data, network configuration and manifest", runRender},
 		{"validate", "[-f cloud.yaml] [--strict]", "check a cloud description and print its errors and warnings", runValidate},
 		{"firstboot", "[--site FILE] [--host NAME] [--dry-run] [--timeout D]", "finish this host on its first start (run by cloud-init and midobake-firstboot.service)", runFirstboot},
+		{"diff", "[--exit-code] [--stat] [-o text|json] OLD NEW", "show what changes between two cloud descriptions (files or REV:PATH)", runDiff},
+		{"templates", "list | dump DIR", "list or export the embedded templates, to override them with --templates", runTemplates},
 		{"serve", "[-f cloud.yaml] [--listen 127.0.0.1:8000]", "serve NoCloud-net seeds to PXE-booted hosts", runServe},
 		{"example", "", "print the embedded example cloud description", runExample},
 		{"version", "", "print midobake's version", runVersion},

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/generator/diff"
+	"github.com/midobake/midobake/generator/emit"
+	"github.com/midobake/midobake/roles"
+)
+
+func runDiff(e *env, args []string) error {
+	fs := flags(e, "diff", "[--exit-code] [--stat] [-o text|json] [--color auto|always|never] [--templates DIR] OLD NEW",
+		"Render two versions of a cloud description in memory and show what changes: a summary of\n"+
+			"what changes in meaning, then a unified diff of every rendered file. OLD and NEW are files\n"+
+			"or REV:PATH read from git (midobake diff origin/main:cloud.yaml cloud.yaml).\n"+
+			"Credentials in repository URLs are redacted.")
+	exitCode := fs.Bool("exit-code", false, "exit 1 when anything differs, like git diff")
+	stat := fs.Bool("stat", false, "print only the summary and a line per changed file")
+	format := fs.String("o", "text", "output `FORMAT`: text or json")
+	color := fs.String("color", "auto", "colour the diff: auto (on a terminal), always or never")
+	tdir := fs.String("templates", "", "`DIR` of template overrides")
+	if err := fs.Parse(args); err != nil {
+		return parse(fs, args, 2)
+	}
+	if fs.NArg() != 2 {
+		fmt.Fprintf(e.stderr, "midobake diff: want OLD and NEW, got %d arguments\n", fs.NArg())
+		fs.Usage()
+		return errUsage
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(e.stderr, "midobake diff: -o %q: use text or json\n", *format)
+		return errUsage
+	}
+	t, err := roles.NewTemplates(*tdir)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
+		return err
+	}
+	var sides [2]diff.Side
+	for i, arg := range fs.Args() {
+		in, err := readSide(arg)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
+			return err
+		}
+		c, rep := cloud.Load(in.name, in.data)
+		if c == nil {
+			fmt.Fprint(e.stderr, rep.Format(false))
+			return failed{"invalid cloud description"}
+		}
+		tree, err := emit.Render(c, in.data, emit.Options{Templates: t})
+		if err != nil {
+			fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
+			return err
+		}
+		sides[i] = diff.Side{Name: in.name, Cloud: c, Tree: tree}
+	}
+	r := diff.Compare(sides[0], sides[1])
+	switch {
+	case *format == "json":
+		b, _ := json.MarshalIndent(r, "", "  ")
+		fmt.Fprintf(e.stdout, "%s\n", b)
+	case *stat:
+		fmt.Fprint(e.stdout, r.Stat())
+	default:
+		fmt.Fprint(e.stdout, r.Text(useColor(*color, e)))
+	}
+	if *exitCode && r.Changed() {
+		return failed{"differences found"}
+	}
+	return nil
+}
+
+// readSide reads a file, or REV:PATH through git show.
+func readSide(arg string) (input, error) {
+	if data, err := os.ReadFile(arg); err == nil {
+		return input{name: arg, data: data}, nil
+	} else if rev, path, ok := strings.Cut(arg, ":"); ok && rev != "" && path != "" {
+		var stderr bytes.Buffer
+		cmd := exec.Command("git", "show", rev+":"+path)
+		cmd.Stderr = &stderr
+		out, gerr := cmd.Output()
+		if gerr != nil {
+			return input{}, fmt.Errorf("%s: git show: %s", arg, strings.TrimSpace(stderr.String()))
+		}
+		return input{name: arg, data: out}, nil
+	} else {
+		return input{}, fmt.Errorf("cannot read %s: %v", arg, err)
+	}
+}
+
+func useColor(mode string, e *env) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	f, ok := e.stdout.(*os.File)
+	if !ok || e.getenv("NO_COLOR") != "" {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}

@@ -1,0 +1,226 @@
+// Package diff compares two renders of a cloud description for code review: what changed in
+// meaning (hosts, roles, templates, ZooKeeper membership, repositories, gateways), computed
+// with go-cmp on a summary of each model, and what changed in every rendered file, as unified
+// diffs. Credentials never appear in either.
+package diff
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aymanbagabas/go-udiff"
+
+	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/generator/emit"
+)
+
+// Side is one version of the cloud: where it came from, its model and its render.
+type Side struct {
+	Name  string // a file path or REV:PATH
+	Cloud *cloud.Cloud
+	Tree  *emit.Tree
+}
+
+// Status of a file between the two sides.
+const (
+	Added   = "added"
+	Removed = "removed"
+	Changed = "changed"
+)
+
+// FileChange is one rendered file that differs.
+type FileChange struct {
+	Path    string `json:"path"`
+	Status  string `json:"status"`
+	Added   int    `json:"linesAdded"`
+	Removed int    `json:"linesRemoved"`
+	Diff    string `json:"diff,omitempty"`
+	// SameAs names the file whose change this one repeats (a host's seed is its profile's
+	// user-data): the diff is shown once, there.
+	SameAs string `json:"sameAs,omitempty"`
+}
+
+// Result is the whole comparison.
+type Result struct {
+	Old     string       `json:"old"`
+	New     string       `json:"new"`
+	Summary []string     `json:"summary"`
+	Hosts   []string     `json:"hostsWithChangedFiles"`
+	Files   []FileChange `json:"files"`
+}
+
+// Changed reports whether anything differs.
+func (r Result) Changed() bool { return len(r.Files) > 0 || len(r.Summary) > 0 }
+
+// Compare compares two sides.
+func Compare(oldSide, newSide Side) Result {
+	secrets := append(emit.Secrets(oldSide.Cloud), emit.Secrets(newSide.Cloud)...)
+	redact := func(s string) string {
+		for _, sec := range secrets {
+			if sec != "" {
+				s = strings.ReplaceAll(s, sec, "REDACTED")
+			}
+		}
+		return s
+	}
+	r := Result{Old: oldSide.Name, New: newSide.Name, Summary: Summarize(oldSide.Cloud, newSide.Cloud)}
+	paths := map[string]bool{}
+	for _, p := range oldSide.Tree.Paths() {
+		paths[p] = true
+	}
+	for _, p := range newSide.Tree.Paths() {
+		paths[p] = true
+	}
+	sorted := make([]string, 0, len(paths))
+	for p := range paths {
+		sorted = append(sorted, p)
+	}
+	sort.Strings(sorted)
+	// A host's seed is its profile's user-data: the same change is shown once, there.
+	// A new host's seed is a copy of its profile's new user-data.
+	profileOf := map[[2]string]string{}
+	for _, p := range sorted {
+		if strings.HasPrefix(p, "profiles/") {
+			a, _ := oldSide.Tree.Get(p)
+			b, _ := newSide.Tree.Get(p)
+			profileOf[[2]string{string(a.Data), string(b.Data)}] = p
+			profileOf[[2]string{"", string(b.Data)}] = p
+		}
+	}
+	hosts := map[string]bool{}
+	for _, p := range sorted {
+		if p == "manifest.json" {
+			continue // its hashes change with everything else; the files themselves say how
+		}
+		a, inOld := oldSide.Tree.Get(p)
+		b, inNew := newSide.Tree.Get(p)
+		if inOld && inNew && string(a.Data) == string(b.Data) {
+			continue
+		}
+		fc := FileChange{Path: p, Status: Changed}
+		switch {
+		case !inOld:
+			fc.Status = Added
+		case !inNew:
+			fc.Status = Removed
+		}
+		oldLabel, newLabel := "a/"+p, "b/"+p
+		if !inOld {
+			oldLabel = "/dev/null"
+		}
+		if !inNew {
+			newLabel = "/dev/null"
+		}
+		if strings.HasPrefix(p, "hosts/") {
+			fc.SameAs = profileOf[[2]string{string(a.Data), string(b.Data)}]
+		}
+		fc.Diff = redact(udiff.Unified(oldLabel, newLabel, string(a.Data), string(b.Data)))
+		for _, line := range strings.Split(fc.Diff, "\n") {
+			switch {
+			case strings.HasPrefix(line, "+++"), strings.HasPrefix(line, "---"):
+			case strings.HasPrefix(line, "+"):
+				fc.Added++
+			case strings.HasPrefix(line, "-"):
+				fc.Removed++
+			}
+		}
+		if fc.SameAs != "" {
+			fc.Diff = ""
+		}
+		r.Files = append(r.Files, fc)
+		if rest, ok := strings.CutPrefix(p, "hosts/"); ok {
+			hosts[strings.SplitN(rest, "/", 2)[0]] = true
+		}
+	}
+	for h := range hosts {
+		r.Hosts = append(r.Hosts, h)
+	}
+	sort.Strings(r.Hosts)
+	for i, s := range r.Summary {
+		r.Summary[i] = redact(s)
+	}
+	return r
+}
+
+// Stat is the short form: the summary and one line per changed file.
+func (r Result) Stat() string {
+	var b strings.Builder
+	r.writeSummary(&b)
+	for _, f := range r.Files {
+		same := ""
+		if f.SameAs != "" {
+			same = " (as " + f.SameAs + ")"
+		}
+		fmt.Fprintf(&b, " %-56s | %s +%d -%d%s\n", f.Path, f.Status, f.Added, f.Removed, same)
+	}
+	fmt.Fprintf(&b, " %d files changed\n", len(r.Files))
+	return b.String()
+}
+
+func (r Result) writeSummary(b *strings.Builder) {
+	fmt.Fprintf(b, "midobake diff %s %s\n", r.Old, r.New)
+	if !r.Changed() {
+		b.WriteString("no changes\n")
+		return
+	}
+	for _, s := range r.Summary {
+		fmt.Fprintf(b, "  * %s\n", s)
+	}
+	if len(r.Hosts) > 0 {
+		fmt.Fprintf(b, "  * hosts whose files change: %s\n", strings.Join(r.Hosts, ", "))
+	}
+}
+
+// Text is the full form: the summary, then a unified diff per changed file, coloured for a
+// terminal when color is set.
+func (r Result) Text(color bool) string {
+	var b strings.Builder
+	r.writeSummary(&b)
+	for _, f := range r.Files {
+		if f.SameAs != "" {
+			how := "the same change as"
+			if f.Status == Added {
+				how = "a copy of"
+			}
+			fmt.Fprintf(&b, "\n%s %s (%s: %s %s)\n", paint(color, bold, "diff --midobake"), paint(color, bold, f.Path), f.Status, how, f.SameAs)
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s %s (%s)\n", paint(color, bold, "diff --midobake"), paint(color, bold, f.Path), f.Status)
+		for _, line := range strings.SplitAfter(f.Diff, "\n") {
+			switch {
+			case strings.HasPrefix(line, "+++"), strings.HasPrefix(line, "---"):
+				b.WriteString(paint(color, bold, line))
+			case strings.HasPrefix(line, "+"):
+				b.WriteString(paint(color, green, line))
+			case strings.HasPrefix(line, "-"):
+				b.WriteString(paint(color, red, line))
+			case strings.HasPrefix(line, "@@"):
+				b.WriteString(paint(color, cyan, line))
+			default:
+				b.WriteString(line)
+			}
+		}
+	}
+	return b.String()
+}
+
+const (
+	bold  = "\x1b[1m"
+	red   = "\x1b[31m"
+	green = "\x1b[32m"
+	cyan  = "\x1b[36m"
+	reset = "\x1b[0m"
+)
+
+func paint(on bool, code, s string) string {
+	if !on || s == "" {
+		return s
+	}
+	body, nl := strings.CutSuffix(s, "\n")
+	out := code + body + reset
+	if nl {
+		out += "\n"
+	}
+	return out
+}

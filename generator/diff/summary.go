@@ -1,0 +1,183 @@
+package diff
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/roles"
+)
+
+// model is what a reviewer cares about in a cloud, keyed so that go-cmp pairs things by
+// identity (hosts by name, gateways by Ip, repositories by ID) rather than by position.
+type model struct {
+	Size       string
+	TunnelZone string
+	ZooKeeper  []string // the ensemble in myid order: order matters
+	Cassandra  []string
+	Hosts      map[string]hostModel
+	Repos      map[string]string // ID -> base URL (redacted)
+	Gateways   map[string]gatewayModel
+	PublicIps  []string
+}
+
+type hostModel struct {
+	Profile       string
+	Template      string
+	Address       string
+	TunnelAddress string
+	MAC           string
+}
+
+type gatewayModel struct {
+	Host             string
+	ExternalCidr     string
+	ExternalDevice   string
+	ExternalIp       string
+	ExternalRouterIp string
+	BgpPeerIp        string
+	BgpPeerAsn       string
+	BgpAdRoutes      string
+}
+
+func summarize(c *cloud.Cloud) model {
+	m := model{
+		Size:       c.Midonet.Size,
+		TunnelZone: c.Midonet.TunnelZone.Name + " (" + c.Midonet.TunnelZone.Type + ")",
+		Hosts:      map[string]hostModel{},
+		Repos:      map[string]string{},
+		Gateways:   map[string]gatewayModel{},
+		PublicIps:  c.Network.PublicIps,
+	}
+	for _, h := range c.WithRole(cloud.RoleZooKeeper) {
+		m.ZooKeeper = append(m.ZooKeeper, h.Name+"="+h.Address)
+	}
+	for _, h := range c.WithRole(cloud.RoleCassandra) {
+		m.Cassandra = append(m.Cassandra, h.Name+"="+h.Address)
+	}
+	for _, h := range c.Hosts {
+		template := "" // only hosts that run Midolman have one
+		if h.RunsMidolman(c.Gateway(h) != nil) {
+			template = c.Template(h)
+		}
+		m.Hosts[h.Name] = hostModel{Profile: h.Profile(), Template: template, Address: h.Address, TunnelAddress: h.TunnelAddress, MAC: h.MAC}
+	}
+	for id, r := range roles.Repos(c) {
+		m.Repos[id] = cloud.Redact(r.BaseURL)
+	}
+	if c.Network.Mido != nil {
+		for _, g := range c.Network.Mido.Gateways {
+			host := ""
+			for _, h := range c.Hosts {
+				if h.Address == g.Ip {
+					host = h.Name
+				}
+			}
+			m.Gateways[g.Ip] = gatewayModel{host, g.ExternalCidr, g.ExternalDevice, g.ExternalIp, g.ExternalRouterIp, g.BgpPeerIp, g.BgpPeerAsn, strings.Join(g.BgpAdRoutes, ",")}
+		}
+	}
+	return m
+}
+
+// Summarize lists the changes in meaning between two clouds, one line each, sorted.
+func Summarize(a, b *cloud.Cloud) []string {
+	var r reporter
+	cmp.Equal(summarize(a), summarize(b), cmp.Reporter(&r))
+	sort.Strings(r.lines)
+	return r.lines
+}
+
+// reporter turns go-cmp's differences into review lines.
+type reporter struct {
+	path  cmp.Path
+	lines []string
+	seen  map[string]bool
+}
+
+func (r *reporter) PushStep(ps cmp.PathStep) { r.path = append(r.path, ps) }
+func (r *reporter) PopStep()                 { r.path = r.path[:len(r.path)-1] }
+
+func (r *reporter) Report(rs cmp.Result) {
+	if rs.Equal() {
+		return
+	}
+	p := r.path
+	// go-cmp reports slices element by element; a list is described whole, once.
+	for i, s := range p {
+		if _, ok := s.(cmp.SliceIndex); ok {
+			p = p[:i]
+			break
+		}
+	}
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	if key := p.GoString(); !r.seen[key] {
+		r.seen[key] = true
+		vx, vy := p.Last().Values()
+		r.lines = append(r.lines, describe(p, vx, vy))
+	}
+}
+
+func describe(p cmp.Path, vx, vy reflect.Value) string {
+	var parts []string
+	for _, s := range p[1:] {
+		switch s := s.(type) {
+		case cmp.StructField:
+			parts = append(parts, label(s.Name()))
+		case cmp.MapIndex:
+			parts = append(parts, fmt.Sprint(s.Key()))
+		}
+	}
+	what := strings.Join(parts, " ")
+	switch {
+	case !vx.IsValid():
+		return fmt.Sprintf("%s: added (%s)", what, show(vy))
+	case !vy.IsValid():
+		return fmt.Sprintf("%s: removed (was %s)", what, show(vx))
+	}
+	return fmt.Sprintf("%s: %s -> %s", what, show(vx), show(vy))
+}
+
+// labels name the model's fields as a reviewer reads them.
+var labels = map[string]string{
+	"Size": "size", "TunnelZone": "tunnel zone", "ZooKeeper": "ZooKeeper ensemble", "Cassandra": "Cassandra seeds",
+	"Hosts": "host", "Repos": "repository", "Gateways": "gateway", "PublicIps": "PublicIps",
+	"TunnelAddress": "tunnelAddress", "MAC": "mac",
+}
+
+func label(field string) string {
+	if l, ok := labels[field]; ok {
+		return l
+	}
+	return strings.ToLower(field[:1]) + field[1:]
+}
+
+func show(v reflect.Value) string {
+	switch v.Kind() {
+	case reflect.Slice:
+		var s []string
+		for i := 0; i < v.Len(); i++ {
+			s = append(s, fmt.Sprint(v.Index(i).Interface()))
+		}
+		return "[" + strings.Join(s, ", ") + "]"
+	case reflect.Struct:
+		var s []string
+		t := v.Type()
+		for i := 0; i < v.NumField(); i++ {
+			if f := fmt.Sprint(v.Field(i).Interface()); f != "" {
+				s = append(s, label(t.Field(i).Name)+" "+f)
+			}
+		}
+		return strings.Join(s, ", ")
+	case reflect.String:
+		if v.String() == "" {
+			return `""`
+		}
+	}
+	return fmt.Sprint(v.Interface())
+}
