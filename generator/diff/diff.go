@@ -6,6 +6,7 @@ package diff
 
 import (
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 
@@ -35,10 +36,7 @@ type FileChange struct {
 	Status  string `json:"status"`
 	Added   int    `json:"linesAdded"`
 	Removed int    `json:"linesRemoved"`
-	Diff    string `json:"diff,omitempty"`
-	// SameAs names the file whose change this one repeats (a host's seed is its profile's
-	// user-data): the diff is shown once, there.
-	SameAs string `json:"sameAs,omitempty"`
+	Diff    string `json:"diff"`
 }
 
 // Result is the whole comparison.
@@ -77,25 +75,14 @@ func Compare(oldSide, newSide Side) Result {
 		sorted = append(sorted, p)
 	}
 	sort.Strings(sorted)
-	// A host's seed is its profile's user-data: the same change is shown once, there.
-	// A new host's seed is a copy of its profile's new user-data.
-	profileOf := map[[2]string]string{}
-	for _, p := range sorted {
-		if strings.HasPrefix(p, "profiles/") {
-			a, _ := oldSide.Tree.Get(p)
-			b, _ := newSide.Tree.Get(p)
-			profileOf[[2]string{string(a.Data), string(b.Data)}] = p
-			profileOf[[2]string{"", string(b.Data)}] = p
-		}
-	}
-	hosts := map[string]bool{}
+	hosts, changed := map[string]bool{}, map[string]bool{}
 	for _, p := range sorted {
 		if p == "manifest.json" {
 			continue // its hashes change with everything else; the files themselves say how
 		}
 		a, inOld := oldSide.Tree.Get(p)
 		b, inNew := newSide.Tree.Get(p)
-		if inOld && inNew && string(a.Data) == string(b.Data) {
+		if inOld && inNew && string(a.Content()) == string(b.Content()) {
 			continue
 		}
 		fc := FileChange{Path: p, Status: Changed}
@@ -112,10 +99,7 @@ func Compare(oldSide, newSide Side) Result {
 		if !inNew {
 			newLabel = "/dev/null"
 		}
-		if strings.HasPrefix(p, "hosts/") {
-			fc.SameAs = profileOf[[2]string{string(a.Data), string(b.Data)}]
-		}
-		fc.Diff = redact(udiff.Unified(oldLabel, newLabel, string(a.Data), string(b.Data)))
+		fc.Diff = redact(udiff.Unified(oldLabel, newLabel, string(a.Content()), string(b.Content())))
 		for _, line := range strings.Split(fc.Diff, "\n") {
 			switch {
 			case strings.HasPrefix(line, "+++"), strings.HasPrefix(line, "---"):
@@ -125,12 +109,20 @@ func Compare(oldSide, newSide Side) Result {
 				fc.Removed++
 			}
 		}
-		if fc.SameAs != "" {
-			fc.Diff = ""
-		}
 		r.Files = append(r.Files, fc)
-		if rest, ok := strings.CutPrefix(p, "hosts/"); ok {
-			hosts[strings.SplitN(rest, "/", 2)[0]] = true
+		changed[p] = true
+	}
+	// A host's files change when its own do, or the profile user-data its seed links to.
+	for _, side := range []Side{oldSide, newSide} {
+		for _, p := range side.Tree.Paths() {
+			rest, ok := strings.CutPrefix(p, "hosts/")
+			if !ok {
+				continue
+			}
+			f, _ := side.Tree.Get(p)
+			if changed[p] || f.Link != "" && changed[path.Join(path.Dir(p), f.Link)] {
+				hosts[strings.SplitN(rest, "/", 2)[0]] = true
+			}
 		}
 	}
 	for h := range hosts {
@@ -148,11 +140,7 @@ func (r Result) Stat() string {
 	var b strings.Builder
 	r.writeSummary(&b)
 	for _, f := range r.Files {
-		same := ""
-		if f.SameAs != "" {
-			same = " (as " + f.SameAs + ")"
-		}
-		fmt.Fprintf(&b, " %-56s | %s +%d -%d%s\n", f.Path, f.Status, f.Added, f.Removed, same)
+		fmt.Fprintf(&b, " %-56s | %s +%d -%d\n", f.Path, f.Status, f.Added, f.Removed)
 	}
 	fmt.Fprintf(&b, " %d files changed\n", len(r.Files))
 	return b.String()
@@ -178,14 +166,6 @@ func (r Result) Text(color bool) string {
 	var b strings.Builder
 	r.writeSummary(&b)
 	for _, f := range r.Files {
-		if f.SameAs != "" {
-			how := "the same change as"
-			if f.Status == Added {
-				how = "a copy of"
-			}
-			fmt.Fprintf(&b, "\n%s %s (%s: %s %s)\n", paint(color, bold, "diff --midobake"), paint(color, bold, f.Path), f.Status, how, f.SameAs)
-			continue
-		}
 		fmt.Fprintf(&b, "\n%s %s (%s)\n", paint(color, bold, "diff --midobake"), paint(color, bold, f.Path), f.Status)
 		for _, line := range strings.SplitAfter(f.Diff, "\n") {
 			switch {

@@ -99,7 +99,11 @@ func MetaData(c *cloud.Cloud, h cloud.Host) []byte {
 	return fmt.Appendf(nil, "instance-id: iid-%s-%s\nlocal-hostname: %s\n", c.Name, h.Name, h.Name)
 }
 
+// joinComma lists names, abbreviated past eight so a header line stays a line.
 func joinComma(s []string) string {
+	if len(s) > 8 {
+		return joinComma(s[:3]) + fmt.Sprintf(", ... (%d hosts)", len(s))
+	}
 	var b bytes.Buffer
 	for i, x := range s {
 		if i > 0 {

@@ -61,7 +61,7 @@ func packerFiles(c *cloud.Cloud, plans []roles.Plan, t *roles.Templates, source 
 	}
 	for _, p := range plans {
 		err := render("packer-build.pkr.hcl.tmpl", "packer/"+p.Profile+".pkr.hcl", map[string]any{
-			"profile": p.Profile, "build_name": BuildName(p.Profile), "hosts": strings.Join(p.Hosts, ", "), "source": source,
+			"profile": p.Profile, "build_name": BuildName(p.Profile), "hosts": joinComma(p.Hosts), "source": source,
 		})
 		if err != nil {
 			return nil, err

@@ -45,16 +45,13 @@ func Render(c *cloud.Cloud, input []byte, opts Options) (*Tree, error) {
 		tree.Add(File{Path: path, Mode: modeFor(data, secrets), Data: data})
 	}
 	site := c.Marshal()
-	byProfile := map[string][]byte{}
 	for _, p := range plans {
-		full := UserData(c, p, ModeFull, site)
-		byProfile[p.Profile] = full
-		add("profiles/"+p.Profile+"/user-data.full.yaml", full)
+		add("profiles/"+p.Profile+"/user-data.full.yaml", UserData(c, p, ModeFull, site))
 		add("profiles/"+p.Profile+"/user-data.baked.yaml", UserData(c, p, ModeBaked, site))
 	}
 	for _, h := range c.Hosts {
 		add("hosts/"+h.Name+"/meta-data", MetaData(c, h))
-		add("hosts/"+h.Name+"/user-data", byProfile[h.Profile()])
+		tree.Add(File{Path: "hosts/" + h.Name + "/user-data", Link: "../../profiles/" + h.Profile() + "/user-data.full.yaml"})
 	}
 	add("eucalyptus/network.json", NetworkJSON(c))
 	pk, err := packerFiles(c, plans, t, opts.PackerSource)
@@ -116,8 +113,9 @@ func modeFor(data []byte, secrets []string) uint32 {
 func manifest(t *Tree, input []byte) File {
 	type entry struct {
 		Path   string `json:"path"`
-		SHA256 string `json:"sha256"`
-		Mode   string `json:"mode"`
+		SHA256 string `json:"sha256,omitempty"`
+		Mode   string `json:"mode,omitempty"`
+		Link   string `json:"link,omitempty"`
 	}
 	m := struct {
 		Tool        string  `json:"tool"`
@@ -127,6 +125,10 @@ func manifest(t *Tree, input []byte) File {
 	}{Tool: "midobake", Version: Version, InputSHA256: sha256Hex(input)}
 	for _, p := range t.Paths() {
 		f, _ := t.Get(p)
+		if f.Link != "" {
+			m.Files = append(m.Files, entry{Path: p, Link: f.Link})
+			continue
+		}
 		m.Files = append(m.Files, entry{Path: p, SHA256: sha256Hex(f.Data), Mode: modeString(f.Mode)})
 	}
 	b, _ := json.MarshalIndent(m, "", "  ")

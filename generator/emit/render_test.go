@@ -71,7 +71,7 @@ func TestGolden(t *testing.T) {
 			}
 			for _, p := range tree.Paths() {
 				file, _ := tree.Get(p)
-				testenv.Golden(t, filepath.Join(dir, filepath.FromSlash(p)), file.Data)
+				testenv.Golden(t, filepath.Join(dir, filepath.FromSlash(p)), file.Content())
 			}
 			var onDisk []string
 			filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
@@ -95,8 +95,8 @@ func TestUserDataPassesCloudInit(t *testing.T) {
 	for name, f := range validFixtures(t) {
 		tree := render(t, f.cloud, f.input)
 		for _, p := range tree.Paths() {
-			if !strings.Contains(p, "user-data") {
-				continue
+			if !strings.Contains(p, "user-data.") {
+				continue // hosts/*/user-data link to these
 			}
 			file, _ := tree.Get(p)
 			t.Run(name+"/"+p, func(t *testing.T) {

@@ -14,6 +14,18 @@ type File struct {
 	Path string // slash-separated, relative to the output directory
 	Mode uint32 // 0644, or 0600 when it carries a credential
 	Data []byte
+	// Link, when set, makes the file a symbolic link to this path (relative to the file's
+	// directory) instead of a copy: a host's seed is its profile's user-data, and copying it
+	// would make the output grow with hosts times cloud size.
+	Link string
+}
+
+// Content is what a reader of the file sees: its data, or for a link a line naming the target.
+func (f File) Content() []byte {
+	if f.Link != "" {
+		return []byte("symlink to " + f.Link + "\n")
+	}
+	return f.Data
 }
 
 // Tree is a rendered output, keyed by path.

@@ -42,6 +42,12 @@ func (t *Tree) Write(dir string) (err error) {
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			return err
 		}
+		if f.Link != "" {
+			if err := os.Symlink(f.Link, target); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := os.WriteFile(target, f.Data, os.FileMode(f.Mode)); err != nil {
 			return err
 		}
