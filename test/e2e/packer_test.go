@@ -193,11 +193,7 @@ func bake(t *testing.T, cloudFile, packerDir, profile string) (root, manifests s
 	if ok {
 		return b.root, b.manifests
 	}
-	defer func() {
-		bakeMu.Lock()
-		bakes[key] = baked{root, manifests}
-		bakeMu.Unlock()
-	}()
+
 	packer, plugins := packerEnv(t)
 	root = bakeRoot(t, emit.BuildName(profile))
 	work := t.TempDir()
@@ -212,8 +208,11 @@ func bake(t *testing.T, cloudFile, packerDir, profile string) (root, manifests s
 		t.Fatalf("packer build of %s: %v\n%s\nsshd:\n%s", profile, err, out, sshd)
 	}
 	if !strings.Contains(string(out), "midobake: profile "+profile+" baked") {
-		t.Errorf("the build did not run the provisioner:\n%s", out)
+		t.Fatalf("the build did not run the provisioner:\n%s", out)
 	}
+	bakeMu.Lock()
+	bakes[key] = baked{root, manifests} // only a good bake is shared
+	bakeMu.Unlock()
 	return root, manifests
 }
 
