@@ -71,6 +71,9 @@ func TestGolden(t *testing.T) {
 			}
 			for _, p := range tree.Paths() {
 				file, _ := tree.Get(p)
+				if len(file.Content()) == 0 {
+					t.Errorf("%s is empty", p) // an emptied template must not slip into the golden files
+				}
 				testenv.Golden(t, filepath.Join(dir, filepath.FromSlash(p)), file.Content())
 			}
 			var onDisk []string
