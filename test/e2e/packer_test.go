@@ -146,12 +146,19 @@ var (
 	bakeRoots []string
 )
 
-// bakeRoot unpacks a fresh root to bake into, under build/_cache (ChrootDirectory wants
-// every component of its path root-owned and not writable by others; /tmp is not).
+// bakeBase holds the roots baked into. sshd's ChrootDirectory wants every component of its
+// path root-owned and writable by no one else, which the checkout's path (under /tmp, say)
+// need not be: a fixed directory under /var/lib is.
+const bakeBase = "/var/lib/midobake-e2e"
+
+// bakeRoot unpacks a fresh root to bake into.
 func bakeRoot(t *testing.T, name string) string {
 	t.Helper()
-	base := filepath.Join(testenv.RepoRoot(t), "build", "_cache", "roots")
-	os.MkdirAll(base, 0o755)
+	base := bakeBase
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(base, 0o755)
 	dir, err := os.MkdirTemp(base, name+"-")
 	if err != nil {
 		t.Fatal(err)
