@@ -1,0 +1,38 @@
+package emit
+
+import (
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/roles"
+)
+
+// TestSiteDataSurvivesEitherPath: the spliced literal block and the encoder's fallback both
+// carry the site data exactly, whatever it holds.
+func TestSiteDataSurvivesEitherPath(t *testing.T) {
+	c, _ := cloud.Load("example", cloud.Example())
+	tpl, _ := roles.NewTemplates("")
+	plans, _ := roles.Plans(c, tpl)
+	for name, site := range map[string]string{
+		"splice":        string(c.Marshal()),
+		"leading space": "  indented: first line\nversion: 1\n",
+		"control char":  "name: \"a\x01b\"\n",
+		"no newline":    "version: 1",
+		"blank lines":   "a: 1\n\n\nb: 2\n",
+	} {
+		for _, mode := range []string{ModeFull, ModeBaked} {
+			doc := UserData(c, plans[0], mode, []byte(site))
+			var parsed struct {
+				WriteFiles []struct{ Path, Content string } `yaml:"write_files"`
+			}
+			if err := yaml.Unmarshal(doc, &parsed); err != nil {
+				t.Fatalf("%s/%s: not YAML: %v\n%s", name, mode, err, doc)
+			}
+			if parsed.WriteFiles[0].Path != roles.SitePath || parsed.WriteFiles[0].Content != site {
+				t.Errorf("%s/%s: site data came out as %q", name, mode, parsed.WriteFiles[0].Content)
+			}
+		}
+	}
+}
