@@ -8,7 +8,7 @@ PLUGIN_VERSION := $(shell sed -n 's/^var Version = "\(.*\)"/\1/p' generator/emit
 PACKER_PLUGIN_PATH ?= $(HOME)/.packer.d/plugins
 PLUGIN_BIN := $(PACKER_PLUGIN_PATH)/github.com/midobake/midobake/packer-plugin-midobake_v$(PLUGIN_VERSION)_x5.0_linux_amd64
 
-.PHONY: build plugin packer test lint golden generate bench clean
+.PHONY: build plugin packer test fuzz lint golden generate bench clean
 
 build:
 	$(GO) build -trimpath -o $(BIN)/midobake ./cmd/midobake
@@ -28,9 +28,19 @@ packer:
 generate:
 	$(GO) generate ./packer/...
 
+FUZZTIME ?= 5s
+
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 45m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
+
+# Each fuzz target for FUZZTIME beyond its seed corpus (the fixtures); crashers land in
+# testdata/fuzz and become regression seeds.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./generator/cloud
+	$(GO) test -run '^$$' -fuzz '^FuzzNetwork$$' -fuzztime $(FUZZTIME) ./generator/cloud
+	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./generator/emit
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -40,8 +50,13 @@ lint:
 golden:
 	$(GO) test ./... -update
 
+# Go benchmarks as a table (ms and MiB per operation), then the whole process on 10,000 hosts.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@$(GO) test -run '^$$' -bench . -benchmem ./generator/... ./firstboot/... | awk '\
+	  BEGIN { printf "%-44s %12s %12s %12s\n", "benchmark", "ms/op", "MiB/op", "allocs/op" } \
+	  /^Benchmark/ { for (i = 1; i <= NF; i++) { if ($$i == "ns/op") ns = $$(i-1); if ($$i == "B/op") b = $$(i-1); if ($$i == "allocs/op") a = $$(i-1) } \
+	    printf "%-44s %12.2f %12.2f %12d\n", $$1, ns / 1e6, b / 1048576, a }'
+	@bash test/bench/render.sh 10000
 
 clean:
 	rm -rf $(BIN) out

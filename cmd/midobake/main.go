@@ -52,7 +52,7 @@ func commands() []command {
 		{"diff", "[--exit-code] [--stat] [-o text|json] OLD NEW", "show what changes between two cloud descriptions (files or REV:PATH)", runDiff},
 		{"templates", "list | dump DIR", "list or export the embedded templates, to override them with --templates", runTemplates},
 		{"serve", "[-f cloud.yaml] [--listen 127.0.0.1:8000]", "serve NoCloud-net seeds to PXE-booted hosts", runServe},
-		{"example", "", "print the embedded example cloud description", runExample},
+		{"example", "[--hosts N]", "print the embedded example cloud description", runExample},
 		{"version", "", "print midobake's version", runVersion},
 	}
 }

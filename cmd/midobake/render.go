@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/midobake/midobake/fixtures/synth"
 	"github.com/midobake/midobake/generator/cloud"
 	"github.com/midobake/midobake/generator/emit"
 	"github.com/midobake/midobake/roles"
@@ -105,8 +106,15 @@ func runValidate(e *env, args []string) error {
 }
 
 func runExample(e *env, args []string) error {
-	fs := flags(e, "example", "", "Print the embedded example cloud description (the reference install's topology).")
+	fs := flags(e, "example", "[--hosts N [--seed S]]", "Print the embedded example cloud description (the reference install's topology),\n"+
+		"or with --hosts a valid synthetic cloud of N hosts (3 NSDB, a CLC, up to 6 gateways, NCs) for trying scale.")
+	hosts := fs.Int("hosts", 0, "make a synthetic cloud of `N` hosts (at least 8)")
+	seed := fs.Int64("seed", 1, "seed of the synthetic cloud (same N and seed, same bytes)")
 	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *hosts > 0 {
+		_, err := e.stdout.Write(synth.Cloud(*hosts, *seed))
 		return err
 	}
 	_, err := e.stdout.Write(cloud.Example())
