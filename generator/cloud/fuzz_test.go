@@ -50,7 +50,9 @@ func FuzzNetwork(f *testing.F) {
 	f.Add("1.2.3.4-1.2.3.3", "0.0.0.0/0", "255.255.255.255", "1.1.1.1", "0", "1.2.3.0/33")
 	f.Add("::1", "10.0.0.0/8", "10.0.0.0", "10.255.255.255", "4294967296", "")
 	f.Fuzz(func(t *testing.T, public, cidr, extIP, routerIP, asn, adRoute string) {
-		q := func(s string) string { return "\"" + strings.NewReplacer("\\", "\\\\", "\"", "\\\"", "\n", "\\n").Replace(s) + "\"" }
+		q := func(s string) string {
+			return "\"" + strings.NewReplacer("\\", "\\\\", "\"", "\\\"", "\n", "\\n").Replace(s) + "\""
+		}
 		doc := `version: 1
 name: fuzz
 os: el7
