@@ -3,6 +3,7 @@ package cloud
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -80,5 +81,17 @@ func TestPublicPrefixes(t *testing.T) {
 		"10.116.150.240/29", "10.116.150.248/30", "10.116.150.252/31", "10.116.150.254/32", "192.0.2.8/32", "198.51.100.0/31"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Error(diff)
+	}
+}
+
+// TestErrorsNeverShowPasswords: a diagnostic on a line with a credential quotes the line
+// with the password redacted, and the message redacts it too.
+func TestErrorsNeverShowPasswords(t *testing.T) {
+	src := strings.Replace(string(Example()), "  cassandraClusterName: midonet\n",
+		"  cassandraClusterName: midonet\n  repos:\n    midonet: {baseurl: \"ftp://ops:hunter2@mirror.example/x/\"}\n", 1)
+	_, rep := Load("cloud.yaml", []byte(src))
+	out := rep.Format(false)
+	if !strings.Contains(out, "ftp://ops:REDACTED@mirror.example/x/") || strings.Contains(out, "hunter2") {
+		t.Errorf("report:\n%s", out)
 	}
 }
