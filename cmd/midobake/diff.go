@@ -27,8 +27,8 @@ func runDiff(e *env, args []string) error {
 	format := fs.String("o", "text", "output `FORMAT`: text or json")
 	color := fs.String("color", "auto", "colour the diff: auto (on a terminal), always or never")
 	tdir := fs.String("templates", "", "`DIR` of template overrides")
-	if err := fs.Parse(args); err != nil {
-		return parse(fs, args, 2)
+	if err := parse(fs, args, 2); err != nil {
+		return err
 	}
 	if fs.NArg() != 2 {
 		fmt.Fprintf(e.stderr, "midobake diff: want OLD and NEW, got %d arguments\n", fs.NArg())

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/midobake/midobake/generator/emit"
@@ -46,7 +45,7 @@ type env struct {
 
 func commands() []command {
 	return []command{
-		{"render", "[-f cloud.yaml] [-o out] [--templates DIR] [--strict]", "render user-data, network configuration and manifest", runRender},
+		{"render", "[-f cloud.yaml] [-o out] [--templates DIR] [--strict]", "render user-data, NoCloud seeds, Packer templates, network.json and a manifest", runRender},
 		{"validate", "[-f cloud.yaml] [--strict]", "check a cloud description and print its errors and warnings", runValidate},
 		{"firstboot", "[--site FILE] [--host NAME] [--dry-run] [--timeout D]", "finish this host on its first start (run by cloud-init and midobake-firstboot.service)", runFirstboot},
 		{"diff", "[--exit-code] [--stat] [-o text|json] OLD NEW", "show what changes between two cloud descriptions (files or REV:PATH)", runDiff},
@@ -97,9 +96,7 @@ func code(err error) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "midobake %s: MidoNet for Eucalyptus VPCMIDO clouds, from one cloud description.\n\nUsage:\n", emit.Version)
-	cmds := commands()
-	sort.SliceStable(cmds, func(i, j int) bool { return false })
-	for _, c := range cmds {
+	for _, c := range commands() {
 		fmt.Fprintf(w, "  midobake %-10s %s\n      %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprint(w, "\nRun 'midobake COMMAND --help' for a command's flags. Exit status: 0 ok, 1 invalid input or failed run, 2 usage error.\n")
@@ -117,11 +114,19 @@ func flags(e *env, name, args, summary string) *flag.FlagSet {
 	return fs
 }
 
-// parse parses flags and rejects leftover arguments.
+// parse parses flags and rejects leftover arguments. Help asked for goes to stdout (it is
+// the output), usage errors to stderr.
 func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(os.Stdout)
+		}
+		if a == "--" {
+			break
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(os.Stdout)
 			return err
 		}
 		return errUsage
