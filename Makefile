@@ -8,7 +8,7 @@ PLUGIN_VERSION := $(shell sed -n 's/^var Version = "\(.*\)"/\1/p' generator/emit
 PACKER_PLUGIN_PATH ?= $(HOME)/.packer.d/plugins
 PLUGIN_BIN := $(PACKER_PLUGIN_PATH)/github.com/midobake/midobake/packer-plugin-midobake_v$(PLUGIN_VERSION)_x5.0_linux_amd64
 
-.PHONY: build plugin packer test fuzz lint golden generate bench clean
+.PHONY: build plugin packer rpm test fuzz lint golden generate bench clean
 
 build:
 	$(GO) build -trimpath -o $(BIN)/midobake ./cmd/midobake
@@ -23,6 +23,11 @@ plugin:
 # Packer 1.9.4 built from its module (Debian's packer is too old for SDK plugins).
 packer:
 	cd tools/packer && $(GO) build -o ../../$(BIN)/packer github.com/hashicorp/packer
+
+# The midobake RPM (the hook for plain images), with nfpm built from tools/nfpm.
+rpm: build
+	cd tools/nfpm && $(GO) build -o ../../$(BIN)/nfpm github.com/goreleaser/nfpm/v2/cmd/nfpm
+	VERSION=$(PLUGIN_VERSION) $(BIN)/nfpm package -f packaging/nfpm.yaml -p rpm -t $(BIN)/
 
 # Regenerate the plugin's HCL2 specs after changing a Config struct.
 generate:

@@ -1,0 +1,75 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/midobake/midobake/generator/emit"
+	"github.com/midobake/midobake/internal/testenv"
+)
+
+// TestPlainImageInstallsFromFullUserData is the plain-image path's package transaction: the
+// repositories and packages of an NC's full user-data, with the midobake RPM that "make rpm"
+// builds published beside the stand-in MidoNet packages, install in one dnf transaction, and
+// the hook they install runs.
+func TestPlainImageInstallsFromFullUserData(t *testing.T) {
+	rootfs(t)
+	repoRoot := testenv.RepoRoot(t)
+	if out, err := exec.Command("make", "-C", repoRoot, "rpm").CombinedOutput(); err != nil {
+		t.Fatalf("make rpm: %v\n%s", err, out)
+	}
+	rpms, _ := filepath.Glob(filepath.Join(repoRoot, "bin", "midobake-"+emit.Version+"-1.*.rpm"))
+	if len(rpms) != 1 {
+		t.Fatalf("make rpm made %v", rpms)
+	}
+	cloudFile, _ := bakeCloud(t)
+	out := renderTo(t, cloudFile)
+	ud, _ := os.ReadFile(filepath.Join(out, "profiles", "nc", "user-data.full.yaml"))
+	var doc struct {
+		WriteFiles []struct{ Path, Content string } `yaml:"write_files"`
+		Packages   []string
+	}
+	if err := yaml.Unmarshal(ud, &doc); err != nil {
+		t.Fatal(err)
+	}
+
+	root := bakeRoot(t, "plain")
+	repo := filepath.Join(root, "srv", "repo")
+	os.MkdirAll(repo, 0o755)
+	standin := standinRepo(t)
+	cp := exec.Command("sh", "-c", `cp "$1"/*.rpm "$2" && rm -f "$2/base.rpm" && cp "$1/base.rpm" "$3/tmp/" && cp "$4" "$2"`, "sh", standin, repo, root, rpms[0])
+	if o, err := cp.CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, o)
+	}
+	for _, f := range doc.WriteFiles {
+		if strings.HasPrefix(f.Path, "/etc/yum.repos.d/") {
+			os.MkdirAll(filepath.Join(root, "etc/yum.repos.d"), 0o755)
+			os.WriteFile(filepath.Join(root, f.Path), []byte(f.Content), 0o644)
+		}
+	}
+	script := `set -e
+mount -t proc proc "$ROOT/proc"
+trap 'umount "$ROOT/proc"' EXIT
+chroot "$ROOT" createrepo_c --quiet /srv/repo
+chroot "$ROOT" rpm -i --quiet /tmp/base.rpm
+chroot "$ROOT" yum -y install "$@"
+chroot "$ROOT" rpm -q "$@"
+chroot "$ROOT" /usr/bin/midobake version`
+	cmd := exec.Command("unshare", append([]string{"--mount", "--fork", "bash", "-c", script, "install"}, doc.Packages...)...)
+	cmd.Env = append(os.Environ(), "ROOT="+root)
+	o, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the full user-data's packages do not install: %v\n%s", err, o)
+	}
+	if !strings.Contains(string(o), "midobake "+emit.Version+"\n") || !strings.Contains(string(o), "midobake-"+emit.Version+"-1") {
+		t.Errorf("the hook from the RPM did not run:\n%s", o)
+	}
+	if !strings.Contains(strings.Join(doc.Packages, " "), "midobake") {
+		t.Errorf("the full user-data does not install the hook: %v", doc.Packages)
+	}
+}
