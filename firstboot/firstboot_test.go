@@ -278,3 +278,33 @@ func TestWrongMachineIsRefused(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+// TestKeepsWhatOperatorsAdded: configuration files written by the image or the user-data
+// (possibly from overridden templates) are edited key by key: the hook sets what it owns
+// and keeps the rest.
+func TestKeepsWhatOperatorsAdded(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	root := w.root("clc1")
+	for path, content := range map[string]string{
+		"etc/zookeeper/zoo.cfg":      "# site override\ntickTime=2000\nmaxClientCnxns=500\nserver.1=10.9.9.9:2888:3888\nserver.2=10.9.9.8:2888:3888\n",
+		"etc/midolman/midolman.conf": "[zookeeper]\nzookeeper_hosts = 127.0.0.1:2181\nsession_timeout = 30000\n",
+	} {
+		os.MkdirAll(filepath.Dir(filepath.Join(root, path)), 0o755)
+		os.WriteFile(filepath.Join(root, path), []byte(content), 0o644)
+	}
+	for _, h := range []string{"node1", "node2", "ufs1"} {
+		w.hook(h, nil)
+	}
+	if r := w.hook("clc1", nil); r.code != 0 {
+		t.Fatal(r.out)
+	}
+	files := w.files("clc1")
+	want := "644 # site override\ntickTime=2000\nmaxClientCnxns=500\nserver.1=127.0.0.10:2888:3888\nautopurge.purgeInterval=1\nautopurge.snapRetainCount=3\nclientPort=2181\ndataDir=/var/lib/zookeeper/data\n"
+	if diff := cmp.Diff(want, files["etc/zookeeper/zoo.cfg"]); diff != "" {
+		t.Errorf("zoo.cfg:\n%s", diff)
+	}
+	if diff := cmp.Diff("644 [zookeeper]\nzookeeper_hosts = 127.0.0.10:2181\nsession_timeout = 30000\n", files["etc/midolman/midolman.conf"]); diff != "" {
+		t.Errorf("midolman.conf:\n%s", diff)
+	}
+}

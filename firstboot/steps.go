@@ -3,9 +3,7 @@ package firstboot
 import (
 	"context"
 	"fmt"
-	"os"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/midobake/midobake/generator/cloud"
@@ -55,18 +53,8 @@ func (r *run) enableStart(ctx context.Context, unit string) error {
 	return r.cmd(ctx, nil, "systemctl", "start", unit)
 }
 
-// planFile writes a file of the plan (rendered from the same templates as the image and the
-// user-data) and reports whether it changed.
-func (r *run) planFile(path string) (bool, error) {
-	for _, f := range r.plan.Files {
-		if f.Path == path {
-			mode, _ := strconv.ParseUint(f.Mode, 8, 32)
-			return r.opts.Root.Write(f.Path, f.Content, os.FileMode(mode))
-		}
-	}
-	return false, fmt.Errorf("internal error: %s is not in the plan of profile %s", path, r.plan.Profile)
-}
-
+// planContent is a file of the plan as the embedded templates render it: what the hook
+// falls back to when the image or the user-data did not put the file in place.
 func (r *run) planContent(path string) string {
 	for _, f := range r.plan.Files {
 		if f.Path == path {
@@ -76,6 +64,22 @@ func (r *run) planContent(path string) string {
 	return ""
 }
 
+// editFile applies edit to a configuration file as found on the host (from the image or the
+// user-data, with the operator's template overrides), or to the plan's version when absent,
+// and writes it back if that changes it.
+func (r *run) editFile(path string, edit func(string) string) (bool, error) {
+	cur, err := r.opts.Root.Read(path)
+	if err != nil {
+		return false, err
+	}
+	if cur == nil {
+		cur = []byte(r.planContent(path))
+	}
+	return r.opts.Root.Write(path, []byte(edit(string(cur))), 0o644)
+}
+
+func (r *run) zkHosts() string { return strings.Join(r.zkAddrsAt(roles.ZooKeeperPort), ",") }
+
 func changed(path string, did bool) string {
 	if did {
 		return "wrote " + path
@@ -83,10 +87,13 @@ func changed(path string, did bool) string {
 	return path + " unchanged"
 }
 
-func (r *run) zkAddrs() []string {
+// zkAddrs are the ensemble's client addresses the hook connects to.
+func (r *run) zkAddrs() []string { return r.zkAddrsAt(r.opts.ZooKeeperPort) }
+
+func (r *run) zkAddrsAt(port int) []string {
 	var out []string
 	for _, h := range r.c.WithRole(cloud.RoleZooKeeper) {
-		out = append(out, fmt.Sprintf("%s:%d", h.Address, r.opts.ZooKeeperPort))
+		out = append(out, fmt.Sprintf("%s:%d", h.Address, port))
 	}
 	return out
 }
@@ -141,14 +148,20 @@ func (r *run) myid() int {
 
 func (r *run) describeZooKeeper() []string {
 	return []string{
-		fmt.Sprintf("write %s (ensemble of %d, autopurge) and %s/myid = %d", roles.ZooCfg, len(r.zkAddrs()), roles.ZooKeeperData, r.myid()),
+		fmt.Sprintf("set the ensemble (%d servers), dataDir and autopurge in %s; write %s/myid = %d", len(r.zkAddrs()), roles.ZooCfg, roles.ZooKeeperData, r.myid()),
 		"systemctl enable zookeeper; systemctl start zookeeper",
 		fmt.Sprintf("wait until this server serves clients at %s:%d (the ensemble has quorum)", r.host.Address, r.opts.ZooKeeperPort),
 	}
 }
 
 func (r *run) doZooKeeper(ctx context.Context) (string, error) {
-	cfg, err := r.planFile(roles.ZooCfg)
+	var servers []string
+	for _, h := range r.c.WithRole(cloud.RoleZooKeeper) {
+		servers = append(servers, h.Address)
+	}
+	cfg, err := r.editFile(roles.ZooCfg, func(s string) string {
+		return setProperties(s, zooSettings(servers, roles.ZooKeeperData, roles.ZooKeeperPort), "server.")
+	})
 	if err != nil {
 		return "", err
 	}
@@ -244,13 +257,13 @@ func (r *run) agentConfs() []string {
 }
 
 func (r *run) describeAgentConf() []string {
-	return []string{fmt.Sprintf("write %s with zookeeper_hosts = %s", strings.Join(r.agentConfs(), " and "), strings.Join(r.zkAddrs(), ","))}
+	return []string{fmt.Sprintf("set zookeeper_hosts = %s in %s", r.zkHosts(), strings.Join(r.agentConfs(), " and "))}
 }
 
 func (r *run) doAgentConf(ctx context.Context) (string, error) {
 	var out []string
 	for _, p := range r.agentConfs() {
-		did, err := r.planFile(p)
+		did, err := r.editFile(p, func(s string) string { return setINI(s, "zookeeper", "zookeeper_hosts", r.zkHosts()) })
 		if err != nil {
 			return "", err
 		}
@@ -261,20 +274,26 @@ func (r *run) doAgentConf(ctx context.Context) (string, error) {
 
 func (r *run) describeNSDBConfig() []string {
 	return []string{
-		fmt.Sprintf("write %s and pipe it into 'mn-conf set -t default' once ZooKeeper serves:", roles.NSDBConfPath),
+		fmt.Sprintf("pipe %s into 'mn-conf set -t default' once ZooKeeper serves:", roles.NSDBConfPath),
 		fmt.Sprintf("zookeeper_hosts %s, cassandra servers %s, REST API on %s", strings.Join(r.zkAddrs(), ","), r.seeds(), roles.RESTAPIAddress),
 	}
 }
 
 func (r *run) doNSDBConfig(ctx context.Context) (string, error) {
-	did, err := r.planFile(roles.NSDBConfPath)
+	// The file as the user-data or the image wrote it (with any template override); the
+	// embedded rendering only if it is missing.
+	did, err := r.editFile(roles.NSDBConfPath, func(s string) string { return s })
+	if err != nil {
+		return "", err
+	}
+	conf, err := r.opts.Root.Read(roles.NSDBConfPath)
 	if err != nil {
 		return "", err
 	}
 	if err := r.waitZooKeeper(ctx); err != nil {
 		return "", err
 	}
-	if err := r.mnConf(ctx, []byte(r.planContent(roles.NSDBConfPath)), "set", "-t", "default"); err != nil {
+	if err := r.mnConf(ctx, conf, "set", "-t", "default"); err != nil {
 		return "", err
 	}
 	return changed(roles.NSDBConfPath, did) + ", default template set", nil

@@ -15,8 +15,8 @@ const (
 	// ModeFull is for a plain image: it installs repositories, packages, configuration and
 	// the hook, then runs the hook.
 	ModeFull = "full"
-	// ModeBaked is for a golden image baked by the Packer plugin: only the site data and the
-	// hook's invocation; everything else is in the image.
+	// ModeBaked is for a golden image baked by the Packer plugin: no packages, the site data,
+	// the role configuration and the hook's invocation.
 	ModeBaked = "baked"
 )
 
@@ -107,14 +107,17 @@ func literalSafe(s []byte) bool {
 
 // UserData renders a profile's user-data in the given mode.
 func UserData(c *cloud.Cloud, plan roles.Plan, mode string, site []byte) []byte {
+	// Both kinds carry the role configuration: it is small, and writing it at boot keeps a
+	// golden image current with the description and the operator's templates it was
+	// rendered with, where the image may be older.
 	cc := cloudConfig{WriteFiles: []writeFile{siteFile()}}
+	for _, f := range plan.Files {
+		cc.WriteFiles = append(cc.WriteFiles, writeFile{
+			Path: f.Path, Owner: f.Owner, Permissions: f.Mode, Content: string(f.Content), Defer: f.Defer,
+		})
+	}
 	switch mode {
 	case ModeFull:
-		for _, f := range plan.Files {
-			cc.WriteFiles = append(cc.WriteFiles, writeFile{
-				Path: f.Path, Owner: f.Owner, Permissions: f.Mode, Content: string(f.Content), Defer: f.Defer,
-			})
-		}
 		cc.Packages = append(append([]string{}, plan.Packages...), HookPackage)
 		cc.Runcmd = []command{
 			{"systemctl", "daemon-reload"},
