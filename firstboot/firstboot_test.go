@@ -289,6 +289,8 @@ func TestKeepsWhatOperatorsAdded(t *testing.T) {
 	for path, content := range map[string]string{
 		"etc/zookeeper/zoo.cfg":      "# site override\ntickTime=2000\nmaxClientCnxns=500\nserver.1=10.9.9.9:2888:3888\nserver.2=10.9.9.8:2888:3888\n",
 		"etc/midolman/midolman.conf": "[zookeeper]\nzookeeper_hosts = 127.0.0.1:2181\nsession_timeout = 30000\n",
+		// As an overridden cassandra-settings.yaml.tmpl renders it.
+		"etc/midobake/cassandra-settings.yaml": "cluster_name: 'midonet'\nseeds: \"127.0.0.10\"\nnum_tokens: 16\nendpoint_snitch: GossipingPropertyFileSnitch\n",
 	} {
 		os.MkdirAll(filepath.Dir(filepath.Join(root, path)), 0o755)
 		os.WriteFile(filepath.Join(root, path), []byte(content), 0o644)
@@ -306,5 +308,9 @@ func TestKeepsWhatOperatorsAdded(t *testing.T) {
 	}
 	if diff := cmp.Diff("644 [zookeeper]\nzookeeper_hosts = 127.0.0.10:2181\nsession_timeout = 30000\n", files["etc/midolman/midolman.conf"]); diff != "" {
 		t.Errorf("midolman.conf:\n%s", diff)
+	}
+	wantCassandra := "644 cluster_name: 'midonet'\nnum_tokens: 16\nseed_provider:\n    - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n      parameters:\n          - seeds: \"127.0.0.10\"\nlisten_address: 127.0.0.10\nrpc_address: 127.0.0.10\nendpoint_snitch: GossipingPropertyFileSnitch\n"
+	if diff := cmp.Diff(wantCassandra, files["etc/cassandra/conf/cassandra.yaml"]); diff != "" {
+		t.Errorf("cassandra.yaml:\n%s", diff)
 	}
 }

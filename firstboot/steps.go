@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/midobake/midobake/generator/cloud"
 	"github.com/midobake/midobake/generator/emit"
 	"github.com/midobake/midobake/roles"
@@ -186,12 +188,7 @@ func (r *run) doZooKeeper(ctx context.Context) (string, error) {
 
 // --- Cassandra -----------------------------------------------------------------------------
 
-var (
-	reClusterName = regexp.MustCompile(`(?m)^cluster_name:.*$`)
-	reSeeds       = regexp.MustCompile(`(?m)^(\s*-?\s*)seeds:.*$`)
-	reListen      = regexp.MustCompile(`(?m)^#?\s*listen_address:.*$`)
-	reRPC         = regexp.MustCompile(`(?m)^#?\s*rpc_address:.*$`)
-)
+var reSeeds = regexp.MustCompile(`(?m)^(\s*-?\s*)seeds:.*$`)
 
 func (r *run) seeds() string {
 	var s []string
@@ -203,12 +200,43 @@ func (r *run) seeds() string {
 
 func (r *run) describeCassandra() []string {
 	return []string{
-		fmt.Sprintf("set cluster_name '%s', seeds \"%s\", listen_address and rpc_address %s in %s", r.c.Midonet.CassandraClusterName, r.seeds(), r.host.Address, roles.CassandraYAML),
+		fmt.Sprintf("apply %s (cluster_name '%s', seeds \"%s\") and listen_address, rpc_address %s to %s", roles.CassandraConf, r.c.Midonet.CassandraClusterName, r.seeds(), r.host.Address, roles.CassandraYAML),
 		"systemctl enable cassandra; systemctl start cassandra (the cluster name is final before the first start)",
 	}
 }
 
-// doCassandra edits the keys Cassandra needs before its first start in the packaged
+// cassandraSettings reads the settings to apply, in order: the file the user-data or the
+// image wrote (an overridden template may add keys), else the plan's rendering, then this
+// host's addresses.
+func (r *run) cassandraSettings() ([][2]string, error) {
+	src, err := r.opts.Root.Read(roles.CassandraConf)
+	if err != nil {
+		return nil, err
+	}
+	if src == nil {
+		src = []byte(r.planContent(roles.CassandraConf))
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", roles.CassandraConf, err)
+	}
+	var out [][2]string
+	if len(doc.Content) == 1 && doc.Content[0].Kind == yaml.MappingNode {
+		m := doc.Content[0]
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			v, err := yaml.Marshal(m.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, [2]string{m.Content[i].Value, strings.TrimSpace(string(v))})
+		}
+	} else if len(doc.Content) > 0 {
+		return nil, fmt.Errorf("%s: not a mapping of cassandra.yaml keys", roles.CassandraConf)
+	}
+	return append(out, [2]string{"listen_address", r.host.Address}, [2]string{"rpc_address", r.host.Address}), nil
+}
+
+// doCassandra sets the keys Cassandra needs before its first start in the packaged
 // cassandra.yaml, leaving the rest as the package wrote it.
 func (r *run) doCassandra(ctx context.Context) (string, error) {
 	old, err := r.opts.Root.Read(roles.CassandraYAML)
@@ -218,21 +246,28 @@ func (r *run) doCassandra(ctx context.Context) (string, error) {
 	if old == nil {
 		return "", fmt.Errorf("%s not found: is the dsc22 package installed?", roles.CassandraYAML)
 	}
-	s := string(old)
-	set := func(re *regexp.Regexp, line string) {
-		if re.MatchString(s) {
-			s = re.ReplaceAllLiteralString(s, line)
-		} else {
-			s += line + "\n"
-		}
+	settings, err := r.cassandraSettings()
+	if err != nil {
+		return "", err
 	}
-	set(reClusterName, fmt.Sprintf("cluster_name: '%s'", r.c.Midonet.CassandraClusterName))
-	set(reListen, "listen_address: "+r.host.Address)
-	set(reRPC, "rpc_address: "+r.host.Address)
-	if reSeeds.MatchString(s) {
-		s = reSeeds.ReplaceAllString(s, `${1}seeds: "`+r.seeds()+`"`)
-	} else {
-		s += "seed_provider:\n  - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n    parameters:\n      - seeds: \"" + r.seeds() + "\"\n"
+	s := string(old)
+	for _, kv := range settings {
+		if kv[0] == "seeds" {
+			if reSeeds.MatchString(s) {
+				s = reSeeds.ReplaceAllLiteralString(s, reSeeds.FindStringSubmatch(s)[1]+"seeds: "+kv[1])
+			} else {
+				s += "seed_provider:\n  - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n    parameters:\n      - seeds: " + kv[1] + "\n"
+			}
+			continue
+		}
+		// A top-level key, set where it is (commented out or not) or added at the end.
+		re := regexp.MustCompile(`(?m)^(#\s?)?` + regexp.QuoteMeta(kv[0]) + `:.*$`)
+		line := kv[0] + ": " + kv[1]
+		if loc := re.FindStringIndex(s); loc != nil {
+			s = s[:loc[0]] + line + s[loc[1]:]
+		} else {
+			s = strings.TrimSuffix(s, "\n") + "\n" + line + "\n"
+		}
 	}
 	did, err := r.opts.Root.Write(roles.CassandraYAML, []byte(s), 0o644)
 	if err != nil {

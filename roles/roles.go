@@ -54,6 +54,7 @@ const (
 	ZooCfg         = "/etc/zookeeper/zoo.cfg"
 	ZooKeeperData  = "/var/lib/zookeeper/data"
 	CassandraYAML  = "/etc/cassandra/conf/cassandra.yaml"
+	CassandraConf  = "/etc/midobake/cassandra-settings.yaml"
 	MidolmanEnv    = "/etc/midolman/midolman-env.sh"
 	HostIDPath     = "/etc/midonet_host_id.properties"
 	UplinkScript   = "/usr/libexec/midobake/uplink"
@@ -229,6 +230,7 @@ func newRenderContext(c *cloud.Cloud, t *Templates) (*renderContext, error) {
 		{"midonet.conf.tmpl", MidonetConf},
 		{"zoo.cfg.tmpl", ZooCfg},
 		{"mn-conf-default.conf.tmpl", NSDBConfPath},
+		{"cassandra-settings.yaml.tmpl", CassandraConf},
 		{"midobake-firstboot.service.tmpl", FirstBootUnit},
 	} {
 		if err := add(f.tmpl, f.path, "0644", nil); err != nil {
@@ -313,6 +315,7 @@ func (rc *renderContext) plan(profile string, hosts []cloud.Host) (Plan, error) 
 	}
 	if p.Has(cloud.RoleCassandra) {
 		pkgs["dsc22"] = true
+		files = append(files, CassandraConf)
 		p.Units = append(p.Units, UnitCassandra)
 		p.Steps = append(p.Steps, StepCassandra)
 	}
