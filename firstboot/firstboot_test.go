@@ -107,11 +107,15 @@ func TestSecondRunDoesNothing(t *testing.T) {
 // proceeds once ZooKeeper comes up.
 func TestWaitsForZooKeeper(t *testing.T) {
 	w := newWorld(t, loopbackCloud)
+	started := make(chan error, 1)
 	go func() {
 		time.Sleep(3 * time.Second)
-		w.zk.Start(t)
+		started <- w.zk.StartErr()
 	}()
 	r := w.hook("node1", nil)
+	if err := <-started; err != nil {
+		t.Fatal(err)
+	}
 	if r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.out)
 	}

@@ -51,11 +51,18 @@ func NewZooKeeper(t testing.TB) *ZooKeeper {
 // Start runs the server and waits until it answers "ruok".
 func (z *ZooKeeper) Start(t testing.TB) {
 	t.Helper()
+	if err := z.StartErr(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// StartErr is Start for a goroutine other than the test's, where t.Fatal is not allowed.
+func (z *ZooKeeper) StartErr() error {
 	z.cmd = exec.Command("java", "-Xmx128m", "-cp", "/usr/share/java/zookeeper.jar:/usr/share/java/*",
 		"org.apache.zookeeper.server.quorum.QuorumPeerMain", z.cfg)
 	z.cmd.Stdout, z.cmd.Stderr = nil, nil
 	if err := z.cmd.Start(); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -66,12 +73,12 @@ func (z *ZooKeeper) Start(t testing.TB) {
 			n, _ := conn.Read(b)
 			conn.Close()
 			if strings.HasPrefix(string(b[:n]), "imok") {
-				return
+				return nil
 			}
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	t.Fatal("ZooKeeper did not answer ruok within 30s")
+	return fmt.Errorf("ZooKeeper did not answer ruok within 30s")
 }
 
 // Stop kills the server.
