@@ -213,3 +213,32 @@ func TestFirstbootDryRunGolden(t *testing.T) {
 		t.Errorf("unknown host: exit %d %s", r.code, r.stderr)
 	}
 }
+
+// TestRenderForACloudBuilder: --packer-source points every build at the user's own source
+// and leaves out the null/SSH one; a malformed reference is a usage error.
+func TestRenderForACloudBuilder(t *testing.T) {
+	dir := t.TempDir()
+	if r := midobake(t, dir, "render", "--packer-source", "amazon-ebs.midobake", "-o", "out"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out/packer/source.pkr.hcl")); err == nil {
+		t.Error("the null source was written for a cloud builder")
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "out/packer/nc.pkr.hcl"))
+	if !strings.Contains(string(b), `sources = ["source.amazon-ebs.midobake"]`) {
+		t.Errorf("nc.pkr.hcl:\n%s", b)
+	}
+	if r := midobake(t, dir, "render", "--packer-source", "amazon-ebs", "-o", "out2"); r.code != 2 || !strings.Contains(r.stderr, "write TYPE.NAME") {
+		t.Errorf("bad source: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// TestValidateFromStdin: "-f -" reads the description from standard input.
+func TestValidateFromStdin(t *testing.T) {
+	cmd := exec.Command(bin, "validate", "-f", "-")
+	cmd.Stdin = strings.NewReader("version: 1\nname: x\n")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "<stdin>:1:1: error: midonet: required field") {
+		t.Errorf("%v\n%s", err, out)
+	}
+}

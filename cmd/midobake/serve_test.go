@@ -125,3 +125,23 @@ func TestServe(t *testing.T) {
 		t.Errorf("no shutdown line:\n%s", stderr.String())
 	}
 }
+
+// TestServeBaked: --mode baked serves the golden-image user-data.
+func TestServeBaked(t *testing.T) {
+	port := testenv.FreePort(t)
+	cmd := exec.Command(bin, "serve", "--mode", "baked", "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, "serve to listen", func() bool { return strings.Contains(stderr.String(), "(baked user-data)") })
+	golden, _ := os.ReadFile("../../fixtures/golden/example/profiles/ufs/user-data.baked.yaml")
+	if code, body := fetch(t, "GET", fmt.Sprintf("http://127.0.0.1:%d/ufs1/user-data", port)); code != 200 || body != string(golden) {
+		t.Errorf("baked user-data: %d", code)
+	}
+	if r := midobake(t, t.TempDir(), "serve", "--mode", "thin"); r.code != 2 {
+		t.Errorf("--mode thin: exit %d", r.code)
+	}
+}
