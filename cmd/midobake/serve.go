@@ -33,6 +33,7 @@ func runServe(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake serve: --mode %q: use full or baked\n", *mode)
 		return errUsage
 	}
+	secrets := false
 	build := func() (seed.Seeds, string, error) {
 		c, in, err := load(e, *file, false)
 		if err != nil {
@@ -47,6 +48,7 @@ func runServe(e *env, args []string) error {
 			return nil, "", err
 		}
 		s, err := seed.Build(c, tree, *mode)
+		secrets = len(emit.Secrets(c)) > 0
 		return s, fmt.Sprintf("cloud %s, %d hosts", c.Name, len(c.Hosts)), err
 	}
 	seeds, what, err := build()
@@ -58,6 +60,9 @@ func runServe(e *env, args []string) error {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake serve: %v\n", err)
 		return err
+	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && secrets {
+		fmt.Fprintf(e.stderr, "midobake serve: warning: the user-data holds repository credentials and %s is not a loopback address: anyone who reaches it can read them\n", ln.Addr())
 	}
 	h := seed.NewHandler(seeds, e.stderr)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}

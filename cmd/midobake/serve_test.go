@@ -145,3 +145,20 @@ func TestServeBaked(t *testing.T) {
 		t.Errorf("--mode thin: exit %d", r.code)
 	}
 }
+
+// TestServeWarnsBeforeExposingCredentials: seeds with repository credentials served beyond
+// loopback get a warning (the listener is only opened, nothing connects to it).
+func TestServeWarnsBeforeExposingCredentials(t *testing.T) {
+	ha, _ := filepath.Abs("../../fixtures/valid/ha-large.yaml")
+	cmd := exec.Command(bin, "serve", "-f", ha, "--listen", "0.0.0.0:0")
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, "serve to listen", func() bool { return strings.Contains(stderr.String(), "on http://") })
+	if !strings.Contains(stderr.String(), "warning: the user-data holds repository credentials") {
+		t.Errorf("no warning:\n%s", stderr.String())
+	}
+}
