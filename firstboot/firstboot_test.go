@@ -122,7 +122,7 @@ func TestWaitsForZooKeeper(t *testing.T) {
 	if !strings.Contains(r.out, "waiting for ZooKeeper (127.0.0.10:") {
 		t.Errorf("no waiting line:\n%s", r.out)
 	}
-	if strings.Index(strings.Join(r.log, "\n"), "systemctl start midolman") < 0 {
+	if !strings.Contains(strings.Join(r.log, "\n"), "systemctl start midolman") {
 		t.Errorf("midolman never started: %v", r.log)
 	}
 }

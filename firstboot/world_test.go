@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -239,12 +238,6 @@ func (w *world) runAll(order []string) map[string]hookRun {
 	}
 	wg.Wait()
 	return results
-}
-
-func sorted(s []string) []string {
-	s = append([]string{}, s...)
-	sort.Strings(s)
-	return s
 }
 
 // hookKillable runs the CLC's hook with the fake API set to SIGKILL it on the first member.

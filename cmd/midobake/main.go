@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/midobake/midobake/generator/emit"
 )
@@ -143,5 +142,3 @@ func runVersion(e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "midobake %s\n", emit.Version)
 	return nil
 }
-
-func trimNL(s string) string { return strings.TrimRight(s, "\n") }

@@ -5,7 +5,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/hashicorp/packer-plugin-sdk/plugin"
 	"github.com/hashicorp/packer-plugin-sdk/version"
@@ -18,9 +17,7 @@ func main() {
 	pps := plugin.NewSet()
 	pps.RegisterProvisioner(plugin.DEFAULT_NAME, new(mbpacker.Provisioner))
 	pps.RegisterDatasource(plugin.DEFAULT_NAME, new(mbpacker.Datasource))
-	// Packer wants "X.Y.Z" and a pre-release label apart: "0.1.0-dev" -> "0.1.0", "dev".
-	v, pre, _ := strings.Cut(emit.Version, "-")
-	pps.SetVersion(version.InitializePluginVersion(v, pre))
+	pps.SetVersion(version.NewRawVersion(emit.Version))
 	if err := pps.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, err.Error())
 		os.Exit(1)

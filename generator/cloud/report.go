@@ -47,7 +47,6 @@ const (
 	KindBGP          Kind = "bgp"              // BGP settings incomplete or inconsistent
 	KindNotPermitted Kind = "not-permitted"    // a key Eucalyptus forbids in VPCMIDO mode
 	KindQuorum       Kind = "quorum"           // an even ZooKeeper ensemble (warning)
-	KindMissingRepo  Kind = "missing-repo"     // no repository serves the midobake package (warning)
 )
 
 // Pos is a 1-based line and column in the source file; zero means unknown.
@@ -79,17 +78,6 @@ func (r *Report) HasErrors(strict bool) bool {
 		}
 	}
 	return false
-}
-
-// Errors returns only the errors.
-func (r *Report) Errors() []Diagnostic {
-	var out []Diagnostic
-	for _, d := range r.Diags {
-		if d.Severity == Error {
-			out = append(out, d)
-		}
-	}
-	return out
 }
 
 func (r *Report) add(d Diagnostic) { r.Diags = append(r.Diags, d) }
