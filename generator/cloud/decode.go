@@ -286,22 +286,20 @@ func parse(file string, data []byte) (*Cloud, positions, *Report) {
 	return c, pos, rep
 }
 
-// syntaxDiagnostic turns yaml.v3's "yaml: line N: ..." into a positioned diagnostic. yaml.v3
-// reports where the broken construct started, which may be a line before the fault, so the
-// message says "near"; a tab in indentation, the most common fault, is located exactly.
+// syntaxDiagnostic turns a YAML syntax error into a positioned diagnostic. yaml.v3 names the
+// line where the broken construct started, often not the faulty one, so the line is found
+// again as the first one whose prefix of the document no longer parses; a tab in indentation,
+// the most common fault, is located to the column.
 func syntaxDiagnostic(err error, data []byte) Diagnostic {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	p := Pos{Line: 1, Col: 1}
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if num, tail, ok := strings.Cut(rest, ":"); ok {
-			if l, err := strconv.Atoi(num); err == nil {
-				p = Pos{Line: l, Col: 1}
-				msg = strings.TrimSpace(tail)
-			}
+		if _, tail, ok := strings.Cut(rest, ":"); ok {
+			msg = strings.TrimSpace(tail)
 		}
 	}
+	lines := strings.Split(string(data), "\n")
 	if strings.Contains(msg, "tab character") {
-		for i, line := range strings.Split(string(data), "\n") {
+		for i, line := range lines {
 			indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
 			if j := strings.IndexByte(indent, '\t'); j >= 0 {
 				return Diagnostic{Severity: Error, Kind: KindSyntax, Pos: Pos{i + 1, j + 1},
@@ -309,7 +307,27 @@ func syntaxDiagnostic(err error, data []byte) Diagnostic {
 			}
 		}
 	}
-	return Diagnostic{Severity: Error, Kind: KindSyntax, Pos: p, Message: fmt.Sprintf("not valid YAML near line %d: %s", p.Line, msg)}
+	line := firstFailingLine(lines)
+	col := len(lines[line-1]) - len(strings.TrimLeft(lines[line-1], " ")) + 1
+	return Diagnostic{Severity: Error, Kind: KindSyntax, Pos: Pos{line, col}, Message: "not valid YAML: " + msg}
+}
+
+// firstFailingLine finds, by bisection, the first line n such that lines 1..n do not parse.
+func firstFailingLine(lines []string) int {
+	parses := func(n int) bool {
+		var node yaml.Node
+		return yaml.Unmarshal([]byte(strings.Join(lines[:n], "\n")), &node) == nil
+	}
+	lo, hi := 0, len(lines) // lines[:lo] parses; lines[:hi] is taken not to
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if parses(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
 }
 
 // sortedKeys returns a map's keys in order, for deterministic iteration.
