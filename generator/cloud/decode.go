@@ -35,6 +35,9 @@ func (p positions) lookup(path string) Pos {
 type decoder struct {
 	report *Report
 	pos    positions
+	// misspelled are the paths an unknown key was taken for a typo of ("did you mean"):
+	// rules about them would only repeat the typo.
+	misspelled map[string]bool
 }
 
 func nodePos(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
@@ -222,6 +225,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			if best != "" {
 				hint = fmt.Sprintf(" (did you mean %q?)", best)
 				misspelled[best] = true
+				d.misspelled[joinPath(path, best)] = true
 			}
 			d.errorf(KindUnknownKey, joinPath(path, k.Value), k, "unknown key %q%s; allowed here: %s", k.Value, hint, strings.Join(allowed, ", "))
 			continue
@@ -268,22 +272,22 @@ func editDistance(a, b string) int {
 
 // Parse decodes a cloud description without checking its rules. The report holds every
 // decoding error; the returned Cloud holds whatever could be decoded.
-func parse(file string, data []byte) (*Cloud, positions, *Report) {
+func parse(file string, data []byte) (*Cloud, positions, map[string]bool, *Report) {
 	rep := &Report{File: file, Source: data}
 	pos := positions{"": {Line: 1, Col: 1}}
 	c := &Cloud{}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		rep.add(syntaxDiagnostic(err, data))
-		return c, pos, rep
+		return c, pos, nil, rep
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		rep.add(Diagnostic{Severity: Error, Kind: KindMissing, Pos: Pos{1, 1}, Message: "the file is empty; a cloud description starts with \"version: 1\""})
-		return c, pos, rep
+		return c, pos, nil, rep
 	}
-	d := &decoder{report: rep, pos: pos}
+	d := &decoder{report: rep, pos: pos, misspelled: map[string]bool{}}
 	d.decodeStruct(doc.Content[0], reflect.ValueOf(c).Elem(), "")
-	return c, pos, rep
+	return c, pos, d.misspelled, rep
 }
 
 // syntaxDiagnostic turns a YAML syntax error into a positioned diagnostic. yaml.v3 names the

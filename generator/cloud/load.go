@@ -3,6 +3,8 @@ package cloud
 import (
 	"bytes"
 	_ "embed"
+	"regexp"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -21,10 +23,27 @@ const ExampleName = "example.yaml"
 // Cloud is normalized (defaults filled in, the nsdb shorthand expanded) and ready to plan;
 // otherwise it is nil. Warnings never stop a load; callers decide with Report.HasErrors.
 func Load(file string, data []byte) (*Cloud, *Report) {
-	c, pos, rep := parse(file, data)
-	if len(rep.Diags) == 0 {
-		v := &validator{c: c, pos: pos, report: rep}
+	c, pos, misspelled, rep := parse(file, data)
+	if decoded := len(rep.Diags); decoded == 0 {
+		(&validator{c: c, pos: pos, report: rep}).validate()
+	} else if !anyContainer(rep.Diags) {
+		// Check the rules too, so one run shows every problem, but leave out what a decoding
+		// error already explains: a rule on the same field, inside it, or about the whole
+		// it belongs to (a host list with a mistyped roles field has "no clc").
+		v := &validator{c: c, pos: pos, report: &Report{}}
 		v.validate()
+		hostsBroken := relatedToAny("hosts", rep.Diags[:decoded])
+		known := append([]Diagnostic{}, rep.Diags[:decoded]...)
+		for p := range misspelled {
+			known = append(known, Diagnostic{Path: p})
+		}
+		for _, d := range v.report.Diags {
+			// A gateway is matched to a host by address; with a host undecoded, that match
+			// cannot be judged.
+			if !relatedToAny(d.Path, known) && !(hostsBroken && d.Kind == KindGateway) {
+				rep.add(d)
+			}
+		}
 	}
 	rep.sort()
 	if rep.HasErrors(false) {
@@ -32,6 +51,33 @@ func Load(file string, data []byte) (*Cloud, *Report) {
 	}
 	c.normalize()
 	return c, rep
+}
+
+// containerRE matches the paths of sections whose loss would make every rule about them
+// misfire: when one of them cannot be decoded, the rules wait for the next run.
+var containerRE = regexp.MustCompile(`^$|^(midonet|hosts|network)$|^hosts\[\d+\]$|^network\.Mido(\.Gateways(\[\d+\])?)?$|^midonet\.(repos|tunnelZone)$`)
+
+func anyContainer(diags []Diagnostic) bool {
+	for _, d := range diags {
+		if d.Kind == KindSyntax || containerRE.MatchString(d.Path) {
+			return true
+		}
+	}
+	return false
+}
+
+// relatedToAny reports whether path is one of the diagnostics' paths, inside one, or one of
+// their ancestors.
+func relatedToAny(path string, diags []Diagnostic) bool {
+	within := func(inner, outer string) bool {
+		return inner == outer || outer == "" || strings.HasPrefix(inner, outer+".") || strings.HasPrefix(inner, outer+"[")
+	}
+	for _, d := range diags {
+		if within(path, d.Path) || within(d.Path, path) {
+			return true
+		}
+	}
+	return false
 }
 
 // Defaults applied by normalize; DESIGN.md's format v1 documents them.

@@ -95,3 +95,19 @@ func TestErrorsNeverShowPasswords(t *testing.T) {
 		t.Errorf("report:\n%s", out)
 	}
 }
+
+// TestOneRunShowsEveryProblem: a decoding error (a misspelled key) does not hide a rule
+// broken elsewhere, and rules about the misspelled part are not reported twice.
+func TestOneRunShowsEveryProblem(t *testing.T) {
+	src := strings.Replace(string(Example()), "    address: 10.111.5.21\n", "    adress: 10.111.5.21\n", 1)
+	src = strings.Replace(src, "ExternalIp: 172.19.0.2", "ExternalIp: 172.19.0.9", 1)
+	_, rep := Load("cloud.yaml", []byte(src))
+	var got []string
+	for _, d := range rep.Diags {
+		got = append(got, string(d.Kind)+" "+d.Path)
+	}
+	want := []string{"unknown-key hosts[1].adress", "outside-cidr network.Mido.Gateways[0].ExternalIp"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s\n%s", diff, rep.Format(false))
+	}
+}

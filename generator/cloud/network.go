@@ -154,9 +154,9 @@ func (v *validator) gateway(p string, g Gateway, bgp bool, seenIP map[string]str
 				v.errorf(KindDuplicate, p+".Ip", "gateway %s is already described at %s", g.Ip, first)
 			}
 			seenIP[g.Ip] = p + ".Ip"
-			if i := v.hostByAddress(g.Ip); i < 0 {
+			if i := v.hostByAddress(g.Ip); i < 0 && len(v.c.Hosts) > 0 {
 				v.errorf(KindGateway, p+".Ip", "%s is not the address of any host; a gateway Ip must be the address of a host in hosts (usually the UFS)", g.Ip)
-			} else {
+			} else if i >= 0 {
 				h := v.c.Hosts[i]
 				if !h.Has(RoleUFS) {
 					v.warnf(KindGateway, p+".Ip", "gateway %s is host %q, which is not a ufs; Eucalyptus recommends the UFS as the MidoNet gateway", g.Ip, h.Name)
