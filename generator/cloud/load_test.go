@@ -111,3 +111,20 @@ func TestOneRunShowsEveryProblem(t *testing.T) {
 		t.Errorf("diagnostics (-want +got):\n%s\n%s", diff, rep.Format(false))
 	}
 }
+
+func TestTemplateOnAHostWithoutMidolman(t *testing.T) {
+	src := strings.Replace(string(Example()), "    roles: [nc]\n", "    roles: [nc]\n  - {name: zk9, address: 10.111.5.99, roles: [nsdb], template: agent-compute-large}\n", 1)
+	c, rep := Load("cloud.yaml", []byte(src))
+	if c == nil {
+		t.Fatal(rep.Format(false))
+	}
+	var got []string
+	for _, d := range rep.Diags {
+		got = append(got, d.Severity.String()+" "+d.Path)
+	}
+	// The even ensemble warning comes with it (two ZooKeeper hosts now).
+	want := []string{"warning hosts", "warning hosts[2].template"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s\n%s", diff, rep.Format(false))
+	}
+}

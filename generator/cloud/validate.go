@@ -222,6 +222,9 @@ func (v *validator) hosts() {
 		}
 		if v.written(p + ".template") {
 			v.enum(p+".template", h.Template, Templates)
+			if runsNoMidolman(v.c, h) {
+				v.warnf(KindValue, p+".template", "host %q runs no Midolman (it is neither clc, nc nor a gateway), so its template is not used", h.Name)
+			}
 		}
 		if v.written(p+".roles") && len(h.Roles) == 0 {
 			v.errorf(KindMissing, p+".roles", "host %q has no roles; give it at least one of: %s", h.Name, strings.Join(AllRoles, ", "))
@@ -238,6 +241,12 @@ func (v *validator) hosts() {
 		}
 	}
 	v.roleCounts()
+}
+
+// runsNoMidolman: a host with only NSDB roles that is no gateway.
+func runsNoMidolman(c *Cloud, h Host) bool {
+	roles := expandRoles(h.Roles)
+	return len(roles) > 0 && !(Host{Roles: roles}).RunsMidolman(c.Gateway(h) != nil)
 }
 
 // roleCounts checks the shape of the cloud: one CLC (midonet-cluster and its API live there),
