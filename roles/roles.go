@@ -176,11 +176,7 @@ func Plans(c *cloud.Cloud, t *Templates) ([]Plan, error) {
 	}
 	plans := make([]Plan, 0, len(profiles))
 	for _, p := range profiles {
-		plan, err := shared.plan(p, byProfile[p])
-		if err != nil {
-			return nil, err
-		}
-		plans = append(plans, plan)
+		plans = append(plans, shared.plan(p, byProfile[p]))
 	}
 	return plans, nil
 }
@@ -281,7 +277,7 @@ func CloudVars(c *cloud.Cloud) map[string]any {
 	}
 }
 
-func (rc *renderContext) plan(profile string, hosts []cloud.Host) (Plan, error) {
+func (rc *renderContext) plan(profile string, hosts []cloud.Host) Plan {
 	p := Plan{Profile: profile, Roles: hosts[0].Roles}
 	for _, h := range hosts {
 		p.Hosts = append(p.Hosts, h.Name)
@@ -346,5 +342,5 @@ func (rc *renderContext) plan(profile string, hosts []cloud.Host) (Plan, error) 
 	for _, path := range files {
 		p.Files = append(p.Files, rc.files[path])
 	}
-	return p, nil
+	return p
 }
