@@ -438,19 +438,15 @@ func (r *run) uplinkSkip() string {
 
 func (r *run) uplinkVars() map[string]any {
 	g := r.c.Gateway(r.host)
-	vars := roles.CloudVars(r.c)
 	var cidrs []string
 	for _, p := range r.c.PublicPrefixes() {
 		cidrs = append(cidrs, p.String())
 	}
 	_, bits, _ := strings.Cut(g.ExternalCidr, "/")
-	vars["host"] = r.host.Name
-	vars["gateway"] = g
-	vars["router_ip"] = g.ExternalRouterIp
-	vars["prefix_len"] = bits
-	vars["public_cidrs"] = cidrs
-	vars["uplink_script"] = roles.UplinkScript
-	return vars
+	return map[string]any{
+		"host": r.host.Name, "gateway": g, "router_ip": g.ExternalRouterIp, "prefix_len": bits,
+		"public_cidrs": cidrs, "uplink_script": roles.UplinkScript,
+	}
 }
 
 func (r *run) describeUplink() []string {
@@ -470,11 +466,12 @@ func (r *run) doUplink(ctx context.Context) (string, error) {
 		return "skipped: " + why, nil
 	}
 	vars := r.uplinkVars()
-	script, err := r.opts.Templates.Render("uplink.tmpl", vars)
+	cloudVars := roles.CloudVars(r.c)
+	script, err := r.opts.Templates.Render("uplink.tmpl", cloudVars, vars)
 	if err != nil {
 		return "", err
 	}
-	unit, err := r.opts.Templates.Render("midobake-uplink.service.tmpl", vars)
+	unit, err := r.opts.Templates.Render("midobake-uplink.service.tmpl", cloudVars, vars)
 	if err != nil {
 		return "", err
 	}

@@ -193,14 +193,7 @@ func newRenderContext(c *cloud.Cloud, t *Templates) (*renderContext, error) {
 	rc := &renderContext{c: c, t: t, repos: Repos(c), files: map[string]File{}}
 	vars := CloudVars(c)
 	add := func(tmpl, path, mode string, extra map[string]any) error {
-		ctx := map[string]any{}
-		for k, v := range vars {
-			ctx[k] = v
-		}
-		for k, v := range extra {
-			ctx[k] = v
-		}
-		content, err := t.Render(tmpl, ctx)
+		content, err := t.Render(tmpl, vars, extra)
 		if err != nil {
 			return err
 		}

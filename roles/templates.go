@@ -131,14 +131,21 @@ func (t *Templates) wrap(name string, err error) error {
 	return &TemplateError{File: t.source(name), Err: err.Error()}
 }
 
-// Render executes a template with the given variables.
-func (t *Templates) Render(name string, vars map[string]any) ([]byte, error) {
+// Render executes a template with variables from layers of maps, later ones winning (the
+// cloud's variables, then those of one file).
+func (t *Templates) Render(name string, layers ...map[string]any) ([]byte, error) {
 	tpl, err := t.get(name)
 	if err != nil {
 		return nil, err
 	}
+	vars := pongo2.Context{}
+	for _, layer := range layers {
+		for k, v := range layer {
+			vars[k] = v
+		}
+	}
 	var b bytes.Buffer
-	if err := tpl.ExecuteWriter(pongo2.Context(vars), &b); err != nil {
+	if err := tpl.ExecuteWriter(vars, &b); err != nil {
 		return nil, t.wrap(name, err)
 	}
 	return b.Bytes(), nil

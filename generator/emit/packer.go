@@ -37,14 +37,7 @@ func packerFiles(c *cloud.Cloud, plans []roles.Plan, t *roles.Templates, source 
 	vars["plugin_version"] = Version
 	out := map[string][]byte{}
 	render := func(tmpl, path string, extra map[string]any) error {
-		ctx := map[string]any{}
-		for k, v := range vars {
-			ctx[k] = v
-		}
-		for k, v := range extra {
-			ctx[k] = v
-		}
-		b, err := t.Render(tmpl, ctx)
+		b, err := t.Render(tmpl, vars, extra)
 		if err != nil {
 			return err
 		}
