@@ -30,6 +30,20 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
+// startServe runs "midobake serve" until the test ends and waits until it listens.
+func startServe(t *testing.T, args ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitFor(t, "serve to listen", func() bool { return strings.Contains(stderr.String(), "on http://") })
+	return cmd, stderr
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	for i := 0; i < 100; i++ {
@@ -60,14 +74,7 @@ func TestServe(t *testing.T) {
 	os.WriteFile(file, example, 0o644)
 	port := testenv.FreePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	cmd := exec.Command(bin, "serve", "-f", file, "--listen", fmt.Sprintf("127.0.0.1:%d", port))
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	waitFor(t, "serve to listen", func() bool { return strings.Contains(stderr.String(), "on http://") })
+	cmd, stderr := startServe(t, "-f", file, "--listen", fmt.Sprintf("127.0.0.1:%d", port))
 
 	golden, _ := os.ReadFile("../../fixtures/golden/example/profiles/nc/user-data.full.yaml")
 	for _, path := range []string{"/node1/user-data", "/52:54:00:00:05:21/user-data", "/52-54-00-00-05-21/user-data"} {
@@ -129,14 +136,10 @@ func TestServe(t *testing.T) {
 // TestServeBaked: --mode baked serves the golden-image user-data.
 func TestServeBaked(t *testing.T) {
 	port := testenv.FreePort(t)
-	cmd := exec.Command(bin, "serve", "--mode", "baked", "--listen", fmt.Sprintf("127.0.0.1:%d", port))
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	_, stderr := startServe(t, "--mode", "baked", "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	if !strings.Contains(stderr.String(), "(baked user-data)") {
+		t.Errorf("serve does not say it serves baked user-data: %s", stderr.String())
 	}
-	defer cmd.Process.Kill()
-	waitFor(t, "serve to listen", func() bool { return strings.Contains(stderr.String(), "(baked user-data)") })
 	golden, _ := os.ReadFile("../../fixtures/golden/example/profiles/ufs/user-data.baked.yaml")
 	if code, body := fetch(t, "GET", fmt.Sprintf("http://127.0.0.1:%d/ufs1/user-data", port)); code != 200 || body != string(golden) {
 		t.Errorf("baked user-data: %d", code)
@@ -150,14 +153,7 @@ func TestServeBaked(t *testing.T) {
 // loopback get a warning (the listener is only opened, nothing connects to it).
 func TestServeWarnsBeforeExposingCredentials(t *testing.T) {
 	ha, _ := filepath.Abs("../../fixtures/valid/ha-large.yaml")
-	cmd := exec.Command(bin, "serve", "-f", ha, "--listen", "0.0.0.0:0")
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	waitFor(t, "serve to listen", func() bool { return strings.Contains(stderr.String(), "on http://") })
+	_, stderr := startServe(t, "-f", ha, "--listen", "0.0.0.0:0")
 	if !strings.Contains(stderr.String(), "warning: the user-data holds repository credentials") {
 		t.Errorf("no warning:\n%s", stderr.String())
 	}
