@@ -4,7 +4,7 @@ GO      ?= go
 BIN     ?= bin
 export CHECKPOINT_DISABLE := 1
 
-PLUGIN_VERSION := $(shell sed -n 's/^var Version = "\(.*\)"/\1/p' generator/emit/render.go)
+PLUGIN_VERSION := $(shell sed -n 's/^var Version = "\(.*\)"/\1/p' internal/version/version.go)
 PACKER_PLUGIN_PATH ?= $(HOME)/.packer.d/plugins
 PLUGIN_BIN := $(PACKER_PLUGIN_PATH)/github.com/midobake/midobake/packer-plugin-midobake_v$(PLUGIN_VERSION)_x5.0_linux_amd64
 
@@ -43,8 +43,8 @@ test:
 # Each fuzz target for FUZZTIME beyond its seed corpus (the fixtures); crashers land in
 # testdata/fuzz and become regression seeds.
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./generator/cloud
-	$(GO) test -run '^$$' -fuzz '^FuzzNetwork$$' -fuzztime $(FUZZTIME) ./generator/cloud
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./cloud
+	$(GO) test -run '^$$' -fuzz '^FuzzNetwork$$' -fuzztime $(FUZZTIME) ./cloud
 	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./generator/emit
 
 lint:

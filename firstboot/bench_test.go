@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/midobake/midobake/fixtures/synth"
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/internal/synth"
 	"github.com/midobake/midobake/roles"
 )
 

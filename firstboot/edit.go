@@ -1,7 +1,6 @@
 package firstboot
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 )
@@ -98,17 +97,19 @@ func setProperties(content string, set map[string]string, ownedPrefixes ...strin
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// zooSettings are the zoo.cfg keys the hook owns: the ensemble, the data directory and port,
-// and autopurge.
-func zooSettings(servers []string, dataDir string, port int) map[string]string {
-	m := map[string]string{
-		"dataDir":                   dataDir,
-		"clientPort":                fmt.Sprint(port),
-		"autopurge.snapRetainCount": "3",
-		"autopurge.purgeInterval":   "1",
+// properties reads the keys of a Java properties file (as a template renders it) that keep
+// says the hook owns.
+func properties(content string, keep func(key string) bool) map[string]string {
+	out := map[string]string{}
+	for _, l := range strings.Split(content, "\n") {
+		t := strings.TrimSpace(l)
+		k, v, isKV := strings.Cut(t, "=")
+		if !isKV || strings.HasPrefix(t, "#") {
+			continue
+		}
+		if k = strings.TrimSpace(k); keep(k) {
+			out[k] = strings.TrimSpace(v)
+		}
 	}
-	for i, s := range servers {
-		m[fmt.Sprintf("server.%d", i+1)] = s + ":2888:3888"
-	}
-	return m
+	return out
 }

@@ -22,12 +22,14 @@ func TestSetINI(t *testing.T) {
 
 func TestSetProperties(t *testing.T) {
 	in := "# managed\ntickTime=2000\ndataDir=/tmp/zk\nserver.1=old:2888:3888\nserver.7=gone:2888:3888\nmaxClientCnxns=500\n"
-	got := setProperties(in, zooSettings([]string{"10.0.0.1", "10.0.0.2"}, "/var/lib/zookeeper/data", 2181), "server.")
+	template := "# rendered\ntickTime=3000\ndataDir=/var/lib/zookeeper/data\nclientPort=2181\nautopurge.snapRetainCount=3\nautopurge.purgeInterval=1\nserver.1=10.0.0.1:2888:3888\nserver.2=10.0.0.2:2888:3888\n"
+	owned := properties(template, zooOwned)
+	got := setProperties(in, owned, zooOwnedPrefix)
 	want := "# managed\ntickTime=2000\ndataDir=/var/lib/zookeeper/data\nserver.1=10.0.0.1:2888:3888\nmaxClientCnxns=500\nautopurge.purgeInterval=1\nautopurge.snapRetainCount=3\nclientPort=2181\nserver.2=10.0.0.2:2888:3888\n"
 	if got != want {
 		t.Error(cmp.Diff(want, got))
 	}
-	if again := setProperties(got, zooSettings([]string{"10.0.0.1", "10.0.0.2"}, "/var/lib/zookeeper/data", 2181), "server."); again != got {
+	if again := setProperties(got, owned, zooOwnedPrefix); again != got {
 		t.Errorf("not idempotent:\n%s", cmp.Diff(got, again))
 	}
 }

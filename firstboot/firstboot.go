@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -83,17 +83,11 @@ type run struct {
 	opts  Options
 	c     *cloud.Cloud
 	host  cloud.Host
+	top   roles.Topology
 	plan  roles.Plan
 	api   *apiClient
 	site  string // hash of the site data: what "done" is relative to
 	steps []step
-}
-
-// step is one first-boot step: what it would do (for --dry-run) and doing it.
-type step struct {
-	name     string
-	describe func() []string
-	do       func(ctx context.Context) (string, error)
 }
 
 // Run executes the hook. The returned error says which step failed and why; what was done
@@ -122,7 +116,8 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		r.host, how = h, "found by "+found
 	}
-	plans, err := roles.Plans(c, opts.Templates)
+	r.top = roles.Resolve(c)
+	plans, err := roles.Plans(r.top, opts.Templates)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 )
 
 // identify finds this host in the site data: by host name (short or fully qualified), else by

@@ -13,9 +13,9 @@ import (
 // A step counts as done only for the site data it ran with: a changed description makes
 // every step run again (each is idempotent), which is how a host picks up a new ensemble.
 type state struct {
-	Host  string            `json:"host"`
-	Site  string            `json:"siteSha256"`
-	Steps map[string]string `json:"steps"` // step -> site hash it completed with
+	Host  string                `json:"host"`
+	Site  string                `json:"siteSha256"`
+	Steps map[roles.Step]string `json:"steps"` // step -> site hash it completed with
 }
 
 func siteHash(site []byte) string {
@@ -28,22 +28,22 @@ func loadState(root Root) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &state{Steps: map[string]string{}}
+	s := &state{Steps: map[roles.Step]string{}}
 	if b == nil {
 		return s, nil
 	}
 	if err := json.Unmarshal(b, s); err != nil {
 		// A torn or hand-edited file must not wedge the host: start over, every step is
 		// idempotent.
-		return &state{Steps: map[string]string{}}, fmt.Errorf("ignoring unreadable %s: %v", roles.StatePath, err)
+		return &state{Steps: map[roles.Step]string{}}, fmt.Errorf("ignoring unreadable %s: %v", roles.StatePath, err)
 	}
 	if s.Steps == nil {
-		s.Steps = map[string]string{}
+		s.Steps = map[roles.Step]string{}
 	}
 	return s, nil
 }
 
-func (s *state) done(step, site string) bool { return s.Steps[step] == site }
+func (s *state) done(step roles.Step, site string) bool { return s.Steps[step] == site }
 
 func (s *state) save(root Root) error {
 	b, _ := json.MarshalIndent(s, "", "  ")

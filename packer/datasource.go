@@ -11,8 +11,8 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/template/config"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/midobake/midobake/generator/cloud"
-	"github.com/midobake/midobake/generator/emit"
+	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/internal/version"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -75,7 +75,7 @@ func (d *Datasource) Execute() (cty.Value, error) {
 		return cty.NullVal(cty.EmptyObject), err
 	}
 	sum := sha256.Sum256(data)
-	out := DatasourceOutput{CloudName: c.Name, CloudSHA256: hex.EncodeToString(sum[:]), MidobakeVersion: emit.Version,
+	out := DatasourceOutput{CloudName: c.Name, CloudSHA256: hex.EncodeToString(sum[:]), MidobakeVersion: version.Version,
 		Packages: map[string]string{}, Repos: map[string]string{}}
 	for _, p := range ps {
 		out.Profiles = append(out.Profiles, p.Profile)

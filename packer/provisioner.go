@@ -19,7 +19,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/template/config"
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -111,7 +111,7 @@ func plans(c *cloud.Cloud, templatesDir string) ([]roles.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := roles.Plans(c, t)
+	ps, err := roles.Plans(roles.Resolve(c), t)
 	sort.Slice(ps, func(i, j int) bool { return ps[i].Profile < ps[j].Profile })
 	return ps, err
 }
@@ -123,7 +123,7 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	if err != nil {
 		return fmt.Errorf("hook_binary: %w", err)
 	}
-	steps := roles.Bake(p.plan, roles.File{Path: roles.HookPath, Mode: "0755", Owner: "root:root", Content: hook})
+	steps := roles.Bake(p.plan, roles.File{Path: roles.HookPath, Mode: 0o755, Owner: "root:root", Content: hook})
 	ui.Say(fmt.Sprintf("midobake: baking profile %s (%d steps)", p.plan.Profile, len(steps)))
 	for i, s := range steps {
 		ui.Say(fmt.Sprintf("midobake: [%d/%d] %s", i+1, len(steps), s.Name))

@@ -1,6 +1,7 @@
 package roles
 
 import (
+	"fmt"
 	"path"
 	"sort"
 	"strings"
@@ -59,7 +60,7 @@ func UploadCommands(files []File) (before, after string) {
 			dirs[d] = true
 			ds = append(ds, quote(d))
 		}
-		fix = append(fix, "chown "+f.Owner+" "+quote(f.Path), "chmod "+f.Mode+" "+quote(f.Path))
+		fix = append(fix, "chown "+f.Owner+" "+quote(f.Path), fmt.Sprintf("chmod %04o ", f.Mode)+quote(f.Path))
 	}
 	sort.Strings(ds)
 	return "mkdir -p " + strings.Join(ds, " "), strings.Join(fix, " && ")

@@ -5,11 +5,11 @@
 package roles
 
 import (
-	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 )
 
 // Repo is one yum repository as it will be written to /etc/yum.repos.d/<ID>.repo.
@@ -43,24 +43,24 @@ const (
 
 // Paths on the target host that the plans and the hook share.
 const (
-	SitePath       = "/etc/midobake/cloud.yaml"
-	NSDBConfPath   = "/etc/midobake/mn-conf-default.conf"
-	NetworkPath    = "/etc/midobake/network.json"
-	StatePath      = "/var/lib/midobake/state.json"
-	HookPath       = "/usr/bin/midobake"
-	FirstBootUnit  = "/etc/systemd/system/midobake-firstboot.service"
-	MidolmanConf   = "/etc/midolman/midolman.conf"
-	MidonetConf    = "/etc/midonet/midonet.conf"
-	ZooCfg         = "/etc/zookeeper/zoo.cfg"
-	ZooKeeperData  = "/var/lib/zookeeper/data"
-	CassandraYAML  = "/etc/cassandra/conf/cassandra.yaml"
-	CassandraConf  = "/etc/midobake/cassandra-settings.yaml"
-	MidolmanEnv    = "/etc/midolman/midolman-env.sh"
-	HostIDPath     = "/etc/midonet_host_id.properties"
-	UplinkScript   = "/usr/libexec/midobake/uplink"
-	UplinkUnit     = "/etc/systemd/system/midobake-uplink.service"
-	ZooKeeperPort  = 2181
-	RESTAPIAddress = "127.0.0.1:8080"
+	SitePath              = "/etc/midobake/cloud.yaml"
+	NSDBConfPath          = "/etc/midobake/mn-conf-default.conf"
+	NetworkPath           = "/etc/midobake/network.json"
+	StatePath             = "/var/lib/midobake/state.json"
+	HookPath              = "/usr/bin/midobake"
+	FirstBootUnitPath     = "/etc/systemd/system/midobake-firstboot.service"
+	MidolmanConfPath      = "/etc/midolman/midolman.conf"
+	MidonetConfPath       = "/etc/midonet/midonet.conf"
+	ZooCfgPath            = "/etc/zookeeper/zoo.cfg"
+	ZooKeeperDataDir      = "/var/lib/zookeeper/data"
+	CassandraYAMLPath     = "/etc/cassandra/conf/cassandra.yaml"
+	CassandraSettingsPath = "/etc/midobake/cassandra-settings.yaml"
+	MidolmanEnvPath       = "/etc/midolman/midolman-env.sh"
+	HostIDPath            = "/etc/midonet_host_id.properties"
+	UplinkScriptPath      = "/usr/libexec/midobake/uplink"
+	UplinkUnitPath        = "/etc/systemd/system/midobake-uplink.service"
+	ZooKeeperPort         = 2181
+	RESTAPIAddress        = "127.0.0.1:8080"
 )
 
 // IdentityPaths are what a golden image must not carry: each clone must create its own
@@ -69,8 +69,8 @@ const (
 var IdentityPaths = []string{
 	HostIDPath,
 	"/etc/midolman/host_uuid.properties",
-	ZooKeeperData + "/myid",
-	ZooKeeperData + "/version-2",
+	ZooKeeperDataDir + "/myid",
+	ZooKeeperDataDir + "/version-2",
 	"/var/lib/cassandra/*",
 	"/var/db/midolman",
 	"/var/lib/cloud/instance",
@@ -84,28 +84,32 @@ var IdentityPaths = []string{
 // File is a file a plan writes on the target.
 type File struct {
 	Path    string
-	Mode    string // octal, as cloud-init wants it: "0644"
-	Owner   string // user:group
+	Mode    fs.FileMode // permission bits: 0644, or 0600 when it holds a credential
+	Owner   string      // user:group
 	Content []byte
 	// Defer writes the file after packages are installed: the package owns the path (its
 	// directory, its user, or a config file rpm would otherwise set aside as .rpmsave).
 	Defer bool
 }
 
-// Step names of the first-boot hook, in the order they run. A plan lists the ones its roles
-// need; the hook implements each.
+// Step names a first-boot step. Names are recorded in the hook's state file, so they never
+// change.
+type Step string
+
+// The first-boot steps, in the order they run. A plan lists the ones its roles need; the hook
+// implements each.
 const (
-	StepIdentify   = "identify"
-	StepZooKeeper  = "zookeeper"
-	StepCassandra  = "cassandra"
-	StepAgentConf  = "midonet-conf"
-	StepNSDBConfig = "mn-conf-default"
-	StepCluster    = "midonet-cluster"
-	StepMidolman   = "midolman"
-	StepTemplate   = "template"
-	StepUplink     = "uplink"
-	StepTunnelZone = "tunnel-zone"
-	StepNetwork    = "network-config"
+	StepIdentify    Step = "identify"
+	StepZooKeeper        = "zookeeper"
+	StepCassandra        = "cassandra"
+	StepMidonetConf      = "midonet-conf"
+	StepNSDBConfig       = "mn-conf-default"
+	StepCluster          = "midonet-cluster"
+	StepMidolman         = "midolman"
+	StepTemplate         = "template"
+	StepUplink           = "uplink"
+	StepTunnelZone       = "tunnel-zone"
+	StepNetwork          = "network-config"
 )
 
 // Plan is everything one profile (a set of roles shared by some hosts) needs. Nothing in it
@@ -118,24 +122,13 @@ type Plan struct {
 	Packages []string // installed in one transaction
 	Files    []File   // host-independent configuration, sorted by path
 	Units    []string // services the bake disables and first boot enables, in start order
-	Steps    []string // first-boot steps, in order
+	Steps    []Step   // first-boot steps, in order
 }
 
 // Has reports whether the plan's profile includes the role.
 func (p Plan) Has(role string) bool {
 	for _, r := range p.Roles {
 		if r == role {
-			return true
-		}
-	}
-	return false
-}
-
-// RunsMidolman reports whether any host of this profile runs the agent. A profile of only
-// NSDB roles does not, unless one of its hosts is a gateway.
-func runsMidolman(c *cloud.Cloud, hosts []cloud.Host) bool {
-	for _, h := range hosts {
-		if h.RunsMidolman(c.Gateway(h) != nil) {
 			return true
 		}
 	}
@@ -160,7 +153,8 @@ func Repos(c *cloud.Cloud) map[string]Repo {
 }
 
 // Plans makes one plan per profile, sorted by profile name.
-func Plans(c *cloud.Cloud, t *Templates) ([]Plan, error) {
+func Plans(top Topology, t *Templates) ([]Plan, error) {
+	c := top.Cloud
 	byProfile := map[string][]cloud.Host{}
 	for _, h := range c.Hosts {
 		byProfile[h.Profile()] = append(byProfile[h.Profile()], h)
@@ -170,7 +164,7 @@ func Plans(c *cloud.Cloud, t *Templates) ([]Plan, error) {
 		profiles = append(profiles, p)
 	}
 	sort.Strings(profiles)
-	shared, err := newRenderContext(c, t)
+	shared, err := newRenderContext(top, t)
 	if err != nil {
 		return nil, err
 	}
@@ -183,16 +177,16 @@ func Plans(c *cloud.Cloud, t *Templates) ([]Plan, error) {
 
 // renderContext renders each cloud-level file once; profiles then share the results.
 type renderContext struct {
-	c     *cloud.Cloud
+	top   Topology
 	t     *Templates
 	repos map[string]Repo
 	files map[string]File
 }
 
-func newRenderContext(c *cloud.Cloud, t *Templates) (*renderContext, error) {
-	rc := &renderContext{c: c, t: t, repos: Repos(c), files: map[string]File{}}
-	vars := CloudVars(c)
-	add := func(tmpl, path, mode string, extra map[string]any) error {
+func newRenderContext(top Topology, t *Templates) (*renderContext, error) {
+	rc := &renderContext{top: top, t: t, repos: Repos(top.Cloud), files: map[string]File{}}
+	vars := CloudVars(top)
+	add := func(tmpl, path string, mode fs.FileMode, extra map[string]any) error {
 		content, err := t.Render(tmpl, vars, extra)
 		if err != nil {
 			return err
@@ -202,9 +196,9 @@ func newRenderContext(c *cloud.Cloud, t *Templates) (*renderContext, error) {
 	}
 	for _, id := range sortedRepoIDs(rc.repos) {
 		r := rc.repos[id]
-		mode := "0644"
-		if cloud.Redact(r.BaseURL) != r.BaseURL || cloud.Redact(r.GPGKey) != r.GPGKey {
-			mode = "0600" // credentials in the URL
+		mode := fs.FileMode(0o644)
+		if cloud.HasPassword(r.BaseURL) || cloud.HasPassword(r.GPGKey) {
+			mode = 0o600
 		}
 		if err := add("repo.tmpl", "/etc/yum.repos.d/"+id+".repo", mode, map[string]any{"repo": r}); err != nil {
 			return nil, err
@@ -215,14 +209,14 @@ func newRenderContext(c *cloud.Cloud, t *Templates) (*renderContext, error) {
 		rc.files[f.Path] = f
 	}
 	for _, f := range []struct{ tmpl, path string }{
-		{"midolman.conf.tmpl", MidolmanConf},
-		{"midonet.conf.tmpl", MidonetConf},
-		{"zoo.cfg.tmpl", ZooCfg},
+		{"midolman.conf.tmpl", MidolmanConfPath},
+		{"midonet.conf.tmpl", MidonetConfPath},
+		{"zoo.cfg.tmpl", ZooCfgPath},
 		{"mn-conf-default.conf.tmpl", NSDBConfPath},
-		{"cassandra-settings.yaml.tmpl", CassandraConf},
-		{"midobake-firstboot.service.tmpl", FirstBootUnit},
+		{"cassandra-settings.yaml.tmpl", CassandraSettingsPath},
+		{"midobake-firstboot.service.tmpl", FirstBootUnitPath},
 	} {
-		if err := add(f.tmpl, f.path, "0644", nil); err != nil {
+		if err := add(f.tmpl, f.path, 0o644, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -239,29 +233,19 @@ func sortedRepoIDs(m map[string]Repo) []string {
 }
 
 // CloudVars are the template variables every file may use.
-func CloudVars(c *cloud.Cloud) map[string]any {
-	var zk, cs []string
-	for _, h := range c.WithRole(cloud.RoleZooKeeper) {
-		zk = append(zk, h.Address)
-	}
-	for _, h := range c.WithRole(cloud.RoleCassandra) {
-		cs = append(cs, h.Address)
-	}
-	zkHosts := make([]string, len(zk))
-	for i, a := range zk {
-		zkHosts[i] = fmt.Sprintf("%s:%d", a, ZooKeeperPort)
-	}
+func CloudVars(top Topology) map[string]any {
+	c := top.Cloud
 	return map[string]any{
 		"cloud":              c.Name,
-		"zookeeper_hosts":    strings.Join(zkHosts, ","),
-		"zookeeper_servers":  zk,
-		"cassandra_servers":  strings.Join(cs, ","),
-		"cassandra_seeds":    cs,
+		"zookeeper_hosts":    strings.Join(top.ZooKeeperClients(ZooKeeperPort), ","),
+		"zookeeper_servers":  top.ZooKeeperServers(),
+		"cassandra_servers":  strings.Join(top.CassandraServers(), ","),
+		"cassandra_seeds":    top.CassandraServers(),
 		"cassandra_cluster":  c.Midonet.CassandraClusterName,
-		"replication_factor": min(len(cs), 3),
+		"replication_factor": top.ReplicationFactor(),
 		"rest_api_host":      "127.0.0.1",
 		"rest_api_port":      8080,
-		"zookeeper_data_dir": ZooKeeperData,
+		"zookeeper_data_dir": ZooKeeperDataDir,
 		"zookeeper_port":     ZooKeeperPort,
 		"site_path":          SitePath,
 		"hook_path":          HookPath,
@@ -275,7 +259,10 @@ func (rc *renderContext) plan(profile string, hosts []cloud.Host) Plan {
 	for _, h := range hosts {
 		p.Hosts = append(p.Hosts, h.Name)
 	}
-	midolman := runsMidolman(rc.c, hosts)
+	midolman := false // a profile of only NSDB roles runs none, unless a host is a gateway
+	for _, h := range hosts {
+		midolman = midolman || rc.top.RunsMidolman(h)
+	}
 	repos := []string{"midonet", "midonet-misc"}
 	if p.Has(cloud.RoleCassandra) {
 		repos = append(repos, "datastax")
@@ -291,36 +278,36 @@ func (rc *renderContext) plan(profile string, hosts []cloud.Host) Plan {
 	}
 
 	pkgs := map[string]bool{"java-1.8.0-openjdk-headless": true}
-	files := []string{FirstBootUnit}
+	files := []string{FirstBootUnitPath}
 	for _, id := range repos {
 		files = append(files, "/etc/yum.repos.d/"+id+".repo")
 	}
-	p.Steps = []string{StepIdentify}
+	p.Steps = []Step{StepIdentify}
 	if p.Has(cloud.RoleZooKeeper) {
 		pkgs["zookeeper"], pkgs["nmap-ncat"] = true, true
-		files = append(files, ZooCfg)
+		files = append(files, ZooCfgPath)
 		p.Units = append(p.Units, UnitZooKeeper)
 		p.Steps = append(p.Steps, StepZooKeeper)
 	}
 	if p.Has(cloud.RoleCassandra) {
 		pkgs["dsc22"] = true
-		files = append(files, CassandraConf)
+		files = append(files, CassandraSettingsPath)
 		p.Units = append(p.Units, UnitCassandra)
 		p.Steps = append(p.Steps, StepCassandra)
 	}
 	if p.Has(cloud.RoleCLC) || midolman {
 		pkgs["midonet-tools"] = true
-		p.Steps = append(p.Steps, StepAgentConf)
+		p.Steps = append(p.Steps, StepMidonetConf)
 	}
 	if p.Has(cloud.RoleCLC) {
 		pkgs["midonet-cluster"], pkgs["python-midonetclient"] = true, true
-		files = append(files, MidonetConf, NSDBConfPath)
+		files = append(files, MidonetConfPath, NSDBConfPath)
 		p.Units = append(p.Units, UnitCluster)
 		p.Steps = append(p.Steps, StepNSDBConfig, StepCluster)
 	}
 	if midolman {
 		pkgs["midolman"] = true
-		files = append(files, MidolmanConf)
+		files = append(files, MidolmanConfPath)
 		p.Units = append(p.Units, UnitMidolman)
 		p.Steps = append(p.Steps, StepMidolman, StepTemplate, StepUplink)
 	}

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
 )
 
@@ -20,16 +20,16 @@ type Seeds map[string][]byte
 
 // Build makes the seeds of every host from a rendered tree: under the host's name and, when
 // it has one, under its MAC (colon- and dash-separated, as PXE configurations write it).
-func Build(c *cloud.Cloud, tree *emit.Tree, mode string) (Seeds, error) {
+func Build(c *cloud.Cloud, tree *emit.Tree, kind emit.UserDataKind) (Seeds, error) {
 	s := Seeds{}
 	for _, h := range c.Hosts {
 		meta, ok := tree.Get("hosts/" + h.Name + "/meta-data")
 		if !ok {
 			return nil, fmt.Errorf("no seed rendered for host %s", h.Name)
 		}
-		ud, ok := tree.Get("profiles/" + h.Profile() + "/user-data." + mode + ".yaml")
+		ud, ok := tree.Get("profiles/" + h.Profile() + "/user-data." + string(kind) + ".yaml")
 		if !ok {
-			return nil, fmt.Errorf("no %s user-data rendered for profile %s", mode, h.Profile())
+			return nil, fmt.Errorf("no %s user-data rendered for profile %s", kind, h.Profile())
 		}
 		keys := []string{h.Name}
 		if h.MAC != "" {

@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/diff"
 	"github.com/midobake/midobake/generator/emit"
 	"github.com/midobake/midobake/roles"

@@ -10,7 +10,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/midobake/midobake/generator/emit"
+	"github.com/midobake/midobake/internal/version"
 )
 
 // Exit codes, as DESIGN.md promises them to scripts.
@@ -94,7 +94,7 @@ func code(err error) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "midobake %s: MidoNet for Eucalyptus VPCMIDO clouds, from one cloud description.\n\nUsage:\n", emit.Version)
+	fmt.Fprintf(w, "midobake %s: MidoNet for Eucalyptus VPCMIDO clouds, from one cloud description.\n\nUsage:\n", version.Version)
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  midobake %-10s %s\n      %s\n", c.name, c.args, c.summary)
 	}
@@ -139,6 +139,6 @@ func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
 }
 
 func runVersion(e *env, args []string) error {
-	fmt.Fprintf(e.stdout, "midobake %s\n", emit.Version)
+	fmt.Fprintf(e.stdout, "midobake %s\n", version.Version)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
 	"github.com/midobake/midobake/roles"
 	"github.com/midobake/midobake/seed"
@@ -24,12 +25,13 @@ func runServe(e *env, args []string) error {
 			"SIGINT or SIGTERM stop it gracefully.")
 	file := fs.String("f", "", "cloud description (`FILE`); default: the embedded example")
 	listen := fs.String("listen", "127.0.0.1:8000", "`ADDR` to listen on (loopback unless you say otherwise)")
-	mode := fs.String("mode", emit.ModeFull, "user-data to serve: full (plain images) or baked (golden images)")
+	mode := fs.String("mode", string(emit.FullUserData), "user-data to serve: full (plain images) or baked (golden images)")
 	tdir := fs.String("templates", "", "`DIR` of template overrides")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *mode != emit.ModeFull && *mode != emit.ModeBaked {
+	kind := emit.UserDataKind(*mode)
+	if kind != emit.FullUserData && kind != emit.BakedUserData {
 		fmt.Fprintf(e.stderr, "midobake serve: --mode %q: use full or baked\n", *mode)
 		return errUsage
 	}
@@ -47,8 +49,8 @@ func runServe(e *env, args []string) error {
 		if err != nil {
 			return nil, "", err
 		}
-		s, err := seed.Build(c, tree, *mode)
-		secrets = len(emit.Secrets(c)) > 0
+		s, err := seed.Build(c, tree, kind)
+		secrets = len(cloud.Secrets(c)) > 0
 		return s, fmt.Sprintf("cloud %s, %d hosts", c.Name, len(c.Hosts)), err
 	}
 	seeds, what, err := build()

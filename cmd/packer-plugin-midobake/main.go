@@ -9,7 +9,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/plugin"
 	"github.com/hashicorp/packer-plugin-sdk/version"
 
-	"github.com/midobake/midobake/generator/emit"
+	mbversion "github.com/midobake/midobake/internal/version"
 	mbpacker "github.com/midobake/midobake/packer"
 )
 
@@ -17,7 +17,7 @@ func main() {
 	pps := plugin.NewSet()
 	pps.RegisterProvisioner(plugin.DEFAULT_NAME, new(mbpacker.Provisioner))
 	pps.RegisterDatasource(plugin.DEFAULT_NAME, new(mbpacker.Datasource))
-	pps.SetVersion(version.NewRawVersion(emit.Version))
+	pps.SetVersion(version.NewRawVersion(mbversion.Version))
 	if err := pps.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, err.Error())
 		os.Exit(1)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/aymanbagabas/go-udiff"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
 )
 
@@ -53,7 +53,7 @@ func (r Result) Changed() bool { return len(r.Files) > 0 || len(r.Summary) > 0 }
 
 // Compare compares two sides.
 func Compare(oldSide, newSide Side) Result {
-	secrets := append(emit.Secrets(oldSide.Cloud), emit.Secrets(newSide.Cloud)...)
+	secrets := append(cloud.Secrets(oldSide.Cloud), cloud.Secrets(newSide.Cloud)...)
 	redact := func(s string) string {
 		for _, sec := range secrets {
 			if sec != "" {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -53,16 +53,17 @@ func summarize(c *cloud.Cloud) model {
 		Gateways:   map[string]gatewayModel{},
 		PublicIps:  c.Network.PublicIps,
 	}
-	for _, h := range c.WithRole(cloud.RoleZooKeeper) {
+	top := roles.Resolve(c)
+	for _, h := range top.Ensemble {
 		m.ZooKeeper = append(m.ZooKeeper, h.Name+"="+h.Address)
 	}
-	for _, h := range c.WithRole(cloud.RoleCassandra) {
+	for _, h := range top.Cassandra {
 		m.Cassandra = append(m.Cassandra, h.Name+"="+h.Address)
 	}
 	for _, h := range c.Hosts {
 		template := "" // only hosts that run Midolman have one
-		if h.RunsMidolman(c.Gateway(h) != nil) {
-			template = c.Template(h)
+		if top.RunsMidolman(h) {
+			template = top.Template(h).Name
 		}
 		m.Hosts[h.Name] = hostModel{Profile: h.Profile(), Template: template, Address: h.Address, TunnelAddress: h.TunnelAddress, MAC: h.MAC}
 	}

@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/midobake/midobake/fixtures/synth"
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
+	"github.com/midobake/midobake/internal/synth"
 	"github.com/midobake/midobake/roles"
 )
 

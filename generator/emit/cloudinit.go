@@ -6,18 +6,22 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/internal/version"
 	"github.com/midobake/midobake/roles"
 )
 
-// The two kinds of user-data a profile gets.
+// UserDataKind is one of the two kinds of user-data a profile gets.
+type UserDataKind string
+
+// The kinds of user-data.
 const (
-	// ModeFull is for a plain image: it installs repositories, packages, configuration and
+	// FullUserData is for a plain image: it installs repositories, packages, configuration and
 	// the hook, then runs the hook.
-	ModeFull = "full"
-	// ModeBaked is for a golden image baked by the Packer plugin: no packages, the site data,
+	FullUserData UserDataKind = "full"
+	// BakedUserData is for a golden image baked by the Packer plugin: no packages, the site data,
 	// the role configuration and the hook's invocation.
-	ModeBaked = "baked"
+	BakedUserData UserDataKind = "baked"
 )
 
 // cloudConfig is the subset of cloud-init's #cloud-config that midobake writes. It is built as
@@ -106,32 +110,32 @@ func literalSafe(s []byte) bool {
 }
 
 // UserData renders a profile's user-data in the given mode.
-func UserData(c *cloud.Cloud, plan roles.Plan, mode string, site []byte) []byte {
+func UserData(c *cloud.Cloud, plan roles.Plan, kind UserDataKind, site []byte) []byte {
 	// Both kinds carry the role configuration: it is small, and writing it at boot keeps a
 	// golden image current with the description and the operator's templates it was
 	// rendered with, where the image may be older.
 	cc := cloudConfig{WriteFiles: []writeFile{siteFile()}}
 	for _, f := range plan.Files {
 		cc.WriteFiles = append(cc.WriteFiles, writeFile{
-			Path: f.Path, Owner: f.Owner, Permissions: f.Mode, Content: string(f.Content), Defer: f.Defer,
+			Path: f.Path, Owner: f.Owner, Permissions: fmt.Sprintf("%04o", f.Mode), Content: string(f.Content), Defer: f.Defer,
 		})
 	}
-	switch mode {
-	case ModeFull:
+	switch kind {
+	case FullUserData:
 		cc.Packages = append(append([]string{}, plan.Packages...), HookPackage)
 		cc.Runcmd = []command{
 			{"systemctl", "daemon-reload"},
 			{"systemctl", "enable", roles.UnitFirstBoot + ".service"},
 			firstBootCommand,
 		}
-	case ModeBaked:
+	case BakedUserData:
 		cc.Runcmd = []command{firstBootCommand}
 	default:
-		panic("emit: unknown user-data mode " + mode)
+		panic("emit: unknown user-data kind " + kind)
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "#cloud-config\n# midobake %s: cloud %s, profile %s (%s user-data, hosts: %s)\n",
-		Version, c.Name, plan.Profile, mode, joinComma(plan.Hosts))
+		version.Version, c.Name, plan.Profile, kind, joinComma(plan.Hosts))
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
 	if err := enc.Encode(cc); err != nil {

@@ -8,7 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/roles"
 )
 

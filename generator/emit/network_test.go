@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 )
 
 // eucalyptusKeys are the keys Eucalyptus 4.4's network configuration parser knows; it
@@ -25,7 +25,7 @@ var eucalyptusKeys = map[string]map[string]bool{
 // Eucalyptus 4.4 knows, with strings where it expects strings.
 func TestNetworkJSON(t *testing.T) {
 	for name, f := range validFixtures(t) {
-		data := NetworkJSON(f.cloud)
+		data := cloud.NetworkJSON(f.cloud)
 		var back cloud.Network
 		if err := json.Unmarshal(data, &back); err != nil {
 			t.Fatal(err)

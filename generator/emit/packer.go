@@ -7,7 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/internal/version"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -31,10 +31,10 @@ func BuildName(profile string) string { return strings.ReplaceAll(profile, "+", 
 // packerFiles renders the Packer templates: shared variables and data source, the default
 // source, and one build per profile. Output goes through hclwrite's formatter, so it always
 // passes "packer fmt -check".
-func packerFiles(c *cloud.Cloud, plans []roles.Plan, t *roles.Templates, source string) (map[string][]byte, error) {
-	vars := roles.CloudVars(c)
-	vars["version"] = Version
-	vars["plugin_version"] = Version
+func packerFiles(top roles.Topology, plans []roles.Plan, t *roles.Templates, source string) (map[string][]byte, error) {
+	vars := roles.CloudVars(top)
+	vars["version"] = version.Version
+	vars["plugin_version"] = version.Version
 	out := map[string][]byte{}
 	render := func(tmpl, path string, extra map[string]any) error {
 		b, err := t.Render(tmpl, vars, extra)

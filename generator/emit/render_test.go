@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/internal/testenv"
 	"github.com/midobake/midobake/roles"
 )

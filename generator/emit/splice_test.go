@@ -5,7 +5,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -14,7 +14,7 @@ import (
 func TestSiteDataSurvivesEitherPath(t *testing.T) {
 	c, _ := cloud.Load("example", cloud.Example())
 	tpl, _ := roles.NewTemplates("")
-	plans, _ := roles.Plans(c, tpl)
+	plans, _ := roles.Plans(roles.Resolve(c), tpl)
 	for name, site := range map[string]string{
 		"splice":        string(c.Marshal()),
 		"leading space": "  indented: first line\nversion: 1\n",
@@ -22,7 +22,7 @@ func TestSiteDataSurvivesEitherPath(t *testing.T) {
 		"no newline":    "version: 1",
 		"blank lines":   "a: 1\n\n\nb: 2\n",
 	} {
-		for _, mode := range []string{ModeFull, ModeBaked} {
+		for _, mode := range []UserDataKind{FullUserData, BakedUserData} {
 			doc := UserData(c, plans[0], mode, []byte(site))
 			var parsed struct {
 				WriteFiles []struct{ Path, Content string } `yaml:"write_files"`

@@ -6,13 +6,14 @@ package emit
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"io/fs"
 	"sort"
 )
 
-// File is one output file.
-type File struct {
-	Path string // slash-separated, relative to the output directory
-	Mode uint32 // 0644, or 0600 when it carries a credential
+// OutputFile is one file of the output directory.
+type OutputFile struct {
+	Path string      // slash-separated, relative to the output directory
+	Mode fs.FileMode // 0644, or 0600 when it carries a credential
 	Data []byte
 	// Link, when set, makes the file a symbolic link to this path (relative to the file's
 	// directory) instead of a copy: a host's seed is its profile's user-data, and copying it
@@ -21,7 +22,7 @@ type File struct {
 }
 
 // Content is what a reader of the file sees: its data, or for a link a line naming the target.
-func (f File) Content() []byte {
+func (f OutputFile) Content() []byte {
 	if f.Link != "" {
 		return []byte("symlink to " + f.Link + "\n")
 	}
@@ -30,17 +31,17 @@ func (f File) Content() []byte {
 
 // Tree is a rendered output, keyed by path.
 type Tree struct {
-	files map[string]File
+	files map[string]OutputFile
 }
 
 // NewTree returns an empty tree.
-func NewTree() *Tree { return &Tree{files: map[string]File{}} }
+func NewTree() *Tree { return &Tree{files: map[string]OutputFile{}} }
 
 // Add puts a file into the tree, replacing one of the same path.
-func (t *Tree) Add(f File) { t.files[f.Path] = f }
+func (t *Tree) Add(f OutputFile) { t.files[f.Path] = f }
 
 // Get returns the file at path.
-func (t *Tree) Get(path string) (File, bool) {
+func (t *Tree) Get(path string) (OutputFile, bool) {
 	f, ok := t.files[path]
 	return f, ok
 }

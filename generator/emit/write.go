@@ -64,7 +64,7 @@ func (t *Tree) writeFiles(dir string) error {
 			made[d] = true
 		}
 	}
-	work := make(chan File)
+	work := make(chan OutputFile)
 	errs := make(chan error, 1)
 	var wg sync.WaitGroup
 	for w := 0; w < 8; w++ {
@@ -94,12 +94,12 @@ func (t *Tree) writeFiles(dir string) error {
 	}
 }
 
-func writeOne(dir string, f File) error {
+func writeOne(dir string, f OutputFile) error {
 	target := filepath.Join(dir, filepath.FromSlash(f.Path))
 	if f.Link != "" {
 		return os.Symlink(f.Link, target)
 	}
-	return os.WriteFile(target, f.Data, os.FileMode(f.Mode))
+	return os.WriteFile(target, f.Data, f.Mode)
 }
 
 func checkReplaceable(dir string) (exists bool, err error) {

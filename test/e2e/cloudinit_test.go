@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
 	"github.com/midobake/midobake/internal/testenv"
 	"github.com/midobake/midobake/roles"
@@ -25,14 +24,20 @@ type fixture struct {
 
 func fixtures(t *testing.T) []fixture {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(t), "fixtures/valid/*.yaml"))
+	files, err := filepath.Glob(filepath.Join(testenv.RepoRoot(t), "fixtures/valid/*.yaml"))
+	if err != nil || len(files) < 3 {
+		t.Fatalf("want the valid fixtures (at least 3), found %d (%v)", len(files), err)
+	}
 	tpl, err := roles.NewTemplates("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []fixture
 	for _, f := range files {
-		data, _ := os.ReadFile(f)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		c, rep := cloud.Load(f, data)
 		if c == nil {
 			t.Fatal(rep.Format(false))
@@ -41,7 +46,10 @@ func fixtures(t *testing.T) []fixture {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plans, _ := roles.Plans(c, tpl)
+		plans, err := roles.Plans(roles.Resolve(c), tpl)
+		if err != nil {
+			t.Fatal(err)
+		}
 		out = append(out, fixture{strings.TrimSuffix(filepath.Base(f), ".yaml"), c, tree, plans})
 	}
 	return out
@@ -78,8 +86,8 @@ func checkFile(t *testing.T, r ciResult, f roles.File) {
 	if got := r.file(f.Path); got != string(f.Content) {
 		t.Errorf("%s content differs:\n%s", f.Path, cmp.Diff(string(f.Content), got))
 	}
-	if got := fmt.Sprintf("%04o", st.Mode().Perm()); got != f.Mode {
-		t.Errorf("%s mode %s, want %s", f.Path, got, f.Mode)
+	if got := st.Mode().Perm(); got != f.Mode {
+		t.Errorf("%s mode %04o, want %04o", f.Path, got, f.Mode)
 	}
 	if sys := st.Sys().(*syscall.Stat_t); sys.Uid != 0 || sys.Gid != 0 {
 		t.Errorf("%s owned by %d:%d, want root:root", f.Path, sys.Uid, sys.Gid)
@@ -151,7 +159,7 @@ func TestBakedUserData(t *testing.T) {
 	if !r.ok() {
 		t.Fatalf("cloud-init reported errors %v:\n%s", r.errors, r.output)
 	}
-	checkFile(t, r, roles.File{Path: roles.SitePath, Mode: "0600", Content: fx.cloud.Marshal()})
+	checkFile(t, r, roles.File{Path: roles.SitePath, Mode: 0o600, Content: fx.cloud.Marshal()})
 	if diff := cmp.Diff([]string{"midobake firstboot --site /etc/midobake/cloud.yaml"}, r.stubs); diff != "" {
 		t.Errorf("commands (-want +got):\n%s", diff)
 	}

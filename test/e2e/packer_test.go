@@ -12,9 +12,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
 	"github.com/midobake/midobake/internal/testenv"
+	"github.com/midobake/midobake/internal/version"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -47,7 +48,7 @@ func packerEnv(t *testing.T) (packer, pluginPath string) {
 		pluginDir = filepath.Join(binDir, "plugins")
 		dir := filepath.Join(pluginDir, "github.com", "midobake", "midobake")
 		os.MkdirAll(dir, 0o755)
-		name := filepath.Join(dir, fmt.Sprintf("packer-plugin-midobake_v%s_x5.0_linux_amd64", emit.Version))
+		name := filepath.Join(dir, fmt.Sprintf("packer-plugin-midobake_v%s_x5.0_linux_amd64", version.Version))
 		if out, err := exec.Command("go", "build", "-o", name, "../../cmd/packer-plugin-midobake").CombinedOutput(); err != nil {
 			packerErr = fmt.Errorf("building the plugin: %v\n%s", err, out)
 			return
@@ -232,7 +233,7 @@ func TestPackerBuild(t *testing.T) {
 	cloudFile, c := bakeCloud(t)
 	out := renderTo(t, cloudFile)
 	tpl, _ := roles.NewTemplates("")
-	plans, _ := roles.Plans(c, tpl)
+	plans, _ := roles.Plans(roles.Resolve(c), tpl)
 	input, _ := os.ReadFile(cloudFile)
 	inputSum := sha256.Sum256(input)
 	hook, _ := os.ReadFile(midobakeBin())
@@ -242,7 +243,7 @@ func TestPackerBuild(t *testing.T) {
 			for _, f := range plan.Files {
 				b, err := os.ReadFile(filepath.Join(root, f.Path))
 				st, _ := os.Stat(filepath.Join(root, f.Path))
-				if err != nil || string(b) != string(f.Content) || fmt.Sprintf("%04o", st.Mode().Perm()) != f.Mode {
+				if err != nil || string(b) != string(f.Content) || st.Mode().Perm() != f.Mode {
 					t.Errorf("%s: not as planned (%v)", f.Path, err)
 				}
 			}
@@ -288,7 +289,7 @@ func TestPackerBuild(t *testing.T) {
 				t.Fatalf("manifest: %v %s", err, b)
 			}
 			cd := m.Builds[0].CustomData
-			if cd["cloud_sha256"] != hex.EncodeToString(inputSum[:]) || cd["midobake_version"] != emit.Version || cd["profile"] != plan.Profile {
+			if cd["cloud_sha256"] != hex.EncodeToString(inputSum[:]) || cd["midobake_version"] != version.Version || cd["profile"] != plan.Profile {
 				t.Errorf("manifest custom_data: %v", cd)
 			}
 		})
@@ -301,7 +302,7 @@ func TestBakedAndPlainImagesAgree(t *testing.T) {
 	cloudFile, c := bakeCloud(t)
 	out := renderTo(t, cloudFile)
 	tpl, _ := roles.NewTemplates("")
-	plans, _ := roles.Plans(c, tpl)
+	plans, _ := roles.Plans(roles.Resolve(c), tpl)
 	for _, plan := range plans {
 		t.Run(plan.Profile, func(t *testing.T) {
 			root, _ := bake(t, cloudFile, filepath.Join(out, "packer"), plan.Profile)

@@ -9,8 +9,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/midobake/midobake/generator/emit"
 	"github.com/midobake/midobake/internal/testenv"
+	"github.com/midobake/midobake/internal/version"
 )
 
 // TestPlainImageInstallsFromFullUserData is the plain-image path's package transaction: the
@@ -23,7 +23,7 @@ func TestPlainImageInstallsFromFullUserData(t *testing.T) {
 	if out, err := exec.Command("make", "-C", repoRoot, "rpm").CombinedOutput(); err != nil {
 		t.Fatalf("make rpm: %v\n%s", err, out)
 	}
-	rpms, _ := filepath.Glob(filepath.Join(repoRoot, "bin", "midobake-"+emit.Version+"-1.*.rpm"))
+	rpms, _ := filepath.Glob(filepath.Join(repoRoot, "bin", "midobake-"+version.Version+"-1.*.rpm"))
 	if len(rpms) != 1 {
 		t.Fatalf("make rpm made %v", rpms)
 	}
@@ -66,7 +66,7 @@ chroot "$ROOT" /usr/bin/midobake version`
 	if err != nil {
 		t.Fatalf("the full user-data's packages do not install: %v\n%s", err, o)
 	}
-	if !strings.Contains(string(o), "midobake "+emit.Version+"\n") || !strings.Contains(string(o), "midobake-"+emit.Version+"-1") {
+	if !strings.Contains(string(o), "midobake "+version.Version+"\n") || !strings.Contains(string(o), "midobake-"+version.Version+"-1") {
 		t.Errorf("the hook from the RPM did not run:\n%s", o)
 	}
 	if !strings.Contains(strings.Join(doc.Packages, " "), "midobake") {

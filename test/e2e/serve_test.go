@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -17,7 +17,7 @@ import (
 func TestPXEBootThroughServe(t *testing.T) {
 	c, _ := cloud.Load("example", cloud.Example())
 	tpl, _ := roles.NewTemplates("")
-	plans, _ := roles.Plans(c, tpl)
+	plans, _ := roles.Plans(roles.Resolve(c), tpl)
 	for _, h := range c.Hosts {
 		for _, key := range []string{h.Name, h.MAC} {
 			if key == "" {

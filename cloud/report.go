@@ -2,7 +2,6 @@ package cloud
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -58,7 +57,7 @@ type Pos struct {
 type Diagnostic struct {
 	Severity Severity
 	Kind     Kind
-	Path     string // field path, e.g. hosts[2].address; "" for the whole file
+	Path     Path // field path, e.g. hosts[2].address; "" for the whole file
 	Pos      Pos
 	Message  string
 }
@@ -114,11 +113,11 @@ func (r *Report) Format(color bool) string {
 		}
 		field := ""
 		if d.Path != "" {
-			field = d.Path + ": "
+			field = d.Path.String() + ": "
 		}
-		fmt.Fprintf(&b, "%s: %s: %s%s [%s]\n", loc, d.Severity, field, redactLine(d.Message), d.Kind)
+		fmt.Fprintf(&b, "%s: %s: %s%s [%s]\n", loc, d.Severity, field, Redact(d.Message), d.Kind)
 		if d.Pos.Line > 0 && d.Pos.Line <= len(lines) {
-			src := redactLine(strings.TrimRight(lines[d.Pos.Line-1], "\r"))
+			src := Redact(strings.TrimRight(lines[d.Pos.Line-1], "\r"))
 			fmt.Fprintf(&b, "%6d | %s\n", d.Pos.Line, src)
 			pad := caretPad(src, d.Pos.Col)
 			fmt.Fprintf(&b, "       | %s^\n", pad)
@@ -126,12 +125,6 @@ func (r *Report) Format(color bool) string {
 	}
 	return b.String()
 }
-
-// credentialsRE finds the password of a URL with credentials anywhere in a line.
-var credentialsRE = regexp.MustCompile(`(://[^/\s:@"']+:)[^/\s@"']+@`)
-
-// redactLine hides URL passwords in a quoted source line: errors are printed and logged.
-func redactLine(s string) string { return credentialsRE.ReplaceAllString(s, "${1}REDACTED@") }
 
 // caretPad keeps tabs as tabs so the caret lands under the column in any terminal.
 func caretPad(src string, col int) string {

@@ -12,7 +12,7 @@ import (
 // with "# expect: KIND PATH LINE:COL": the load must fail with a diagnostic of that kind, at
 // that field path and position, and every diagnostic must carry a position.
 func TestInvalidFixtures(t *testing.T) {
-	files, err := filepath.Glob("../../fixtures/invalid/*.yaml")
+	files, err := filepath.Glob("../fixtures/invalid/*.yaml")
 	if err != nil || len(files) < 40 {
 		t.Fatalf("want at least 40 invalid fixtures, found %d (%v)", len(files), err)
 	}
@@ -41,7 +41,7 @@ func TestInvalidFixtures(t *testing.T) {
 				}
 			}
 			for _, d := range rep.Diags {
-				if d.Severity == Error && string(d.Kind) == kind && d.Path == path && d.Pos == (Pos{line, col}) {
+				if d.Severity == Error && string(d.Kind) == kind && d.Path == Path(path) && d.Pos == (Pos{line, col}) {
 					return
 				}
 			}

@@ -3,6 +3,7 @@ package cloud
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,20 +13,19 @@ import (
 
 // positions maps a field path ("hosts[2].address") to where its value was written, so that a
 // rule checked on the decoded model can still point at the line and column.
-type positions map[string]Pos
+type positions map[Path]Pos
 
 // lookup returns the position of the path or of its nearest written ancestor (a missing
 // field is reported where its parent is).
-func (p positions) lookup(path string) Pos {
+func (p positions) lookup(path Path) Pos {
 	for {
 		if pos, ok := p[path]; ok {
 			return pos
 		}
-		i := strings.LastIndexAny(path, ".[")
-		if i < 0 {
-			return p[""]
+		if path == "" {
+			return Pos{}
 		}
-		path = path[:i]
+		path = path.Parent()
 	}
 }
 
@@ -37,12 +37,15 @@ type decoder struct {
 	pos    positions
 	// misspelled are the paths an unknown key was taken for a typo of ("did you mean"):
 	// rules about them would only repeat the typo.
-	misspelled map[string]bool
+	misspelled map[Path]bool
+	// sections are the paths of the model's sections (fields tagged decode:"section", and
+	// the items of such lists): when one cannot be decoded, its rules wait for the next run.
+	sections map[Path]bool
 }
 
 func nodePos(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
 
-func (d *decoder) errorf(kind Kind, path string, n *yaml.Node, format string, args ...any) {
+func (d *decoder) errorf(kind Kind, path Path, n *yaml.Node, format string, args ...any) {
 	d.report.add(Diagnostic{Severity: Error, Kind: kind, Path: path, Pos: nodePos(n), Message: fmt.Sprintf(format, args...)})
 }
 
@@ -87,11 +90,14 @@ func expected(t reflect.Type) string {
 	return t.String()
 }
 
+// fieldInfo is a struct field as the decoder sees it, from its yaml and decode tags
+// (decode:"required,section,number").
 type fieldInfo struct {
 	key      string
 	index    int
 	required bool
 	number   bool // a string that may be written as a number (ASNs)
+	section  bool // a part of the description the rules cannot judge without (and its items)
 }
 
 func fieldsOf(t reflect.Type) []fieldInfo {
@@ -103,28 +109,26 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 			continue
 		}
 		key, _, _ := strings.Cut(tag, ",")
-		opt := f.Tag.Get("decode")
-		out = append(out, fieldInfo{key: key, index: i, required: opt == "required", number: opt == "number"})
+		opts := strings.Split(f.Tag.Get("decode"), ",")
+		out = append(out, fieldInfo{key: key, index: i,
+			required: slices.Contains(opts, "required"), number: slices.Contains(opts, "number"), section: slices.Contains(opts, "section")})
 	}
 	return out
 }
 
-func joinPath(parent, key string) string {
-	if parent == "" {
-		return key
-	}
-	return parent + "." + key
-}
-
 // decode fills v from n. It returns false when the value could not be decoded at all.
-func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, number bool) {
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path Path, f fieldInfo) {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
 	d.pos[path] = nodePos(n)
+	if f.section {
+		d.sections[path] = true
+	}
+	number := f.number
 	t := v.Type()
-	if t == reflect.TypeOf(&Raw{}) {
-		v.Set(reflect.ValueOf(&Raw{}))
+	if t == reflect.TypeOf(&NotPermitted{}) {
+		v.Set(reflect.ValueOf(&NotPermitted{}))
 		return
 	}
 	switch t.Kind() {
@@ -149,7 +153,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, number bool
 			return
 		}
 		p := reflect.New(t.Elem())
-		d.decode(n, p.Elem(), path, number)
+		d.decode(n, p.Elem(), path, f)
 		v.Set(p)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
@@ -158,7 +162,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, number bool
 		}
 		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
 		for i, item := range n.Content {
-			d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i), number)
+			d.decode(item, s.Index(i), path.Index(i), f)
 		}
 		v.Set(s)
 	case reflect.Map:
@@ -174,7 +178,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, number bool
 				continue
 			}
 			e := reflect.New(t.Elem()).Elem()
-			d.decode(val, e, joinPath(path, k.Value), number)
+			d.decode(val, e, path.Key(k.Value), fieldInfo{number: number})
 			m.SetMapIndex(reflect.ValueOf(k.Value), e)
 		}
 		v.Set(m)
@@ -186,25 +190,30 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, number bool
 }
 
 // key checks one mapping key: a plain string, not seen before in this mapping.
-func (d *decoder) key(k *yaml.Node, path string, seen map[string]*yaml.Node) bool {
+func (d *decoder) key(k *yaml.Node, path Path, seen map[string]*yaml.Node) bool {
 	if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
 		d.errorf(KindType, path, k, "a key must be a string, found %s", describe(k))
 		return false
 	}
 	if first, dup := seen[k.Value]; dup {
-		d.errorf(KindDuplicateKey, joinPath(path, k.Value), k, "key %q is already defined at line %d; each key may appear once", k.Value, first.Line)
+		d.errorf(KindDuplicateKey, path.Key(k.Value), k, "key %q is already defined at line %d; each key may appear once", k.Value, first.Line)
 		return false
 	}
 	seen[k.Value] = k
 	return true
 }
 
-func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path Path) {
+	fields := fieldsOf(v.Type())
+	for _, f := range fields {
+		if f.section {
+			d.sections[path.Key(f.key)] = true
+		}
+	}
 	if n.Kind != yaml.MappingNode {
 		d.errorf(KindType, path, n, "expected a mapping, found %s", describe(n))
 		return
 	}
-	fields := fieldsOf(v.Type())
 	byKey := map[string]fieldInfo{}
 	var allowed []string
 	for _, f := range fields {
@@ -225,16 +234,16 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			if best != "" {
 				hint = fmt.Sprintf(" (did you mean %q?)", best)
 				misspelled[best] = true
-				d.misspelled[joinPath(path, best)] = true
+				d.misspelled[path.Key(best)] = true
 			}
-			d.errorf(KindUnknownKey, joinPath(path, k.Value), k, "unknown key %q%s; allowed here: %s", k.Value, hint, strings.Join(allowed, ", "))
+			d.errorf(KindUnknownKey, path.Key(k.Value), k, "unknown key %q%s; allowed here: %s", k.Value, hint, strings.Join(allowed, ", "))
 			continue
 		}
-		d.decode(val, v.Field(f.index), joinPath(path, k.Value), f.number)
+		d.decode(val, v.Field(f.index), path.Key(k.Value), f)
 	}
 	for _, f := range fields {
 		if f.required && seen[f.key] == nil && !misspelled[f.key] {
-			d.errorf(KindMissing, joinPath(path, f.key), n, "required field %q is missing", f.key)
+			d.errorf(KindMissing, path.Key(f.key), n, "required field %q is missing", f.key)
 		}
 	}
 }
@@ -272,22 +281,22 @@ func editDistance(a, b string) int {
 
 // Parse decodes a cloud description without checking its rules. The report holds every
 // decoding error; the returned Cloud holds whatever could be decoded.
-func parse(file string, data []byte) (*Cloud, positions, map[string]bool, *Report) {
+func parse(file string, data []byte) (*Cloud, *decoder, *Report) {
 	rep := &Report{File: file, Source: data}
 	pos := positions{"": {Line: 1, Col: 1}}
 	c := &Cloud{}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		rep.add(syntaxDiagnostic(err, data))
-		return c, pos, nil, rep
+		return c, &decoder{report: rep, pos: pos}, rep
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		rep.add(Diagnostic{Severity: Error, Kind: KindMissing, Pos: Pos{1, 1}, Message: "the file is empty; a cloud description starts with \"version: 1\""})
-		return c, pos, nil, rep
+		return c, &decoder{report: rep, pos: pos}, rep
 	}
-	d := &decoder{report: rep, pos: pos, misspelled: map[string]bool{}}
+	d := &decoder{report: rep, pos: pos, misspelled: map[Path]bool{}, sections: map[Path]bool{}}
 	d.decodeStruct(doc.Content[0], reflect.ValueOf(c).Elem(), "")
-	return c, pos, d.misspelled, rep
+	return c, d, rep
 }
 
 // syntaxDiagnostic turns a YAML syntax error into a positioned diagnostic. yaml.v3 names the

@@ -12,9 +12,15 @@ import (
 // TestSiteDataRoundTrip: the normalized cloud written as site data loads back to the same
 // model, with no warnings; the first-boot hook depends on it.
 func TestSiteDataRoundTrip(t *testing.T) {
-	files, _ := filepath.Glob("../../fixtures/valid/*.yaml")
+	files, err := filepath.Glob("../fixtures/valid/*.yaml")
+	if err != nil || len(files) < 3 {
+		t.Fatalf("want the valid fixtures (at least 3), found %d (%v)", len(files), err)
+	}
 	for _, f := range files {
-		data, _ := os.ReadFile(f)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		c, rep := Load(f, data)
 		if c == nil {
 			t.Fatalf("%s:\n%s", f, rep.Format(false))
@@ -47,7 +53,7 @@ network:
 	}
 	clc, _ := c.Host("clc1")
 	gw, _ := c.Host("gw")
-	got := []string{clc.Profile(), c.Template(clc), gw.Profile(), c.Template(gw), gw.TunnelAddress, c.Midonet.TunnelZone.Name, c.Midonet.Release}
+	got := []string{clc.Profile(), c.Template(clc).Name, gw.Profile(), c.Template(gw).Name, gw.TunnelAddress, c.Midonet.TunnelZone.Name, c.Midonet.Release}
 	want := []string{"clc+cassandra+zookeeper", "agent-compute-large", "nc", "agent-gateway-large", "10.0.0.2", "eucatz", "5.2"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Error(diff)
@@ -72,8 +78,12 @@ func TestRedact(t *testing.T) {
 
 func TestPublicPrefixes(t *testing.T) {
 	c := &Cloud{Network: Network{PublicIps: []string{"10.116.150.1-10.116.150.254", "192.0.2.8", "198.51.100.0/31"}}}
+	prefixes, err := c.PublicPrefixes()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var got []string
-	for _, p := range c.PublicPrefixes() {
+	for _, p := range prefixes {
 		got = append(got, p.String())
 	}
 	want := []string{"10.116.150.1/32", "10.116.150.2/31", "10.116.150.4/30", "10.116.150.8/29", "10.116.150.16/28",
@@ -81,6 +91,34 @@ func TestPublicPrefixes(t *testing.T) {
 		"10.116.150.240/29", "10.116.150.248/30", "10.116.150.252/31", "10.116.150.254/32", "192.0.2.8/32", "198.51.100.0/31"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Error(diff)
+	}
+	checkPrefixesCover(t, c)
+
+	bad := &Cloud{Network: Network{PublicIps: []string{"10.0.0.9-10.0.0.1"}}}
+	if _, err := bad.PublicPrefixes(); err == nil || !strings.Contains(err.Error(), "network.PublicIps[0]: range") {
+		t.Errorf("an unreadable entry: got %v, want the entry's path and problem", err)
+	}
+}
+
+func TestPathHasPrefix(t *testing.T) {
+	hosts := Path("hosts")
+	for _, tc := range []struct {
+		p, q Path
+		want bool
+	}{
+		{hosts.Index(1), hosts, true},
+		{hosts.Index(10).Key("name"), hosts.Index(1), false},
+		{hosts.Index(1).Key("name"), hosts.Index(1), true},
+		{Path("hostsX"), hosts, false},
+		{Path("network.Mido"), "", true},
+		{hosts, hosts.Index(1), false},
+	} {
+		if got := tc.p.HasPrefix(tc.q); got != tc.want {
+			t.Errorf("%q.HasPrefix(%q) = %v, want %v", tc.p, tc.q, got, tc.want)
+		}
+	}
+	if got := hosts.Index(2).Key("roles").Index(0).Parent().Parent(); got != hosts.Index(2) {
+		t.Errorf("Parent: got %q", got)
 	}
 }
 
@@ -104,7 +142,7 @@ func TestOneRunShowsEveryProblem(t *testing.T) {
 	_, rep := Load("cloud.yaml", []byte(src))
 	var got []string
 	for _, d := range rep.Diags {
-		got = append(got, string(d.Kind)+" "+d.Path)
+		got = append(got, string(d.Kind)+" "+d.Path.String())
 	}
 	want := []string{"unknown-key hosts[1].adress", "outside-cidr network.Mido.Gateways[0].ExternalIp"}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -120,7 +158,7 @@ func TestTemplateOnAHostWithoutMidolman(t *testing.T) {
 	}
 	var got []string
 	for _, d := range rep.Diags {
-		got = append(got, d.Severity.String()+" "+d.Path)
+		got = append(got, d.Severity.String()+" "+d.Path.String())
 	}
 	// The even ensemble warning comes with it (two ZooKeeper hosts now).
 	want := []string{"warning hosts", "warning hosts[2].template"}

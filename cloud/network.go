@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -10,7 +11,7 @@ import (
 // span is an inclusive range of IPv4 addresses, the common form of every PublicIps entry.
 type span struct {
 	lo, hi uint32
-	path   string
+	path   Path
 }
 
 func u32(a netip.Addr) uint32 {
@@ -60,7 +61,7 @@ func (v *validator) network() {
 		v.errorf(KindValue, "network.InstanceDnsDomain", "%q is not a DNS domain; use lower-case labels separated by dots", n.InstanceDnsDomain)
 	}
 	for i, s := range n.InstanceDnsServers {
-		v.ipv4(fmt.Sprintf("network.InstanceDnsServers[%d]", i), s)
+		v.ipv4(Path("network.InstanceDnsServers").Index(i), s)
 	}
 	if v.written("network.MacPrefix") && !macPrefixRE.MatchString(strings.ToLower(n.MacPrefix)) {
 		v.errorf(KindValue, "network.MacPrefix", "%q is not a MAC prefix; write two hex pairs like d0:0d", n.MacPrefix)
@@ -79,7 +80,7 @@ func (v *validator) network() {
 		{n.Clusters != nil, "Clusters", "it belongs to EDGE mode"},
 	} {
 		if f.set {
-			v.errorf(KindNotPermitted, "network."+f.name, "%s is not permitted in VPCMIDO mode: %s", f.name, f.why)
+			v.errorf(KindNotPermitted, Path("network").Key(f.name), "%s is not permitted in VPCMIDO mode: %s", f.name, f.why)
 		}
 	}
 	if v.written("network") && len(n.PublicIps) == 0 {
@@ -95,7 +96,7 @@ func (v *validator) network() {
 	v.mido(n.Mido)
 }
 
-func (v *validator) asn(path, s string) bool {
+func (v *validator) asn(path Path, s string) bool {
 	n, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || n < 1 || n > 4294967295 {
 		v.errorf(KindBGP, path, "%q is not an AS number; use 1-4294967295", s)
@@ -109,8 +110,8 @@ func (v *validator) mido(m *Mido) {
 		{"GatewayHost", m.GatewayHost}, {"GatewayIP", m.GatewayIP}, {"GatewayInterface", m.GatewayInterface},
 		{"PublicNetworkCidr", m.PublicNetworkCidr}, {"PublicGatewayIP", m.PublicGatewayIP},
 	} {
-		if v.written("network.Mido." + f.name) {
-			v.errorf(KindNotPermitted, "network.Mido."+f.name, "%s is the legacy single-gateway format, which cannot be mixed with Gateways; describe each gateway in Mido.Gateways", f.name)
+		if v.written(Path("network.Mido").Key(f.name)) {
+			v.errorf(KindNotPermitted, Path("network.Mido").Key(f.name), "%s is the legacy single-gateway format, which cannot be mixed with Gateways; describe each gateway in Mido.Gateways", f.name)
 		}
 	}
 	bgp := v.written("network.Mido.BgpAsn")
@@ -129,9 +130,9 @@ func (v *validator) mido(m *Mido) {
 		v.errorf(KindValue, "network.Mido.Gateways[6]", "%d gateways; Eucalyptus supports 1 to 6", n)
 	}
 	var routes []span
-	seenIP := map[string]string{}
+	seenIP := map[string]Path{}
 	for i, g := range m.Gateways {
-		p := fmt.Sprintf("network.Mido.Gateways[%d]", i)
+		p := Path("network.Mido.Gateways").Index(i)
 		routes = append(routes, v.gateway(p, g, bgp, seenIP)...)
 	}
 	v.publicIps(routes)
@@ -147,37 +148,37 @@ func (v *validator) hostByAddress(addr string) int {
 }
 
 // gateway checks one gateway and returns its BGP advertised routes.
-func (v *validator) gateway(p string, g Gateway, bgp bool, seenIP map[string]string) []span {
-	if v.written(p + ".Ip") {
-		if _, ok := v.ipv4(p+".Ip", g.Ip); ok {
+func (v *validator) gateway(p Path, g Gateway, bgp bool, seenIP map[string]Path) []span {
+	if v.written(p.Key("Ip")) {
+		if _, ok := v.ipv4(p.Key("Ip"), g.Ip); ok {
 			if first, dup := seenIP[g.Ip]; dup {
-				v.errorf(KindDuplicate, p+".Ip", "gateway %s is already described at %s", g.Ip, first)
+				v.errorf(KindDuplicate, p.Key("Ip"), "gateway %s is already described at %s", g.Ip, first)
 			}
-			seenIP[g.Ip] = p + ".Ip"
+			seenIP[g.Ip] = p.Key("Ip")
 			if i := v.hostByAddress(g.Ip); i < 0 && len(v.c.Hosts) > 0 {
-				v.errorf(KindGateway, p+".Ip", "%s is not the address of any host; a gateway Ip must be the address of a host in hosts (usually the UFS)", g.Ip)
+				v.errorf(KindGateway, p.Key("Ip"), "%s is not the address of any host; a gateway Ip must be the address of a host in hosts (usually the UFS)", g.Ip)
 			} else if i >= 0 {
 				h := v.c.Hosts[i]
 				if !h.Has(RoleUFS) {
-					v.warnf(KindGateway, p+".Ip", "gateway %s is host %q, which is not a ufs; Eucalyptus recommends the UFS as the MidoNet gateway", g.Ip, h.Name)
+					v.warnf(KindGateway, p.Key("Ip"), "gateway %s is host %q, which is not a ufs; Eucalyptus recommends the UFS as the MidoNet gateway", g.Ip, h.Name)
 				}
 				if h.PrimaryInterface != "" && h.PrimaryInterface == g.ExternalDevice {
-					v.errorf(KindUplink, p+".ExternalDevice", "%q is the primary interface of host %q; MidoNet takes exclusive use of the ExternalDevice and the host would lose its connectivity: use a dedicated interface", g.ExternalDevice, h.Name)
+					v.errorf(KindUplink, p.Key("ExternalDevice"), "%q is the primary interface of host %q; MidoNet takes exclusive use of the ExternalDevice and the host would lose its connectivity: use a dedicated interface", g.ExternalDevice, h.Name)
 				}
 			}
 		}
 	}
-	if v.written(p+".ExternalDevice") && !interfaceRE.MatchString(g.ExternalDevice) {
-		v.errorf(KindValue, p+".ExternalDevice", "%q is not a network interface name; use 1-15 characters of A-Z, a-z, 0-9, _, . and -", g.ExternalDevice)
+	if v.written(p.Key("ExternalDevice")) && !interfaceRE.MatchString(g.ExternalDevice) {
+		v.errorf(KindValue, p.Key("ExternalDevice"), "%q is not a network interface name; use 1-15 characters of A-Z, a-z, 0-9, _, . and -", g.ExternalDevice)
 	}
 	cidr, cidrOK := netip.Prefix{}, false
-	if v.written(p + ".ExternalCidr") {
+	if v.written(p.Key("ExternalCidr")) {
 		if cidr, cidrOK = parsePrefix(g.ExternalCidr); !cidrOK {
-			v.errorf(KindAddress, p+".ExternalCidr", "%q is not an IPv4 CIDR (like 172.19.0.0/30)", g.ExternalCidr)
+			v.errorf(KindAddress, p.Key("ExternalCidr"), "%q is not an IPv4 CIDR (like 172.19.0.0/30)", g.ExternalCidr)
 		}
 	}
 	inCIDR := func(field, value string) {
-		path := p + "." + field
+		path := p.Key(field)
 		a, ok := v.ipv4(path, value)
 		if !ok || !cidrOK {
 			return
@@ -191,23 +192,23 @@ func (v *validator) gateway(p string, g Gateway, bgp bool, seenIP map[string]str
 			v.errorf(KindReserved, path, "%s is the network or broadcast address of ExternalCidr %s; use one of %s-%s", a, cidr, addrOf(lo+1), addrOf(hi-1))
 		}
 	}
-	if v.written(p + ".ExternalIp") {
+	if v.written(p.Key("ExternalIp")) {
 		inCIDR("ExternalIp", g.ExternalIp)
 	}
 	if bgp {
 		for _, f := range []struct{ name, value string }{{"BgpPeerIp", g.BgpPeerIp}, {"BgpPeerAsn", g.BgpPeerAsn}} {
 			if f.value == "" {
-				v.errorf(KindBGP, p+"."+f.name, "%s is required for every gateway when Mido.BgpAsn is set", f.name)
+				v.errorf(KindBGP, p.Key(f.name), "%s is required for every gateway when Mido.BgpAsn is set", f.name)
 			}
 		}
 		if g.BgpPeerIp != "" {
 			inCIDR("BgpPeerIp", g.BgpPeerIp)
 		}
 		if g.BgpPeerAsn != "" {
-			v.asn(p+".BgpPeerAsn", g.BgpPeerAsn)
+			v.asn(p.Key("BgpPeerAsn"), g.BgpPeerAsn)
 		}
 		if len(g.BgpAdRoutes) == 0 {
-			v.errorf(KindBGP, p+".BgpAdRoutes", "at least one BgpAdRoutes entry is required when Mido.BgpAsn is set: the public networks this gateway advertises")
+			v.errorf(KindBGP, p.Key("BgpAdRoutes"), "at least one BgpAdRoutes entry is required when Mido.BgpAsn is set: the public networks this gateway advertises")
 		}
 	} else {
 		for _, f := range []struct {
@@ -215,23 +216,23 @@ func (v *validator) gateway(p string, g Gateway, bgp bool, seenIP map[string]str
 			set  bool
 		}{{"BgpPeerIp", g.BgpPeerIp != ""}, {"BgpPeerAsn", g.BgpPeerAsn != ""}, {"BgpAdRoutes", len(g.BgpAdRoutes) > 0}} {
 			if f.set {
-				v.errorf(KindBGP, p+"."+f.name, "%s needs Mido.BgpAsn; set BgpAsn for a BGP uplink, or use ExternalRouterIp for a static one", f.name)
+				v.errorf(KindBGP, p.Key(f.name), "%s needs Mido.BgpAsn; set BgpAsn for a BGP uplink, or use ExternalRouterIp for a static one", f.name)
 			}
 		}
 		if g.ExternalRouterIp == "" {
 			if v.written(p) {
-				v.errorf(KindMissing, p+".ExternalRouterIp", "ExternalRouterIp is required for a static (non-BGP) uplink: the router address on ExternalCidr")
+				v.errorf(KindMissing, p.Key("ExternalRouterIp"), "ExternalRouterIp is required for a static (non-BGP) uplink: the router address on ExternalCidr")
 			}
 		} else {
 			inCIDR("ExternalRouterIp", g.ExternalRouterIp)
 			if g.ExternalRouterIp == g.ExternalIp {
-				v.errorf(KindDuplicate, p+".ExternalRouterIp", "ExternalRouterIp and ExternalIp are both %s; they are the two ends of the uplink", g.ExternalIp)
+				v.errorf(KindDuplicate, p.Key("ExternalRouterIp"), "ExternalRouterIp and ExternalIp are both %s; they are the two ends of the uplink", g.ExternalIp)
 			}
 		}
 	}
 	var routes []span
 	for i, r := range g.BgpAdRoutes {
-		path := fmt.Sprintf("%s.BgpAdRoutes[%d]", p, i)
+		path := p.Key("BgpAdRoutes").Index(i)
 		pr, ok := parsePrefix(r)
 		if !ok {
 			v.errorf(KindAddress, path, "%q is not an IPv4 CIDR", r)
@@ -242,45 +243,42 @@ func (v *validator) gateway(p string, g Gateway, bgp bool, seenIP map[string]str
 	}
 	if cidrOK {
 		lo, hi := prefixSpan(cidr)
-		v.externalCidrs = append(v.externalCidrs, span{lo, hi, p + ".ExternalCidr"})
+		v.externalCidrs = append(v.externalCidrs, span{lo, hi, p.Key("ExternalCidr")})
 	}
 	return routes
 }
 
-// parseSpan reads one PublicIps entry: an address, a range a-b, or a CIDR.
-func (v *validator) parseSpan(path, s string) (span, bool) {
+// parsePublicIP reads one PublicIps entry: an address, a range a-b, or a CIDR. What is wrong
+// with an entry comes back as a diagnostic kind and message, for the validator to report and
+// for PublicPrefixes to return.
+func parsePublicIP(s string) (span, Kind, string) {
 	if lo, hi, isRange := strings.Cut(s, "-"); isRange {
 		a, okA := parseIPv4(strings.TrimSpace(lo))
 		b, okB := parseIPv4(strings.TrimSpace(hi))
 		if !okA || !okB {
-			v.errorf(KindAddress, path, "%q is not an IPv4 range; write first-last like 10.116.150.1-10.116.150.254", s)
-			return span{}, false
+			return span{}, KindAddress, fmt.Sprintf("%q is not an IPv4 range; write first-last like 10.116.150.1-10.116.150.254", s)
 		}
 		if u32(a) > u32(b) {
-			v.errorf(KindRange, path, "range %q ends before it starts; write the lower address first (%s-%s)", s, b, a)
-			return span{}, false
+			return span{}, KindRange, fmt.Sprintf("range %q ends before it starts; write the lower address first (%s-%s)", s, b, a)
 		}
-		return span{u32(a), u32(b), path}, true
+		return span{lo: u32(a), hi: u32(b)}, "", ""
 	}
 	if strings.Contains(s, "/") {
 		p, ok := parsePrefix(s)
 		if !ok {
-			v.errorf(KindAddress, path, "%q is not an IPv4 CIDR", s)
-			return span{}, false
+			return span{}, KindAddress, fmt.Sprintf("%q is not an IPv4 CIDR", s)
 		}
 		lo, hi := prefixSpan(p)
 		if hasHosts(p) {
-			v.errorf(KindReserved, path, "%s includes its network address %s and broadcast address %s, which cannot be public IPs; write the range %s-%s", s, addrOf(lo), addrOf(hi), addrOf(lo+1), addrOf(hi-1))
-			return span{}, false
+			return span{}, KindReserved, fmt.Sprintf("%s includes its network address %s and broadcast address %s, which cannot be public IPs; write the range %s-%s", s, addrOf(lo), addrOf(hi), addrOf(lo+1), addrOf(hi-1))
 		}
-		return span{lo, hi, path}, true
+		return span{lo: lo, hi: hi}, "", ""
 	}
 	a, ok := parseIPv4(s)
 	if !ok {
-		v.errorf(KindAddress, path, "%q is not an IPv4 address, range (a-b) or CIDR", s)
-		return span{}, false
+		return span{}, KindAddress, fmt.Sprintf("%q is not an IPv4 address, range (a-b) or CIDR", s)
 	}
-	return span{u32(a), u32(a), path}, true
+	return span{lo: u32(a), hi: u32(a)}, "", ""
 }
 
 // publicIps checks the public addresses: well formed, ordered, not a network or broadcast
@@ -289,10 +287,13 @@ func (v *validator) parseSpan(path, s string) (span, bool) {
 func (v *validator) publicIps(routes []span) {
 	var spans []span
 	for i, s := range v.c.Network.PublicIps {
-		sp, ok := v.parseSpan(fmt.Sprintf("network.PublicIps[%d]", i), s)
-		if ok {
-			spans = append(spans, sp)
+		sp, kind, problem := parsePublicIP(s)
+		sp.path = Path("network.PublicIps").Index(i)
+		if problem != "" {
+			v.errorf(kind, sp.path, "%s", problem)
+			continue
 		}
+		spans = append(spans, sp)
 	}
 	for i, a := range spans {
 		for _, b := range spans[:i] {
@@ -336,24 +337,18 @@ func (v *validator) insideAny(a span, routes []span) bool {
 }
 
 // PublicPrefixes returns the public IPs as the smallest list of CIDR blocks that covers them
-// exactly, in order: routes and firewall rules on a gateway are written per block.
-func (c *Cloud) PublicPrefixes() []netip.Prefix {
+// exactly, in order: routes and firewall rules on a gateway are written per block. Only a
+// cloud that failed validation has an entry it cannot read.
+func (c *Cloud) PublicPrefixes() ([]netip.Prefix, error) {
 	var out []netip.Prefix
-	for _, s := range c.Network.PublicIps {
-		var lo, hi uint32
-		if a, b, ok := strings.Cut(s, "-"); ok {
-			x, _ := parseIPv4(strings.TrimSpace(a))
-			y, _ := parseIPv4(strings.TrimSpace(b))
-			lo, hi = u32(x), u32(y)
-		} else if p, ok := parsePrefix(s); ok {
-			lo, hi = prefixSpan(p)
-		} else {
-			a, _ := parseIPv4(s)
-			lo, hi = u32(a), u32(a)
+	for i, s := range c.Network.PublicIps {
+		sp, _, problem := parsePublicIP(s)
+		if problem != "" {
+			return nil, fmt.Errorf("network.PublicIps[%d]: %s", i, problem)
 		}
-		out = append(out, spanPrefixes(lo, hi)...)
+		out = append(out, spanPrefixes(sp.lo, sp.hi)...)
 	}
-	return out
+	return out, nil
 }
 
 // spanPrefixes splits lo..hi into aligned CIDR blocks, largest first.
@@ -372,4 +367,15 @@ func spanPrefixes(lo, hi uint32) []netip.Prefix {
 		cur += uint64(1) << (32 - bits)
 	}
 	return out
+}
+
+// NetworkJSON is the Eucalyptus 4.4 network configuration, for
+// "euctl cloud.network.network_configuration=@network.json". 4.4 reads JSON only and rejects
+// keys it does not know, so only its own keys are written.
+func NetworkJSON(c *Cloud) []byte {
+	b, err := json.MarshalIndent(c.Network, "", "  ")
+	if err != nil {
+		panic("cloud: marshal network: " + err.Error()) // strings and lists cannot fail
+	}
+	return append(b, '\n')
 }

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/midobake/midobake/fixtures/synth"
-	"github.com/midobake/midobake/generator/cloud"
+	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/internal/synth"
 )
 
 // BenchmarkLoadValidate: decode, validate and normalize clouds of 100 to 10,000 hosts.

@@ -13,7 +13,6 @@ var (
 	TunnelZoneNames = []string{"eucatz", "euca-tz", "midotz", "mido-tz"} // exactly what eucanetd means
 	TunnelZoneTypes = []string{"gre", "vxlan"}
 	Sizes           = []string{"standard", "large"}
-	Templates       = []string{"agent-compute-large", "agent-compute-medium", "agent-gateway-large", "agent-gateway-medium", "default"}
 	RepoNames       = []string{"midonet", "midonet-misc", "datastax", "midobake"}
 	AllRoles        = []string{RoleCLC, RoleNC, RoleUFS, RoleZooKeeper, RoleCassandra, RoleNSDB}
 )
@@ -39,15 +38,15 @@ type validator struct {
 	externalCidrs []span
 }
 
-func (v *validator) add(sev Severity, kind Kind, path, format string, args ...any) {
+func (v *validator) add(sev Severity, kind Kind, path Path, format string, args ...any) {
 	v.report.add(Diagnostic{Severity: sev, Kind: kind, Path: path, Pos: v.pos.lookup(path), Message: fmt.Sprintf(format, args...)})
 }
 
-func (v *validator) errorf(kind Kind, path, format string, args ...any) {
+func (v *validator) errorf(kind Kind, path Path, format string, args ...any) {
 	v.add(Error, kind, path, format, args...)
 }
 
-func (v *validator) warnf(kind Kind, path, format string, args ...any) {
+func (v *validator) warnf(kind Kind, path Path, format string, args ...any) {
 	v.add(Warning, kind, path, format, args...)
 }
 
@@ -60,7 +59,7 @@ func oneOf(s string, allowed []string) bool {
 	return false
 }
 
-func (v *validator) enum(path, value string, allowed []string) {
+func (v *validator) enum(path Path, value string, allowed []string) {
 	if !oneOf(value, allowed) {
 		v.errorf(KindValue, path, "%q is not allowed; use one of: %s", value, strings.Join(allowed, ", "))
 	}
@@ -68,7 +67,7 @@ func (v *validator) enum(path, value string, allowed []string) {
 
 // written reports whether the field appeared in the file (rules on optional fields apply only
 // then; required ones were already reported by the decoder).
-func (v *validator) written(path string) bool {
+func (v *validator) written(path Path) bool {
 	_, ok := v.pos[path]
 	return ok
 }
@@ -107,24 +106,24 @@ func (v *validator) midonet() {
 		v.errorf(KindValue, "midonet.cassandraClusterName", "%q is not a valid Cassandra cluster name; use 1-48 characters of A-Z, a-z, 0-9, _ and -", m.CassandraClusterName)
 	}
 	for _, name := range sortedKeys(m.Repos) {
-		path := "midonet.repos." + name
+		path := Path("midonet.repos").Key(name)
 		if !oneOf(name, RepoNames) {
 			v.errorf(KindValue, path, "unknown repository %q; the repositories are: %s", name, strings.Join(RepoNames, ", "))
 			continue
 		}
 		r := m.Repos[name]
-		if v.written(path + ".baseurl") {
-			v.url(path+".baseurl", r.BaseURL, true)
+		if v.written(path.Key("baseurl")) {
+			v.url(path.Key("baseurl"), r.BaseURL, true)
 		}
-		if v.written(path + ".gpgkey") {
-			v.url(path+".gpgkey", r.GPGKey, false)
+		if v.written(path.Key("gpgkey")) {
+			v.url(path.Key("gpgkey"), r.GPGKey, false)
 		}
 	}
 }
 
 // url checks a repository URL. Credentials are allowed (MidoNet Enterprise mirrors need
 // them) but never echoed back.
-func (v *validator) url(path, raw string, dir bool) {
+func (v *validator) url(path Path, raw string, dir bool) {
 	u, err := url.Parse(raw)
 	if err != nil || !oneOf(u.Scheme, []string{"http", "https", "file"}) || (u.Scheme != "file" && u.Host == "") || strings.ContainsAny(raw, " \t\n'\"`$\\") {
 		v.errorf(KindValue, path, "%q is not a usable URL; use http://, https:// or file:// with no spaces or quotes", Redact(raw))
@@ -133,21 +132,6 @@ func (v *validator) url(path, raw string, dir bool) {
 	if dir && !strings.HasSuffix(u.Path, "/") {
 		v.warnf(KindValue, path, "%q does not end in /; yum joins paths onto it", Redact(raw))
 	}
-}
-
-// Redact hides the password of a URL with credentials, as in
-// http://USER:PASS@repo.midokura.com/, so that it never reaches a log, a diff or an error.
-func Redact(raw string) string {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		return raw
-	}
-	at := strings.LastIndex(strings.SplitN(rest, "/", 2)[0], "@")
-	if at < 0 {
-		return raw
-	}
-	user, _, _ := strings.Cut(rest[:at], ":")
-	return scheme + "://" + user + ":REDACTED" + rest[at:]
 }
 
 // validHostName checks an RFC 1123 host name (lower case): nothing that a shell, a YAML
@@ -172,7 +156,7 @@ func parseIPv4(s string) (netip.Addr, bool) {
 	return a, true
 }
 
-func (v *validator) ipv4(path, s string) (netip.Addr, bool) {
+func (v *validator) ipv4(path Path, s string) (netip.Addr, bool) {
 	a, ok := parseIPv4(s)
 	if !ok {
 		v.errorf(KindAddress, path, "%q is not an IPv4 address (like 10.111.5.10)", s)
@@ -185,8 +169,8 @@ func (v *validator) hosts() {
 	if v.written("hosts") && len(c.Hosts) == 0 {
 		v.errorf(KindMissing, "hosts", "the cloud has no hosts; list at least the CLC and the NSDB")
 	}
-	names, addrs, tunnels, macs := map[string]string{}, map[string]string{}, map[string]string{}, map[string]string{}
-	unique := func(seen map[string]string, what, value, path string) {
+	names, addrs, tunnels, macs := map[string]Path{}, map[string]Path{}, map[string]Path{}, map[string]Path{}
+	unique := func(seen map[string]Path, what, value string, path Path) {
 		if first, dup := seen[value]; dup {
 			v.errorf(KindDuplicate, path, "%s %q is already used at %s; each host needs its own", what, value, first)
 			return
@@ -194,44 +178,44 @@ func (v *validator) hosts() {
 		seen[value] = path
 	}
 	for i, h := range c.Hosts {
-		p := fmt.Sprintf("hosts[%d]", i)
-		if v.written(p+".name") && !validHostName(h.Name) {
-			v.errorf(KindValue, p+".name", "%q is not an RFC 1123 host name; use lower-case labels of a-z, 0-9 and - separated by dots", h.Name)
+		p := Path("hosts").Index(i)
+		if v.written(p.Key("name")) && !validHostName(h.Name) {
+			v.errorf(KindValue, p.Key("name"), "%q is not an RFC 1123 host name; use lower-case labels of a-z, 0-9 and - separated by dots", h.Name)
 		} else if h.Name != "" {
-			unique(names, "host name", h.Name, p+".name")
+			unique(names, "host name", h.Name, p.Key("name"))
 		}
-		if v.written(p + ".address") {
-			if _, ok := v.ipv4(p+".address", h.Address); ok {
-				unique(addrs, "address", h.Address, p+".address")
+		if v.written(p.Key("address")) {
+			if _, ok := v.ipv4(p.Key("address"), h.Address); ok {
+				unique(addrs, "address", h.Address, p.Key("address"))
 			}
 		}
-		if v.written(p + ".tunnelAddress") {
-			if _, ok := v.ipv4(p+".tunnelAddress", h.TunnelAddress); ok {
-				unique(tunnels, "tunnel address", h.TunnelAddress, p+".tunnelAddress")
+		if v.written(p.Key("tunnelAddress")) {
+			if _, ok := v.ipv4(p.Key("tunnelAddress"), h.TunnelAddress); ok {
+				unique(tunnels, "tunnel address", h.TunnelAddress, p.Key("tunnelAddress"))
 			}
 		}
-		if v.written(p + ".mac") {
+		if v.written(p.Key("mac")) {
 			if !macRE.MatchString(h.MAC) {
-				v.errorf(KindValue, p+".mac", "%q is not a MAC address; write six lower-case hex pairs separated by colons (52:54:00:00:05:10)", h.MAC)
+				v.errorf(KindValue, p.Key("mac"), "%q is not a MAC address; write six lower-case hex pairs separated by colons (52:54:00:00:05:10)", h.MAC)
 			} else {
-				unique(macs, "MAC", h.MAC, p+".mac")
+				unique(macs, "MAC", h.MAC, p.Key("mac"))
 			}
 		}
-		if v.written(p+".primaryInterface") && !interfaceRE.MatchString(h.PrimaryInterface) {
-			v.errorf(KindValue, p+".primaryInterface", "%q is not a network interface name; use 1-15 characters of A-Z, a-z, 0-9, _, . and -", h.PrimaryInterface)
+		if v.written(p.Key("primaryInterface")) && !interfaceRE.MatchString(h.PrimaryInterface) {
+			v.errorf(KindValue, p.Key("primaryInterface"), "%q is not a network interface name; use 1-15 characters of A-Z, a-z, 0-9, _, . and -", h.PrimaryInterface)
 		}
-		if v.written(p + ".template") {
-			v.enum(p+".template", h.Template, Templates)
-			if runsNoMidolman(v.c, h) {
-				v.warnf(KindValue, p+".template", "host %q runs no Midolman (it is neither clc, nc nor a gateway), so its template is not used", h.Name)
+		if v.written(p.Key("template")) {
+			v.enum(p.Key("template"), h.Template, TemplateNames())
+			if len(h.Roles) > 0 && !v.c.RunsMidolman(h) {
+				v.warnf(KindValue, p.Key("template"), "host %q runs no Midolman (it is neither clc, nc nor a gateway), so its template is not used", h.Name)
 			}
 		}
-		if v.written(p+".roles") && len(h.Roles) == 0 {
-			v.errorf(KindMissing, p+".roles", "host %q has no roles; give it at least one of: %s", h.Name, strings.Join(AllRoles, ", "))
+		if v.written(p.Key("roles")) && len(h.Roles) == 0 {
+			v.errorf(KindMissing, p.Key("roles"), "host %q has no roles; give it at least one of: %s", h.Name, strings.Join(AllRoles, ", "))
 		}
 		seenRole := map[string]bool{}
 		for j, r := range h.Roles {
-			rp := fmt.Sprintf("%s.roles[%d]", p, j)
+			rp := p.Key("roles").Index(j)
 			if !oneOf(r, AllRoles) {
 				v.errorf(KindValue, rp, "unknown role %q; the roles are: %s", r, strings.Join(AllRoles, ", "))
 			} else if seenRole[r] {
@@ -241,12 +225,6 @@ func (v *validator) hosts() {
 		}
 	}
 	v.roleCounts()
-}
-
-// runsNoMidolman: a host with only NSDB roles that is no gateway.
-func runsNoMidolman(c *Cloud, h Host) bool {
-	roles := expandRoles(h.Roles)
-	return len(roles) > 0 && !(Host{Roles: roles}).RunsMidolman(c.Gateway(h) != nil)
 }
 
 // roleCounts checks the shape of the cloud: one CLC (midonet-cluster and its API live there),
@@ -267,7 +245,7 @@ func (v *validator) roleCounts() {
 	case count[RoleCLC] > 1:
 		for i, h := range v.c.Hosts {
 			if h.Has(RoleCLC) && i != v.firstWith(RoleCLC) {
-				v.errorf(KindRoles, fmt.Sprintf("hosts[%d].roles", i), "host %q is a second clc; exactly one host may be the cloud controller (MidoNet's API runs there)", h.Name)
+				v.errorf(KindRoles, Path("hosts").Index(i).Key("roles"), "host %q is a second clc; exactly one host may be the cloud controller (MidoNet's API runs there)", h.Name)
 			}
 		}
 	}

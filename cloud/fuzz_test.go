@@ -9,9 +9,15 @@ import (
 
 func addFixtures(f *testing.F) {
 	for _, dir := range []string{"valid", "invalid", "diff"} {
-		files, _ := filepath.Glob(filepath.Join("..", "..", "fixtures", dir, "*.yaml"))
+		files, err := filepath.Glob(filepath.Join("..", "fixtures", dir, "*.yaml"))
+		if err != nil || len(files) == 0 {
+			f.Fatalf("no seed fixtures in fixtures/%s (%v)", dir, err)
+		}
 		for _, file := range files {
-			b, _ := os.ReadFile(file)
+			b, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
 			f.Add(b)
 		}
 	}
@@ -83,7 +89,47 @@ network:
 			}
 		}
 		if c != nil {
-			_ = c.PublicPrefixes() // every valid cloud's public IPs convert to CIDRs
+			checkPrefixesCover(t, c)
 		}
 	})
+}
+
+// checkPrefixesCover: the CIDR blocks of a valid cloud's public IPs are aligned, in order,
+// and cover exactly the addresses of its PublicIps entries, no more and no fewer.
+func checkPrefixesCover(t *testing.T, c *Cloud) {
+	t.Helper()
+	prefixes, err := c.PublicPrefixes()
+	if err != nil {
+		t.Fatalf("a valid cloud's public IPs do not convert: %v", err)
+	}
+	var want []span
+	for _, s := range c.Network.PublicIps {
+		sp, _, problem := parsePublicIP(s)
+		if problem != "" {
+			t.Fatalf("a valid cloud has an unreadable public IP entry %q: %s", s, problem)
+		}
+		want = append(want, sp)
+	}
+	i := 0
+	for _, w := range want {
+		next := uint64(w.lo)
+		for next <= uint64(w.hi) {
+			if i == len(prefixes) {
+				t.Fatalf("prefixes %v end before %s is covered", prefixes, w)
+			}
+			p := prefixes[i]
+			if p != p.Masked() {
+				t.Fatalf("prefix %s is not aligned", p)
+			}
+			lo, hi := prefixSpan(p)
+			if uint64(lo) != next || hi > w.hi {
+				t.Fatalf("prefix %s does not continue %s at %s (prefixes %v)", p, w, addrOf(uint32(next)), prefixes)
+			}
+			next = uint64(hi) + 1
+			i++
+		}
+	}
+	if i != len(prefixes) {
+		t.Fatalf("prefixes %v cover more than %v", prefixes, c.Network.PublicIps)
+	}
 }

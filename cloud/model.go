@@ -2,6 +2,11 @@
 // every field's source position kept, validating it, and normalizing it for the planners.
 package cloud
 
+import (
+	"slices"
+	"sort"
+)
+
 // Role names as written in a cloud description.
 const (
 	RoleCLC       = "clc"
@@ -23,18 +28,18 @@ type Cloud struct {
 	Version int     `yaml:"version" decode:"required"`
 	Name    string  `yaml:"name" decode:"required"`
 	OS      string  `yaml:"os" decode:"required"`
-	Midonet Midonet `yaml:"midonet" decode:"required"`
-	Hosts   []Host  `yaml:"hosts" decode:"required"`
-	Network Network `yaml:"network" decode:"required"`
+	Midonet Midonet `yaml:"midonet" decode:"required,section"`
+	Hosts   []Host  `yaml:"hosts" decode:"required,section"`
+	Network Network `yaml:"network" decode:"required,section"`
 }
 
 // Midonet holds the cloud-wide MidoNet settings.
 type Midonet struct {
 	Release              string          `yaml:"release,omitempty"`
 	Size                 string          `yaml:"size,omitempty"`
-	TunnelZone           TunnelZone      `yaml:"tunnelZone,omitempty"`
+	TunnelZone           TunnelZone      `yaml:"tunnelZone,omitempty" decode:"section"`
 	CassandraClusterName string          `yaml:"cassandraClusterName,omitempty"`
-	Repos                map[string]Repo `yaml:"repos,omitempty"`
+	Repos                map[string]Repo `yaml:"repos,omitempty" decode:"section"`
 }
 
 // TunnelZone is the one MidoNet tunnel zone Eucalyptus uses.
@@ -70,18 +75,18 @@ type Network struct {
 	MacPrefix          string   `yaml:"MacPrefix,omitempty" json:"MacPrefix,omitempty"`
 	PublicGateway      string   `yaml:"PublicGateway,omitempty" json:"PublicGateway,omitempty"`
 	PublicIps          []string `yaml:"PublicIps,omitempty" json:"PublicIps,omitempty"`
-	Mido               *Mido    `yaml:"Mido,omitempty" json:"Mido,omitempty"`
+	Mido               *Mido    `yaml:"Mido,omitempty" json:"Mido,omitempty" decode:"section"`
 
-	PrivateIps    *Raw `yaml:"PrivateIps,omitempty" json:"-"`
-	Subnets       *Raw `yaml:"Subnets,omitempty" json:"-"`
-	ManagedSubnet *Raw `yaml:"ManagedSubnet,omitempty" json:"-"`
-	Clusters      *Raw `yaml:"Clusters,omitempty" json:"-"`
+	PrivateIps    *NotPermitted `yaml:"PrivateIps,omitempty" json:"-"`
+	Subnets       *NotPermitted `yaml:"Subnets,omitempty" json:"-"`
+	ManagedSubnet *NotPermitted `yaml:"ManagedSubnet,omitempty" json:"-"`
+	Clusters      *NotPermitted `yaml:"Clusters,omitempty" json:"-"`
 }
 
 // Mido is the MidoNet part of the Eucalyptus network configuration.
 type Mido struct {
 	BgpAsn       string    `yaml:"BgpAsn,omitempty" json:"BgpAsn,omitempty" decode:"number"`
-	Gateways     []Gateway `yaml:"Gateways,omitempty" json:"Gateways,omitempty"`
+	Gateways     []Gateway `yaml:"Gateways,omitempty" json:"Gateways,omitempty" decode:"section"`
 	EucanetdHost string    `yaml:"EucanetdHost,omitempty" json:"EucanetdHost,omitempty"`
 
 	// Legacy single-gateway fields of Eucalyptus 4.2; not allowed with Gateways.
@@ -104,9 +109,9 @@ type Gateway struct {
 	BgpAdRoutes      []string `yaml:"BgpAdRoutes,omitempty" json:"BgpAdRoutes,omitempty"`
 }
 
-// Raw marks a field whose value is kept only to be reported (a key Eucalyptus knows that is
-// not allowed in VPCMIDO mode).
-type Raw struct{}
+// NotPermitted marks a key Eucalyptus knows but VPCMIDO mode forbids: its value is never
+// read, only its presence reported.
+type NotPermitted struct{}
 
 // Has reports whether the host has the role (after normalization).
 func (h Host) Has(role string) bool {
@@ -119,9 +124,10 @@ func (h Host) Has(role string) bool {
 }
 
 // RunsMidolman reports whether the host runs the MidoNet agent: every clc and nc does, and so
-// does every gateway (the caller says whether the host is one).
-func (h Host) RunsMidolman(gateway bool) bool {
-	return gateway || h.Has(RoleCLC) || h.Has(RoleNC)
+// does every gateway. This is the one place that decides it; it also holds before
+// normalization (validation asks it of hosts whose roles are not expanded yet).
+func (c *Cloud) RunsMidolman(h Host) bool {
+	return c.Gateway(h) != nil || slices.Contains(h.Roles, RoleCLC) || slices.Contains(h.Roles, RoleNC)
 }
 
 // Gateway returns the gateway whose Ip is the host's address, or nil.
@@ -164,23 +170,45 @@ func (c *Cloud) Host(name string) (Host, bool) {
 	return Host{}, false
 }
 
+// AgentTemplate is one of MidoNet's Midolman resource templates (mn-conf template-set) and
+// the JVM heap file of the midolman package that goes with it.
+type AgentTemplate struct {
+	Name     string
+	Gateway  bool   // sized for a gateway's flow tables rather than a compute host's
+	Size     string // the cloud size (midonet.size) that selects it; "" if only by override
+	HeapFile string // suffix of /etc/midolman/midolman-env.sh.<HeapFile> in the package
+}
+
+// AgentTemplates is the one table of templates: what a host may name in its template field,
+// which one the cloud size selects, and the heap file each uses.
+var AgentTemplates = []AgentTemplate{
+	{Name: "default", Size: "standard", HeapFile: "compute.medium"},
+	{Name: "agent-compute-medium", HeapFile: "compute.medium"},
+	{Name: "agent-compute-large", Size: "large", HeapFile: "compute.large"},
+	{Name: "agent-gateway-medium", Gateway: true, Size: "standard", HeapFile: "gateway.medium"},
+	{Name: "agent-gateway-large", Gateway: true, Size: "large", HeapFile: "gateway.large"},
+}
+
+// TemplateNames are the template names a host may use, sorted.
+func TemplateNames() []string {
+	var out []string
+	for _, t := range AgentTemplates {
+		out = append(out, t.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Template is the Midolman resource template for the host: its own override, else the one the
 // cloud size and the host's kind (gateway or compute) select.
-func (c *Cloud) Template(h Host) string {
-	if h.Template != "" {
-		return h.Template
-	}
+func (c *Cloud) Template(h Host) AgentTemplate {
 	gateway := c.Gateway(h) != nil
-	switch {
-	case gateway && c.Midonet.Size == "large":
-		return "agent-gateway-large"
-	case gateway:
-		return "agent-gateway-medium"
-	case c.Midonet.Size == "large":
-		return "agent-compute-large"
-	default:
-		return "default"
+	for _, t := range AgentTemplates {
+		if h.Template != "" && t.Name == h.Template || h.Template == "" && t.Gateway == gateway && t.Size == c.Midonet.Size {
+			return t
+		}
 	}
+	panic("cloud: no template for host " + h.Name + ": the description was not validated")
 }
 
 // Profile names the host's image profile: its roles in canonical order joined by "+".

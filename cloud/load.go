@@ -3,8 +3,6 @@ package cloud
 import (
 	"bytes"
 	_ "embed"
-	"regexp"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -23,10 +21,11 @@ const ExampleName = "example.yaml"
 // Cloud is normalized (defaults filled in, the nsdb shorthand expanded) and ready to plan;
 // otherwise it is nil. Warnings never stop a load; callers decide with Report.HasErrors.
 func Load(file string, data []byte) (*Cloud, *Report) {
-	c, pos, misspelled, rep := parse(file, data)
+	c, d, rep := parse(file, data)
+	pos := d.pos
 	if decoded := len(rep.Diags); decoded == 0 {
 		(&validator{c: c, pos: pos, report: rep}).validate()
-	} else if !anyContainer(rep.Diags) {
+	} else if !d.anySection(rep.Diags) {
 		// Check the rules too, so one run shows every problem, but leave out what a decoding
 		// error already explains: a rule on the same field, inside it, or about the whole
 		// it belongs to (a host list with a mistyped roles field has "no clc").
@@ -34,7 +33,7 @@ func Load(file string, data []byte) (*Cloud, *Report) {
 		v.validate()
 		hostsBroken := relatedToAny("hosts", rep.Diags[:decoded])
 		known := append([]Diagnostic{}, rep.Diags[:decoded]...)
-		for p := range misspelled {
+		for p := range d.misspelled {
 			known = append(known, Diagnostic{Path: p})
 		}
 		for _, d := range v.report.Diags {
@@ -53,13 +52,12 @@ func Load(file string, data []byte) (*Cloud, *Report) {
 	return c, rep
 }
 
-// containerRE matches the paths of sections whose loss would make every rule about them
-// misfire: when one of them cannot be decoded, the rules wait for the next run.
-var containerRE = regexp.MustCompile(`^$|^(midonet|hosts|network)$|^hosts\[\d+\]$|^network\.Mido(\.Gateways(\[\d+\])?)?$|^midonet\.(repos|tunnelZone)$`)
-
-func anyContainer(diags []Diagnostic) bool {
-	for _, d := range diags {
-		if d.Kind == KindSyntax || containerRE.MatchString(d.Path) {
+// anySection reports whether a diagnostic is about a whole section (the file, a host, a
+// gateway, ...; see fieldInfo.section) rather than a field in it: rules about a section that
+// could not be decoded would misfire, so they wait for the next run.
+func (d *decoder) anySection(diags []Diagnostic) bool {
+	for _, diag := range diags {
+		if diag.Kind == KindSyntax || diag.Path == "" || d.sections[diag.Path] {
 			return true
 		}
 	}
@@ -68,12 +66,9 @@ func anyContainer(diags []Diagnostic) bool {
 
 // relatedToAny reports whether path is one of the diagnostics' paths, inside one, or one of
 // their ancestors.
-func relatedToAny(path string, diags []Diagnostic) bool {
-	within := func(inner, outer string) bool {
-		return inner == outer || outer == "" || strings.HasPrefix(inner, outer+".") || strings.HasPrefix(inner, outer+"[")
-	}
+func relatedToAny(path Path, diags []Diagnostic) bool {
 	for _, d := range diags {
-		if within(path, d.Path) || within(d.Path, path) {
+		if path.HasPrefix(d.Path) || d.Path.HasPrefix(path) {
 			return true
 		}
 	}

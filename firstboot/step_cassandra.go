@@ -1,0 +1,97 @@
+package firstboot
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/midobake/midobake/roles"
+)
+
+var reSeeds = regexp.MustCompile(`(?m)^(\s*-?\s*)seeds:.*$`)
+
+func (r *run) describeCassandra() []string {
+	return []string{
+		fmt.Sprintf("apply %s (cluster_name '%s', seeds \"%s\") and listen_address, rpc_address %s to %s", roles.CassandraSettingsPath, r.c.Midonet.CassandraClusterName, strings.Join(r.top.CassandraServers(), ","), r.host.Address, roles.CassandraYAMLPath),
+		"systemctl enable cassandra; systemctl start cassandra (the cluster name is final before the first start)",
+	}
+}
+
+// cassandraSettings reads the settings to apply, in order: the file the user-data or the
+// image wrote (an overridden template may add keys), else the plan's rendering, then this
+// host's addresses.
+func (r *run) cassandraSettings() ([][2]string, error) {
+	src, err := r.opts.Root.Read(roles.CassandraSettingsPath)
+	if err != nil {
+		return nil, err
+	}
+	if src == nil {
+		src = []byte(r.planContent(roles.CassandraSettingsPath))
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", roles.CassandraSettingsPath, err)
+	}
+	var out [][2]string
+	if len(doc.Content) == 1 && doc.Content[0].Kind == yaml.MappingNode {
+		m := doc.Content[0]
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			v, err := yaml.Marshal(m.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, [2]string{m.Content[i].Value, strings.TrimSpace(string(v))})
+		}
+	} else if len(doc.Content) > 0 {
+		return nil, fmt.Errorf("%s: not a mapping of cassandra.yaml keys", roles.CassandraSettingsPath)
+	}
+	return append(out, [2]string{"listen_address", r.host.Address}, [2]string{"rpc_address", r.host.Address}), nil
+}
+
+// doCassandra sets the keys Cassandra needs before its first start in the packaged
+// cassandra.yaml, leaving the rest as the package wrote it.
+func (r *run) doCassandra(ctx context.Context) (string, error) {
+	old, err := r.opts.Root.Read(roles.CassandraYAMLPath)
+	if err != nil {
+		return "", err
+	}
+	if old == nil {
+		return "", fmt.Errorf("%s not found: is the dsc22 package installed?", roles.CassandraYAMLPath)
+	}
+	settings, err := r.cassandraSettings()
+	if err != nil {
+		return "", err
+	}
+	s := string(old)
+	for _, kv := range settings {
+		s = setCassandraKey(s, kv[0], kv[1])
+	}
+	did, err := r.opts.Root.Write(roles.CassandraYAMLPath, []byte(s), 0o644)
+	if err != nil {
+		return "", err
+	}
+	if err := r.enableStart(ctx, roles.UnitCassandra); err != nil {
+		return "", err
+	}
+	return changed(roles.CassandraYAMLPath, did) + ", cassandra started", nil
+}
+
+// setCassandraKey sets one key of cassandra.yaml: the seeds inside the seed provider's
+// parameters, any other key at the top level, where it is (commented out or not) or at the end.
+func setCassandraKey(s, key, value string) string {
+	if key == "seeds" {
+		if reSeeds.MatchString(s) {
+			return reSeeds.ReplaceAllLiteralString(s, reSeeds.FindStringSubmatch(s)[1]+"seeds: "+value)
+		}
+		return s + "seed_provider:\n  - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n    parameters:\n      - seeds: " + value + "\n"
+	}
+	re := regexp.MustCompile(`(?m)^(#\s?)?` + regexp.QuoteMeta(key) + `:.*$`)
+	line := key + ": " + value
+	if loc := re.FindStringIndex(s); loc != nil {
+		return s[:loc[0]] + line + s[loc[1]:]
+	}
+	return strings.TrimSuffix(s, "\n") + "\n" + line + "\n"
+}
