@@ -43,13 +43,20 @@ func Missing(t testing.TB, why string) {
 func Golden(t testing.TB, path string, got []byte) {
 	t.Helper()
 	if *Update {
+		if InCI() {
+			t.Fatal("-update rewrites golden files; CI compares them (run it on a checkout, review the diff, commit)")
+		}
+		if old, err := os.ReadFile(path); err != nil || string(old) != string(got) {
+			t.Logf("updated %s: review it before committing", path)
+		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return
+		// Compare what was written, as without -update: a golden file that does not read
+		// back fails the run too.
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {

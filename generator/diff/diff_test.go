@@ -1,0 +1,80 @@
+package diff
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/generator/emit"
+)
+
+func side(t *testing.T, name string, data []byte) Side {
+	t.Helper()
+	c, rep := cloud.Load(name, data)
+	if c == nil {
+		t.Fatal(rep.Format(false))
+	}
+	tree, err := emit.Render(c, data, emit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Side{Name: name, Cloud: c, Tree: tree}
+}
+
+// TestCompareSameIsEmpty: a cloud compared with itself has no change at all.
+func TestCompareSameIsEmpty(t *testing.T) {
+	a := side(t, "a.yaml", cloud.Example())
+	if r := Compare(a, side(t, "b.yaml", cloud.Example())); r.Changed() {
+		t.Errorf("no change expected, got %+v", r)
+	}
+}
+
+// TestCompareAddNode: adding a node controller is one summary line for the host, the hosts
+// whose files change, and exactly the files that carry it.
+func TestCompareAddNode(t *testing.T) {
+	data, err := os.ReadFile("../../fixtures/diff/add-nc.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Compare(side(t, "example.yaml", cloud.Example()), side(t, "add-nc.yaml", data))
+	wantSummary := []string{"host node3: added (profile nc, template default, address 10.111.5.23, tunnelAddress 10.112.5.23, mac 52:54:00:00:05:23)"}
+	if diff := cmp.Diff(wantSummary, r.Summary); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"clc1", "node1", "node2", "node3", "ufs1"}, r.Hosts); diff != "" {
+		t.Errorf("hosts (-want +got):\n%s", diff)
+	}
+	status := map[string]string{}
+	for _, f := range r.Files {
+		status[f.Path] = f.Status
+		if f.Status == Changed && (f.Added == 0 && f.Removed == 0 || !strings.HasPrefix(f.Diff, "--- a/"+f.Path)) {
+			t.Errorf("%s: changed without a diff: %+v", f.Path, f)
+		}
+	}
+	if status["hosts/node3/meta-data"] != Added || status["profiles/nc/user-data.full.yaml"] != Changed || status["eucalyptus/network.json"] != "" {
+		t.Errorf("file statuses: %v", status)
+	}
+}
+
+// TestSummaryTemplatesOnlyForAgents: a size change changes the template of the hosts that
+// run Midolman and of no other.
+func TestSummaryTemplatesOnlyForAgents(t *testing.T) {
+	large := strings.Replace(string(cloud.Example()), "size: standard", "size: large", 1)
+	if large == string(cloud.Example()) {
+		t.Fatal("the example has no size: standard line to change")
+	}
+	a := side(t, "a.yaml", cloud.Example())
+	b := side(t, "b.yaml", []byte(large))
+	got := Summarize(a.Cloud, b.Cloud)
+	for _, line := range got {
+		if strings.Contains(line, "template") && !strings.Contains(line, "clc1") && !strings.Contains(line, "node") && !strings.Contains(line, "ufs1") {
+			t.Errorf("template change on a host without Midolman: %s", line)
+		}
+	}
+	if !cmp.Equal(len(got) > 1, true) || !strings.Contains(strings.Join(got, "\n"), "agent-compute-large") {
+		t.Errorf("want the size and the new templates in the summary, got:\n%s", strings.Join(got, "\n"))
+	}
+}

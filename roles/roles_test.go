@@ -1,0 +1,221 @@
+package roles
+
+import (
+	"io/fs"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/midobake/midobake/cloud"
+)
+
+// load reads a cloud description that must be valid.
+func load(t *testing.T, doc string) *cloud.Cloud {
+	t.Helper()
+	c, rep := cloud.Load("test.yaml", []byte(doc))
+	if c == nil {
+		t.Fatal(rep.Format(false))
+	}
+	return c
+}
+
+// threeProfiles has one host per kind: an NSDB-only host, the CLC, a node controller, a UFS
+// gateway and a UFS that is no gateway.
+const threeProfiles = `version: 1
+name: t
+os: el7
+midonet: {SIZE}
+hosts:
+  - {name: nsdb1, address: 10.0.0.1, roles: [nsdb]}
+  - {name: clc1, address: 10.0.0.2, roles: [clc]}
+  - {name: nc1, address: 10.0.0.3, tunnelAddress: 10.1.0.3, roles: [nc]}
+  - {name: gw1, address: 10.0.0.4, roles: [ufs]}
+  - {name: ufs2, address: 10.0.0.5, roles: [ufs]}
+network:
+  Mode: VPCMIDO
+  PublicIps: [10.116.150.1-10.116.150.10]
+  Mido:
+    Gateways:
+      - {Ip: 10.0.0.4, ExternalCidr: 172.19.0.0/30, ExternalDevice: veth1, ExternalIp: 172.19.0.2, ExternalRouterIp: 172.19.0.1}
+`
+
+func plansOf(t *testing.T, c *cloud.Cloud) map[string]Plan {
+	t.Helper()
+	tpl, err := NewTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans, err := Plans(Resolve(c), tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]Plan{}
+	for _, p := range plans {
+		out[p.Profile] = p
+	}
+	return out
+}
+
+// TestPlanPerRole: one row per profile, what it installs, starts and runs at first boot.
+func TestPlanPerRole(t *testing.T) {
+	plans := plansOf(t, load(t, strings.Replace(threeProfiles, "SIZE", "", 1)))
+	for _, tc := range []struct {
+		profile  string
+		hosts    []string
+		packages []string
+		units    []string
+		steps    []Step
+	}{
+		{"cassandra+zookeeper", []string{"nsdb1"},
+			[]string{"dsc22", "java-1.8.0-openjdk-headless", "nmap-ncat", "zookeeper"},
+			[]string{UnitZooKeeper, UnitCassandra},
+			[]Step{StepIdentify, StepZooKeeper, StepCassandra}},
+		{"clc", []string{"clc1"},
+			[]string{"java-1.8.0-openjdk-headless", "midolman", "midonet-cluster", "midonet-tools", "python-midonetclient"},
+			[]string{UnitCluster, UnitMidolman},
+			[]Step{StepIdentify, StepMidonetConf, StepNSDBConfig, StepCluster, StepMidolman, StepTemplate, StepUplink, StepTunnelZone, StepNetwork}},
+		{"nc", []string{"nc1"},
+			[]string{"java-1.8.0-openjdk-headless", "midolman", "midonet-tools"},
+			[]string{UnitMidolman},
+			[]Step{StepIdentify, StepMidonetConf, StepMidolman, StepTemplate, StepUplink}},
+		{"ufs", []string{"gw1", "ufs2"},
+			[]string{"java-1.8.0-openjdk-headless", "midolman", "midonet-tools"},
+			[]string{UnitMidolman},
+			[]Step{StepIdentify, StepMidonetConf, StepMidolman, StepTemplate, StepUplink}},
+	} {
+		p, ok := plans[tc.profile]
+		if !ok {
+			t.Fatalf("no plan for profile %s (have %v)", tc.profile, plans)
+		}
+		got := []any{p.Hosts, p.Packages, p.Units, p.Steps}
+		want := []any{tc.hosts, tc.packages, tc.units, tc.steps}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: hosts, packages, units, steps (-want +got):\n%s", tc.profile, diff)
+		}
+		var repos []string
+		for _, r := range p.Repos {
+			repos = append(repos, r.ID)
+		}
+		wantRepos := []string{"midonet", "midonet-misc"}
+		if slices.Contains(p.Roles, cloud.RoleCassandra) {
+			wantRepos = []string{"datastax", "midonet", "midonet-misc"}
+		}
+		if diff := cmp.Diff(wantRepos, repos); diff != "" {
+			t.Errorf("%s: repositories (-want +got):\n%s", tc.profile, diff)
+		}
+	}
+	if len(plans) != 4 {
+		t.Errorf("want 4 profiles, got %d", len(plans))
+	}
+}
+
+// TestTopology: the role facts, resolved once.
+func TestTopology(t *testing.T) {
+	top := Resolve(load(t, strings.Replace(threeProfiles, "SIZE", "", 1)))
+	names := func(hs []cloud.Host) (out []string) {
+		for _, h := range hs {
+			out = append(out, h.Name)
+		}
+		return out
+	}
+	got := map[string]any{
+		"ensemble":  names(top.Ensemble),
+		"cassandra": top.CassandraServers(),
+		"agents":    names(top.Agents),
+		"clients":   top.ZooKeeperClients(2181),
+		"rf":        top.ReplicationFactor(),
+		"myid":      []int{top.MyID(top.Ensemble[0]), top.MyID(top.Agents[0])},
+	}
+	want := map[string]any{
+		"ensemble":  []string{"nsdb1"},
+		"cassandra": []string{"10.0.0.1"},
+		"agents":    []string{"clc1", "nc1", "gw1"}, // ufs2 is no gateway: no Midolman
+		"clients":   []string{"10.0.0.1:2181"},
+		"rf":        1,
+		"myid":      []int{1, 0},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestTemplateRules: one row per rule of the template table.
+func TestTemplateRules(t *testing.T) {
+	for _, tc := range []struct {
+		size, host, override string
+		template, heap       string
+	}{
+		{"", "nc1", "", "default", "/etc/midolman/midolman-env.sh.compute.medium"},
+		{"", "clc1", "", "default", "/etc/midolman/midolman-env.sh.compute.medium"},
+		{"", "gw1", "", "agent-gateway-medium", "/etc/midolman/midolman-env.sh.gateway.medium"},
+		{"size: large", "nc1", "", "agent-compute-large", "/etc/midolman/midolman-env.sh.compute.large"},
+		{"size: large", "gw1", "", "agent-gateway-large", "/etc/midolman/midolman-env.sh.gateway.large"},
+		{"", "nc1", "agent-compute-medium", "agent-compute-medium", "/etc/midolman/midolman-env.sh.compute.medium"},
+		{"size: large", "nc1", "agent-gateway-medium", "agent-gateway-medium", "/etc/midolman/midolman-env.sh.gateway.medium"},
+	} {
+		doc := strings.Replace(threeProfiles, "SIZE", tc.size, 1)
+		if tc.override != "" {
+			doc = strings.Replace(doc, "roles: [nc]}", "roles: [nc], template: "+tc.override+"}", 1)
+		}
+		top := Resolve(load(t, doc))
+		h, _ := top.Cloud.Host(tc.host)
+		got := top.Template(h)
+		if got.Name != tc.template || HeapFilePath(got) != tc.heap {
+			t.Errorf("size %q, host %s, override %q: got %s with %s, want %s with %s", tc.size, tc.host, tc.override, got.Name, HeapFilePath(got), tc.template, tc.heap)
+		}
+	}
+}
+
+// TestCloudVarsFromTopology: the template variables carry the topology, in myid order.
+func TestCloudVarsFromTopology(t *testing.T) {
+	doc := strings.Replace(threeProfiles, "SIZE", "", 1)
+	doc = strings.Replace(doc, "{name: clc1, address: 10.0.0.2, roles: [clc]}", "{name: clc1, address: 10.0.0.2, roles: [clc, nsdb]}", 1)
+	doc = strings.Replace(doc, "{name: nc1, address: 10.0.0.3, tunnelAddress: 10.1.0.3, roles: [nc]}", "{name: nc1, address: 10.0.0.3, tunnelAddress: 10.1.0.3, roles: [nc, zookeeper]}", 1)
+	vars := CloudVars(Resolve(load(t, doc)))
+	got := []any{vars["zookeeper_hosts"], vars["zookeeper_servers"], vars["cassandra_servers"], vars["replication_factor"]}
+	want := []any{"10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181", []string{"10.0.0.1", "10.0.0.2", "10.0.0.3"}, "10.0.0.1,10.0.0.2", 2}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestBakeSteps: what a golden image gets, in order, and that nothing host-specific stays.
+func TestBakeSteps(t *testing.T) {
+	plans := plansOf(t, load(t, strings.Replace(threeProfiles, "SIZE", "", 1)))
+	steps := Bake(plans["clc"], File{Path: HookPath, Mode: 0o755, Owner: "root:root", Content: []byte("hook")})
+	var names []string
+	for _, s := range steps {
+		names = append(names, s.Name)
+	}
+	if diff := cmp.Diff([]string{"repositories", "packages", "configuration", "first-boot hook", "disable services", "strip host identity"}, names); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if got := steps[4].Command; got != "systemctl disable midonet-cluster midolman" {
+		t.Errorf("disable: %s", got)
+	}
+	for _, p := range []string{HostIDPath, ZooKeeperDataDir + "/myid", "/var/lib/cloud/instances", "/etc/ssh/ssh_host_*"} {
+		if !strings.Contains(steps[5].Command, p) {
+			t.Errorf("strip host identity does not remove %s: %s", p, steps[5].Command)
+		}
+	}
+	before, after := UploadCommands(steps[3].Files)
+	if before != "mkdir -p '/usr/bin'" || after != "chown root:root '/usr/bin/midobake' && chmod 0755 '/usr/bin/midobake'" {
+		t.Errorf("upload commands: %q, %q", before, after)
+	}
+}
+
+// TestMirrorWithCredentialsIsPrivate: a repository file that holds a password is 0600.
+func TestMirrorWithCredentialsIsPrivate(t *testing.T) {
+	doc := strings.Replace(threeProfiles, "midonet: {SIZE}", `midonet: {repos: {midonet: {baseurl: "https://u:pw@mirror.example/m/"}}}`, 1)
+	for _, f := range plansOf(t, load(t, doc))["nc"].Files {
+		want := fs.FileMode(0o644)
+		if f.Path == "/etc/yum.repos.d/midonet.repo" {
+			want = 0o600
+		}
+		if f.Mode != want {
+			t.Errorf("%s: mode %04o, want %04o", f.Path, f.Mode, want)
+		}
+	}
+}

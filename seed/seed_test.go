@@ -1,0 +1,98 @@
+package seed
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/generator/emit"
+)
+
+func example(t *testing.T, kind emit.UserDataKind) (*cloud.Cloud, *emit.Tree, Seeds) {
+	t.Helper()
+	c, rep := cloud.Load(cloud.ExampleName, cloud.Example())
+	if c == nil {
+		t.Fatal(rep.Format(false))
+	}
+	tree, err := emit.Render(c, cloud.Example(), emit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Build(c, tree, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, tree, s
+}
+
+// TestBuild: every host is served under its name and, with a MAC, under both MAC spellings,
+// with its own meta-data and its profile's user-data of the kind asked for.
+func TestBuild(t *testing.T) {
+	for _, kind := range []emit.UserDataKind{emit.FullUserData, emit.BakedUserData} {
+		c, tree, s := example(t, kind)
+		for _, h := range c.Hosts {
+			meta, _ := tree.Get("hosts/" + h.Name + "/meta-data")
+			ud, _ := tree.Get("profiles/" + h.Profile() + "/user-data." + string(kind) + ".yaml")
+			keys := []string{h.Name}
+			if h.MAC != "" {
+				keys = append(keys, h.MAC, strings.ReplaceAll(h.MAC, ":", "-"))
+			}
+			for _, k := range keys {
+				if !bytes.Equal(s["/"+k+"/meta-data"], meta.Data) || !bytes.Equal(s["/"+k+"/user-data"], ud.Data) {
+					t.Errorf("%s: seed under %s is not the host's", kind, k)
+				}
+				if v, ok := s["/"+k+"/vendor-data"]; !ok || len(v) != 0 {
+					t.Errorf("%s: vendor-data under %s must be served empty", kind, k)
+				}
+			}
+		}
+	}
+	if _, err := Build(&cloud.Cloud{Hosts: []cloud.Host{{Name: "ghost", Roles: []string{"nc"}}}}, emit.NewTree(), emit.FullUserData); err == nil {
+		t.Error("a host with no rendered seed was accepted")
+	}
+}
+
+// TestHandler: exact paths only, GET and HEAD only, one log line per request, and Swap
+// replaces what is served.
+func TestHandler(t *testing.T) {
+	_, _, s := example(t, emit.FullUserData)
+	var log bytes.Buffer
+	h := NewHandler(s, &log)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	get := func(method, path string) (int, string) {
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("GET", "/node1/meta-data"); code != 200 || !strings.Contains(body, "local-hostname: node1") {
+		t.Errorf("GET meta-data: %d %q", code, body)
+	}
+	for _, path := range []string{"/node1/", "/", "/node1/../clc1/meta-data", "/NODE1/meta-data", "/node1/meta-data/x"} {
+		if code, _ := get("GET", path); code != 404 {
+			t.Errorf("GET %s: %d, want 404", path, code)
+		}
+	}
+	if code, _ := get("POST", "/node1/meta-data"); code != 405 {
+		t.Errorf("POST: %d, want 405", code)
+	}
+	if code, body := get("HEAD", "/node1/user-data"); code != 200 || body != "" {
+		t.Errorf("HEAD: %d %q", code, body)
+	}
+	h.Swap(Seeds{"/other/meta-data": []byte("x")})
+	if code, _ := get("GET", "/node1/meta-data"); code != 404 {
+		t.Errorf("after Swap the old seeds are still served: %d", code)
+	}
+	if lines := strings.Count(log.String(), "\n"); lines != 9 {
+		t.Errorf("want one log line per request (9), got %d:\n%s", lines, log.String())
+	}
+}
