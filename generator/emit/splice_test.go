@@ -13,8 +13,14 @@ import (
 // carry the site data exactly, whatever it holds.
 func TestSiteDataSurvivesEitherPath(t *testing.T) {
 	c, _ := cloud.Load("example", cloud.Example())
-	tpl, _ := roles.NewTemplates("")
-	plans, _ := roles.Plans(roles.Resolve(c), tpl)
+	tpl, err := roles.NewTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans, err := roles.Plans(roles.Resolve(c), tpl)
+	if err != nil || len(plans) == 0 {
+		t.Fatalf("no plans (%v)", err)
+	}
 	for name, site := range map[string]string{
 		"splice":        string(c.Marshal()),
 		"leading space": "  indented: first line\nversion: 1\n",
