@@ -8,7 +8,7 @@ PLUGIN_VERSION := $(shell sed -n 's/^var Version = "\(.*\)"/\1/p' internal/versi
 PACKER_PLUGIN_PATH ?= $(HOME)/.packer.d/plugins
 PLUGIN_BIN := $(PACKER_PLUGIN_PATH)/github.com/midobake/midobake/packer-plugin-midobake_v$(PLUGIN_VERSION)_x5.0_linux_amd64
 
-.PHONY: build plugin packer rpm test fuzz lint golden generate bench clean
+.PHONY: build plugin packer rpm test fuzz lint golden generate bench clean lab
 
 build:
 	$(GO) build -trimpath -o $(BIN)/midobake ./cmd/midobake
@@ -39,6 +39,11 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 45m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
+
+# The lab: VMs (qemu, TCG) booted from what midobake makes, checked from the inside. make test
+# runs it too (test/lab is a package like the others); this target runs it alone.
+lab:
+	$(GO) test -count=1 -timeout 45m -v ./test/lab
 
 # Each fuzz target for FUZZTIME beyond its seed corpus (the fixtures); crashers land in
 # testdata/fuzz and become regression seeds.

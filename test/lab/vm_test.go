@@ -1,0 +1,217 @@
+// Package lab boots whole clouds from what midobake makes: VMs under qemu (TCG: the nested
+// KVM of these machines cannot run a stock kernel) from a Debian base image, seeded the way
+// users seed them, and checks what happened on each from the inside. Each VM reports by
+// itself: when its boot has no job left, it writes the journal and the state of its units
+// to /var/log/lab/ and powers off; the test reads them from the disk image with debugfs.
+package lab
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/midobake/midobake/internal/testenv"
+)
+
+var (
+	baseOnce sync.Once
+	baseDir  string
+	baseErr  error
+)
+
+// base returns the directory of the base image (root.tar.zst, vmlinuz, initrd.img), built
+// once and cached in build/_cache.
+func base(t *testing.T) string {
+	t.Helper()
+	for _, tool := range []struct{ cmd, pkg string }{
+		{"qemu-system-x86_64", "qemu-system-x86"}, {"debootstrap", "debootstrap"}, {"zstd", "zstd"},
+		{"mkfs.ext4", "e2fsprogs"}, {"debugfs", "e2fsprogs"}, {"cloud-localds", "cloud-image-utils"},
+	} {
+		testenv.Need(t, tool.cmd, "apt-get install "+tool.pkg)
+	}
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "the lab needs root (debootstrap, chroot)")
+	}
+	baseOnce.Do(func() {
+		cache := filepath.Join(testenv.RepoRoot(t), "build", "_cache")
+		out, err := exec.Command("bash", "base-image.sh", cache).Output()
+		if err != nil {
+			if ee, ok := err.(*exec.ExitError); ok {
+				err = fmt.Errorf("%v\n%s", err, ee.Stderr)
+			}
+			baseErr = err
+			return
+		}
+		baseDir = strings.TrimSpace(string(out))
+	})
+	if baseErr != nil {
+		t.Fatalf("base image: %v", baseErr)
+	}
+	return baseDir
+}
+
+// reportUnits make a VM report and power off once its boot has no job left (or after
+// limit). They order themselves after nothing and hold up nothing.
+func reportUnits(limit time.Duration) map[string]string {
+	return map[string]string{
+		"/etc/systemd/system/lab-report.service": `[Unit]
+Description=lab: report and power off when the boot has settled
+DefaultDependencies=no
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/lab-report
+`,
+		"/etc/systemd/system/lab-report.timer": `[Unit]
+DefaultDependencies=no
+[Timer]
+OnBootSec=15
+[Install]
+WantedBy=timers.target
+`,
+		"/usr/local/sbin/lab-report": fmt.Sprintf(`#!/bin/sh
+# Wait until no job other than this one is queued (the boot has settled), at most %d s.
+end=$(( $(cut -d. -f1 /proc/uptime) + %d ))
+while [ "$(systemctl list-jobs --no-legend | grep -vc lab-report)" != 0 ] && [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ]; do sleep 2; done
+mkdir -p /var/log/lab
+n=$(ls /var/log/lab | grep -c '^boot-' || true)
+d=/var/log/lab/boot-$n
+mkdir -p $d
+cut -d' ' -f1 /proc/uptime > $d/uptime
+journalctl -b --no-pager -o short-monotonic > $d/journal.txt 2>&1
+systemctl list-jobs --no-pager > $d/jobs.txt 2>&1
+systemctl --failed --no-legend --plain > $d/failed.txt 2>&1
+systemctl show -p ActiveState -p Result midobake-firstboot.service > $d/hook.txt 2>&1
+cloud-init status --long > $d/cloud-init.txt 2>&1
+[ -x /usr/local/sbin/lab-extra ] && /usr/local/sbin/lab-extra $d > $d/extra.txt 2>&1
+sync
+if [ -e /var/log/lab/reboot-once ]; then rm /var/log/lab/reboot-once; sync; systemctl reboot; else systemctl poweroff; fi
+`, int(limit.Seconds()), int(limit.Seconds())),
+	}
+}
+
+// image is one VM's disk: the base root, changed by the test, as an ext4 image file.
+type image struct {
+	name string
+	dir  string // its working directory: disk, seed, console log
+	disk string
+}
+
+// newImage unpacks the base root, lets edit change it (root is the unpacked directory),
+// adds the report units and makes the disk.
+func newImage(t *testing.T, baseDir, name string, limit time.Duration, edit func(root string)) *image {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), name)
+	root := filepath.Join(dir, "root")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "tar", "--zstd", "-C", root, "-xf", filepath.Join(baseDir, "root.tar.zst"))
+	if edit != nil {
+		edit(root)
+	}
+	for path, content := range reportUnits(limit) {
+		mode := os.FileMode(0o644)
+		if strings.HasPrefix(content, "#!") {
+			mode = 0o755
+		}
+		writeFile(t, filepath.Join(root, path), content, mode)
+	}
+	run(t, "systemctl", "--root="+root, "enable", "lab-report.timer")
+	img := &image{name: name, dir: dir, disk: filepath.Join(dir, "disk.img")}
+	run(t, "mkfs.ext4", "-q", "-L", "rootfs", "-d", root, img.disk, "3G")
+	os.RemoveAll(root)
+	return img
+}
+
+// bootOpts say how one boot of a VM is wired.
+type bootOpts struct {
+	seedISO string   // a NoCloud cidata image, or ""
+	cmdline string   // added to the kernel command line (ds=..., ip=...)
+	netdev  []string // qemu -netdev/-device arguments; none: no network
+	memory  int      // MiB
+}
+
+// boot runs the VM until it powers itself off (or reboots: -no-reboot ends qemu then too), at
+// most timeout, and returns the seconds it ran.
+func (img *image) boot(ctx context.Context, t *testing.T, baseDir string, o bootOpts, timeout time.Duration) (float64, error) {
+	if o.memory == 0 {
+		o.memory = 768
+	}
+	args := []string{"-accel", "tcg", "-m", fmt.Sprint(o.memory), "-smp", "1", "-nographic", "-no-reboot",
+		"-kernel", filepath.Join(baseDir, "vmlinuz"), "-initrd", filepath.Join(baseDir, "initrd.img"),
+		"-append", "root=/dev/vda rw console=ttyS0 net.ifnames=0 " + o.cmdline,
+		"-drive", "file=" + img.disk + ",format=raw,if=virtio"}
+	if o.seedISO != "" {
+		args = append(args, "-drive", "file="+o.seedISO+",format=raw,if=virtio,readonly=on")
+	}
+	if len(o.netdev) == 0 {
+		args = append(args, "-nic", "none")
+	}
+	args = append(args, o.netdev...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	log, err := os.OpenFile(filepath.Join(img.dir, "console.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer log.Close()
+	cmd := exec.CommandContext(ctx, "qemu-system-x86_64", args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	start := time.Now()
+	err = cmd.Run()
+	took := time.Since(start).Seconds()
+	if ctx.Err() != nil {
+		return took, fmt.Errorf("%s did not power off within %s (console: %s)", img.name, timeout, filepath.Join(img.dir, "console.log"))
+	}
+	return took, err
+}
+
+// report reads a file the VM's report wrote for boot n (0 = first).
+func (img *image) report(t *testing.T, n int, file string) string {
+	t.Helper()
+	out := filepath.Join(img.dir, fmt.Sprintf("boot-%d-%s", n, file))
+	cmd := exec.Command("debugfs", "-R", fmt.Sprintf("dump /var/log/lab/boot-%d/%s %s", n, file, out), img.disk)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("debugfs: %v\n%s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("%s: no report %s of boot %d (console: %s)", img.name, file, n, filepath.Join(img.dir, "console.log"))
+	}
+	return string(b)
+}
+
+// seedISO writes a NoCloud cidata image with the user-data and meta-data.
+func seedISO(t *testing.T, dir string, userData, metaData []byte) string {
+	t.Helper()
+	ud, md, iso := filepath.Join(dir, "user-data"), filepath.Join(dir, "meta-data"), filepath.Join(dir, "seed.iso")
+	writeFile(t, ud, string(userData), 0o600)
+	writeFile(t, md, string(metaData), 0o644)
+	run(t, "cloud-localds", iso, ud, md)
+	return iso
+}
+
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func writeFile(t *testing.T, path, content string, mode os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+}
