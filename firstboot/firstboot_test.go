@@ -24,6 +24,7 @@ func TestExampleCloudInAnyOrder(t *testing.T) {
 	} {
 		t.Run(strings.Join(order, "-"), func(t *testing.T) {
 			w := newWorld(t, loopbackCloud)
+			w.nsdbPreset.Store(false) // the agents wait for the CLC's mn-conf set -t default
 			w.zk.Start(t)
 			results := w.runAll(order)
 			for h, r := range results {
@@ -316,5 +317,29 @@ func TestKeepsWhatOperatorsAdded(t *testing.T) {
 	wantCassandra := "644 cluster_name: 'midonet'\nnum_tokens: 16\nseed_provider:\n    - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n      parameters:\n          - seeds: \"127.0.0.10\"\nlisten_address: 127.0.0.10\nrpc_address: 127.0.0.10\nendpoint_snitch: GossipingPropertyFileSnitch\n"
 	if diff := cmp.Diff(wantCassandra, files["etc/cassandra/conf/cassandra.yaml"]); diff != "" {
 		t.Errorf("cassandra.yaml:\n%s", diff)
+	}
+}
+
+// TestMidolmanWaitsForNSDBSettings: an agent whose CLC has not yet written the NSDB settings
+// (mn-conf set -t default) does not start Midolman, which would read no Cassandra servers
+// and keep that; it waits, says what for, and once the CLC has run, goes on.
+func TestMidolmanWaitsForNSDBSettings(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.nsdbPreset.Store(false)
+	w.zk.Start(t)
+	r := w.hook("node1", []string{"--timeout", "3s"})
+	if r.code == 0 || !strings.Contains(r.out, "waiting for the NSDB settings in ZooKeeper (/midonet/config/templates/default)") {
+		t.Fatalf("node1 without the CLC: exit %d\n%s", r.code, r.out)
+	}
+	for _, c := range r.log {
+		if strings.Contains(c, "midolman") && strings.HasPrefix(c, "systemctl start") {
+			t.Fatalf("Midolman was started before the NSDB settings: %v", r.log)
+		}
+	}
+	results := w.runAll([]string{"node1", "node2", "ufs1", "clc1"})
+	for h, r := range results {
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s", h, r.code, r.out)
+		}
 	}
 }

@@ -12,11 +12,22 @@ import (
 // and the heap file that goes with it.
 
 func (r *run) describeMidolman() []string {
-	return []string{fmt.Sprintf("wait for ZooKeeper (%s); systemctl enable midolman; systemctl start midolman", strings.Join(r.zkClients(), ", "))}
+	return []string{
+		fmt.Sprintf("wait for ZooKeeper (%s) and the NSDB settings in it (%s, written by the CLC's mn-conf set -t default)", strings.Join(r.zkClients(), ", "), roles.DefaultTemplateZNode),
+		"systemctl enable midolman; systemctl start midolman",
+	}
 }
 
+// doMidolman starts Midolman once the cloud's NSDB settings are in ZooKeeper: Midolman
+// reads them once, at start, so one started earlier would run without Cassandra for good.
 func (r *run) doMidolman(ctx context.Context) (string, error) {
 	if err := r.waitZooKeeper(ctx); err != nil {
+		return "", err
+	}
+	addrs := r.zkClients()
+	if err := r.wait(ctx, "the NSDB settings in ZooKeeper ("+roles.DefaultTemplateZNode+")", func(ctx context.Context) error {
+		return retryable(nsdbSettingsIn(ctx, addrs, roles.DefaultTemplateZNode))
+	}); err != nil {
 		return "", err
 	}
 	if err := r.enableStart(ctx, roles.UnitMidolman); err != nil {

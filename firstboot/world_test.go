@@ -9,10 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/midobake/midobake/internal/testenv"
+	"github.com/midobake/midobake/roles"
 )
 
 // The tests in this file drive the real midobake binary's firstboot command, on a temporary
@@ -84,6 +87,8 @@ type world struct {
 	zk        *testenv.ZooKeeper
 	cassandra net.Listener
 	csPort    int
+	// nsdbPreset: the NSDB settings are in ZooKeeper from the start (see playMnConf).
+	nsdbPreset atomic.Bool
 }
 
 func newWorld(t *testing.T, site string) *world {
@@ -116,7 +121,49 @@ func newWorld(t *testing.T, site string) *world {
 		}
 	}()
 	t.Cleanup(func() { l.Close() })
+	w.playMnConf()
 	return w
+}
+
+// playMnConf does in ZooKeeper what the real "mn-conf set -t default" does and the stub
+// only records: once a host's stub has received the default template, the template's node
+// exists, and the agents' hooks, which wait for it, go on. Unless a test says the CLC's
+// first boot is yet to come (w.nsdbPreset.Store(false)), the node is there as soon as
+// ZooKeeper is, as after a CLC that has finished.
+func (w *world) playMnConf() {
+	w.nsdbPreset.Store(true)
+	done := make(chan struct{})
+	w.t.Cleanup(func() { close(done) })
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(25 * time.Millisecond):
+			}
+			if set, _ := filepath.Glob(filepath.Join(w.dir, "roots", "*", ".test", "mn-conf-default")); len(set) == 0 && !w.nsdbPreset.Load() {
+				continue
+			}
+			conn, _, err := zk.Connect([]string{fmt.Sprintf("127.0.0.1:%d", w.zk.Port)}, 5*time.Second, zk.WithLogInfo(false), zk.WithLogger(quietLogger{}))
+			if err != nil {
+				continue
+			}
+			path := ""
+			for _, part := range strings.Split(strings.Trim(roles.DefaultTemplateZNode, "/"), "/") {
+				path += "/" + part
+				if _, err = conn.Create(path, nil, 0, zk.WorldACL(zk.PermAll)); err == zk.ErrNodeExists {
+					err = nil
+				}
+				if err != nil {
+					break
+				}
+			}
+			conn.Close()
+			if err == nil {
+				return
+			}
+		}
+	}()
 }
 
 // registered lists the hosts whose Midolman has started, as MidoNet would report them.

@@ -61,6 +61,11 @@ const (
 	UplinkUnitPath        = "/etc/systemd/system/midobake-uplink.service"
 	ZooKeeperPort         = 2181
 	RESTAPIAddress        = "127.0.0.1:8080"
+	// MidonetRootKey is where MidoNet keeps its state in ZooKeeper (root_key), and
+	// DefaultTemplateZNode where mn-conf keeps the default template: it exists once the
+	// CLC's first boot has run "mn-conf set -t default" (the NSDB settings).
+	MidonetRootKey       = "/midonet"
+	DefaultTemplateZNode = MidonetRootKey + "/config/templates/default"
 )
 
 // IdentityPaths are what a golden image must not carry: each clone must create its own
@@ -246,6 +251,7 @@ func CloudVars(top Topology) map[string]any {
 		"rest_api_host":      "127.0.0.1",
 		"rest_api_port":      8080,
 		"zookeeper_data_dir": ZooKeeperDataDir,
+		"midonet_root_key":   MidonetRootKey,
 		"zookeeper_port":     ZooKeeperPort,
 		"site_path":          SitePath,
 		"hook_path":          HookPath,
