@@ -17,7 +17,7 @@ import (
 )
 
 func runDiff(e *env, args []string) error {
-	fs := flags(e, "diff", "[--exit-code] [--stat] [-o text|json] [--color auto|always|never] [--templates DIR] OLD NEW",
+	fs := flags(e, "diff",
 		"Render two versions of a cloud description in memory and show what changes: a summary of\n"+
 			"what changes in meaning, then a unified diff of every rendered file. OLD and NEW are files\n"+
 			"or REV:PATH read from git (midobake diff origin/main:cloud.yaml cloud.yaml).\n"+

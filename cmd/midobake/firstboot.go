@@ -13,7 +13,7 @@ import (
 )
 
 func runFirstboot(e *env, args []string) error {
-	fs := flags(e, "firstboot", "[--site FILE] [--host NAME] [--dry-run] [--timeout D]",
+	fs := flags(e, "firstboot",
 		"Finish this host on its first start from the site data: ZooKeeper, Cassandra, MidoNet\n"+
 			"configuration, services, Midolman template, gateway uplink, and on the CLC the tunnel zone\n"+
 			"and its members. Safe to re-run: done steps are skipped, a failed one resumes.\n"+

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/midobake/midobake/internal/version"
 )
@@ -44,13 +45,13 @@ type env struct {
 
 func commands() []command {
 	return []command{
-		{"render", "[-f cloud.yaml] [-o out] [--templates DIR] [--strict]", "render user-data, NoCloud seeds, Packer templates, network.json and a manifest", runRender},
+		{"render", "[-f cloud.yaml] [-o out] [--templates DIR] [--strict] [--packer-source TYPE.NAME]", "render user-data, NoCloud seeds, Packer templates, network.json and a manifest", runRender},
 		{"validate", "[-f cloud.yaml] [--strict]", "check a cloud description and print its errors and warnings", runValidate},
-		{"firstboot", "[--site FILE] [--host NAME] [--dry-run] [--timeout D]", "finish this host on its first start (run by cloud-init and midobake-firstboot.service)", runFirstboot},
-		{"diff", "[--exit-code] [--stat] [-o text|json] OLD NEW", "show what changes between two cloud descriptions (files or REV:PATH)", runDiff},
+		{"firstboot", "[--site FILE] [--host NAME] [--dry-run] [--timeout D] [--root DIR] [--api URL] [--zookeeper-port PORT] [--cassandra-port PORT] [--retry-max D]", "finish this host on its first start (run by cloud-init and midobake-firstboot.service)", runFirstboot},
+		{"diff", "[--exit-code] [--stat] [-o text|json] [--color auto|always|never] [--templates DIR] OLD NEW", "show what changes between two cloud descriptions (files or REV:PATH)", runDiff},
 		{"templates", "list | dump DIR", "list or export the embedded templates, to override them with --templates", runTemplates},
-		{"serve", "[-f cloud.yaml] [--listen 127.0.0.1:8000]", "serve NoCloud-net seeds to PXE-booted hosts", runServe},
-		{"example", "[--hosts N]", "print the embedded example cloud description", runExample},
+		{"serve", "[-f cloud.yaml] [--listen 127.0.0.1:8000] [--mode full|baked] [--templates DIR]", "serve NoCloud-net seeds to PXE-booted hosts", runServe},
+		{"example", "[--hosts N [--seed S]]", "print the embedded example cloud description", runExample},
 		{"version", "", "print midobake's version", runVersion},
 	}
 }
@@ -96,13 +97,25 @@ func code(err error) int {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "midobake %s: MidoNet for Eucalyptus VPCMIDO clouds, from one cloud description.\n\nUsage:\n", version.Version)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  midobake %-10s %s\n      %s\n", c.name, c.args, c.summary)
+		fmt.Fprintf(w, "%s\n      %s\n", strings.TrimRight(fmt.Sprintf("  midobake %-10s %s", c.name, c.args), " "), c.summary)
 	}
 	fmt.Fprint(w, "\nRun 'midobake COMMAND --help' for a command's flags. Exit status: 0 ok, 1 invalid input or failed run, 2 usage error.\n")
 }
 
+// argsOf is a command's arguments as its usage shows them: one string for the command list
+// and the command's own help.
+func argsOf(name string) string {
+	for _, c := range commands() {
+		if c.name == name {
+			return c.args
+		}
+	}
+	panic("no command " + name)
+}
+
 // flags makes a command's flag set; parse errors print the command's usage.
-func flags(e *env, name, args, summary string) *flag.FlagSet {
+func flags(e *env, name, summary string) *flag.FlagSet {
+	args := argsOf(name)
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {

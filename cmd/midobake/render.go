@@ -52,7 +52,7 @@ func load(e *env, file string, strict bool) (*cloud.Cloud, input, error) {
 }
 
 func runRender(e *env, args []string) error {
-	fs := flags(e, "render", "[-f cloud.yaml] [-o out] [--templates DIR] [--strict] [--packer-source TYPE.NAME]",
+	fs := flags(e, "render",
 		"Render per-profile and per-host cloud-init user-data, the Eucalyptus network configuration\nand a manifest into the output directory, atomically: on any error it is left as it was.")
 	file := fs.String("f", "", "cloud description (`FILE`, - for stdin); default: the embedded example")
 	out := fs.String("o", "out", "output `DIR`")
@@ -90,7 +90,7 @@ func runRender(e *env, args []string) error {
 }
 
 func runValidate(e *env, args []string) error {
-	fs := flags(e, "validate", "[-f cloud.yaml] [--strict]",
+	fs := flags(e, "validate",
 		"Check a cloud description and print its errors and warnings with file:line:col and field.")
 	file := fs.String("f", "", "cloud description (`FILE`, - for stdin); default: the embedded example")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
@@ -106,7 +106,7 @@ func runValidate(e *env, args []string) error {
 }
 
 func runExample(e *env, args []string) error {
-	fs := flags(e, "example", "[--hosts N [--seed S]]", "Print the embedded example cloud description (the reference install's topology),\n"+
+	fs := flags(e, "example", "Print the embedded example cloud description (the reference install's topology),\n"+
 		"or with --hosts a valid synthetic cloud of N hosts (3 NSDB, a CLC, up to 6 gateways, NCs) for trying scale.")
 	hosts := fs.Int("hosts", 0, "make a synthetic cloud of `N` hosts (at least 8)")
 	seed := fs.Int64("seed", 1, "seed of the synthetic cloud (same N and seed, same bytes)")

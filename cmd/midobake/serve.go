@@ -18,7 +18,7 @@ import (
 )
 
 func runServe(e *env, args []string) error {
-	fs := flags(e, "serve", "[-f cloud.yaml] [--listen 127.0.0.1:8000] [--mode full|baked] [--templates DIR]",
+	fs := flags(e, "serve",
 		"Serve NoCloud-net seeds for PXE: /<host-or-mac>/{meta-data,user-data,vendor-data}.\n"+
 			"Kernel command line: ds=nocloud-net;s=http://HOST:PORT/NAME/ (the trailing / matters).\n"+
 			"SIGHUP re-reads the cloud file (an invalid one is reported and the last good one kept);\n"+

@@ -9,7 +9,7 @@ import (
 )
 
 func runTemplates(e *env, args []string) error {
-	fs := flags(e, "templates", "list | dump DIR",
+	fs := flags(e, "templates",
 		"List the embedded pongo2 templates, or write them into DIR to start overriding some:\n"+
 			"render, diff and serve take --templates DIR, where a file of the same name replaces\n"+
 			"the embedded template (a file that names no template is an error).")
