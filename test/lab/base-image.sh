@@ -4,9 +4,11 @@
 # EL-style package transactions run, as in test/e2e). Output in CACHE_DIR/lab-base/:
 # root.tar.zst (the file system), vmlinuz, initrd.img. Booted with -kernel/-initrd: no boot
 # loader. Usage: base-image.sh CACHE_DIR -> prints the directory. Concurrent callers wait.
+# Output in CACHE_DIR/lab-base-HASH/ rather than lab-base/: see below.
 set -euo pipefail
 cache=${1:?usage: base-image.sh CACHE_DIR}
-out="$cache/lab-base"
+# The cache is keyed by this script's content: changing the recipe builds a new image.
+out="$cache/lab-base-$(sha256sum "$0" | cut -c1-12)"
 mkdir -p "$cache"
 exec 9>"$cache/lab-base.lock"
 flock 9
@@ -34,7 +36,22 @@ chroot "$dir" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-inst
 umount "$dir/proc"
 rm -f "$dir/usr/sbin/policy-rc.d"
 chroot "$dir" apt-get clean
-rm -rf "$dir"/var/lib/apt/lists/* "$dir"/usr/share/doc/* "$dir"/usr/share/man/*
+rm -rf "$dir"/var/lib/apt/lists/* "$dir"/usr/share/doc/* "$dir"/usr/share/man/* "$dir"/usr/share/locale/*
+# Lean, so that images are made and VMs boot fast under TCG: only the kernel modules a VM on
+# virtio with a bridge, veth and iptables uses (the whole tree is most of the root's size), an
+# initrd with just the root disk's drivers, no periodic maintenance timers.
+kver=$(ls "$dir/lib/modules")
+for d in gpu media net/wireless net/ethernet net/can net/usb infiniband scsi staging usb bluetooth iio hid input/joystick input/touchscreen input/misc isdn mmc sound platform hwmon mtd video thunderbolt nfc w1 leds firewire edac; do
+  rm -rf "$dir/lib/modules/$kver/kernel/drivers/$d"
+done
+rm -rf "$dir/lib/modules/$kver/kernel/sound" "$dir/lib/modules/$kver/kernel/fs/"{btrfs,xfs,ocfs2,gfs2,nfs,nfsd,ceph,cifs,smb,f2fs,jfs,reiserfs,nilfs2,ubifs}
+chroot "$dir" depmod "$kver"
+echo 'MODULES=list' > "$dir/etc/initramfs-tools/conf.d/lab"
+printf '%s\n' virtio_pci virtio_blk virtio_net ext4 > "$dir/etc/initramfs-tools/modules"
+chroot "$dir" update-initramfs -u -k "$kver" >&2
+for u in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer e2scrub_reap.service getty@tty1.service; do
+  ln -sf /dev/null "$dir/etc/systemd/system/$u"
+done
 # Debian's zookeeper is a library here: the lab's zookeeper package runs it (see standin/).
 chroot "$dir" systemctl disable zookeeper.service >/dev/null 2>&1 || true
 rm -f "$dir/etc/init.d/zookeeper"
@@ -52,7 +69,67 @@ cat > "$dir/etc/cloud/cloud.cfg.d/90-lab.cfg" <<'CFG'
 datasource_list: [NoCloud, None]
 network: {config: disabled}
 CFG
+# The lab bakes over SSH as root with a password (Packer's qemu builder): a lab machine only,
+# on a network of the test's own.
+# The network comes from the kernel command line (lab.ip=ADDR/LEN, lab.gw=ADDR), set up
+# between cloud-init's local and network stages as a distribution's networking would.
+cat > "$dir/usr/local/sbin/lab-net" <<'SH'
+#!/bin/sh
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in lab.ip=*) ip=${arg#lab.ip=} ;; lab.gw=*) gw=${arg#lab.gw=} ;; esac
+done
+[ -n "$ip" ] || exit 0
+ip link set lo up
+ip addr add "$ip" dev eth0 2>/dev/null || true
+ip link set eth0 up
+[ -z "$gw" ] || ip route replace default via "$gw"
+SH
+chmod 755 "$dir/usr/local/sbin/lab-net"
+cat > "$dir/etc/systemd/system/lab-net.service" <<'UNIT'
+[Unit]
+Description=lab: network from the kernel command line
+DefaultDependencies=no
+Wants=network-pre.target
+After=cloud-init-local.service sys-subsystem-net-devices-eth0.device
+Wants=sys-subsystem-net-devices-eth0.device
+Before=network-pre.target network.target network-online.target cloud-init.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/lab-net
+[Install]
+WantedBy=multi-user.target
+UNIT
+chroot "$dir" systemctl enable lab-net.service >&2
+# cloud-init as EL7's: the rhel distribution (packages with dnf, the yum-add-repo module) and
+# its module order: write-files at init, yum-add-repo and runcmd at config, packages first
+# at final.
+cat >> "$dir/etc/cloud/cloud.cfg.d/90-lab.cfg" <<'CFG'
+system_info: {distro: rhel}
+cloud_init_modules: [migrator, seed_random, bootcmd, write-files, set_hostname, update_hostname, update_etc_hosts, ssh]
+cloud_config_modules: [yum-add-repo, runcmd]
+cloud_final_modules: [package-update-upgrade-install, write-files-deferred, scripts-per-once, scripts-per-boot, scripts-per-instance, scripts-user, final-message]
+CFG
+# EL7's cloud-init runs after D-Bus, so hostnamectl (how its rhel distribution sets the host
+# name) reaches systemd-hostnamed; Debian's runs before it. Where there is no bus yet, do what
+# hostnamed would: write /etc/hostname and set the kernel's name.
+cat > "$dir/usr/local/sbin/hostnamectl" <<'SH'
+#!/bin/sh
+if [ "$1" = set-hostname ] && [ $# = 2 ] && ! [ -S /run/dbus/system_bus_socket ]; then
+  echo "$2" > /etc/hostname && exec hostname "$2"
+fi
+exec /usr/bin/hostnamectl "$@"
+SH
+chmod 755 "$dir/usr/local/sbin/hostnamectl"
+# One host key type: RSA key generation alone costs tens of seconds under TCG.
+echo 'ssh_genkeytypes: [ed25519]' >> "$dir/etc/cloud/cloud.cfg.d/90-lab.cfg"
 echo 'root:lab' | chroot "$dir" chpasswd
+mkdir -p "$dir/etc/ssh/sshd_config.d"
+printf 'PermitRootLogin yes\nPasswordAuthentication yes\nUseDNS no\n' > "$dir/etc/ssh/sshd_config.d/lab.conf"
+cat >> "$dir/etc/cloud/cloud.cfg.d/90-lab.cfg" <<'CFG'
+disable_root: false
+ssh_pwauth: true
+CFG
 mkdir -p "$out.tmp"
 cp "$dir"/boot/vmlinuz-* "$out.tmp/vmlinuz"
 cp "$dir"/boot/initrd.img-* "$out.tmp/initrd.img"

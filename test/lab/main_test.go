@@ -8,8 +8,10 @@ import (
 	"testing"
 )
 
-// binDir holds the midobake binary built for the lab.
-var binDir string
+var (
+	binDir   string // holds the midobake binary built for the lab
+	repoRoot string // the module's root directory
+)
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "midobake-lab-")
@@ -17,6 +19,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binDir = dir
+	if repoRoot, err = filepath.Abs("../.."); err != nil {
+		panic(err)
+	}
 	if out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "midobake"), "../../cmd/midobake").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 		os.Exit(1)

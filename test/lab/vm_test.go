@@ -63,12 +63,14 @@ func reportUnits(limit time.Duration) map[string]string {
 		"/etc/systemd/system/lab-report.service": `[Unit]
 Description=lab: report and power off when the boot has settled
 DefaultDependencies=no
+ConditionKernelCommandLine=lab.report
 [Service]
 Type=oneshot
 ExecStart=/usr/local/sbin/lab-report
 `,
 		"/etc/systemd/system/lab-report.timer": `[Unit]
 DefaultDependencies=no
+ConditionKernelCommandLine=lab.report
 [Timer]
 OnBootSec=15
 [Install]
@@ -92,14 +94,43 @@ cloud-init status --long > $d/cloud-init.txt 2>&1
 sync
 if [ -e /var/log/lab/reboot-once ]; then rm /var/log/lab/reboot-once; sync; systemctl reboot; else systemctl poweroff; fi
 `, int(limit.Seconds()), int(limit.Seconds())),
+		"/usr/local/sbin/lab-extra": `#!/bin/sh
+# What the cloud tests check on each host, gathered into the report directory $1.
+d=$1
+cp /var/lib/midolman/started.json $d/midolman-started.json 2>/dev/null
+cp /var/lib/midobake/state.json $d/midobake-state.json 2>/dev/null
+cp /var/log/cloud-init-output.log $d/cloud-init-output.log 2>/dev/null
+journalctl -b -u midobake-firstboot --no-pager -o cat > $d/hook.log 2>&1
+for u in zookeeper cassandra midonet-cluster midolman midobake-uplink midobake-firstboot; do
+  echo "$u $(systemctl is-active $u) $(systemctl is-enabled $u 2>/dev/null)"
+done > $d/units.txt
+ip -br addr > $d/addr.txt 2>&1
+python3 - > $d/tunnel-zones.json <<'PY'
+import json, urllib.request
+def get(path, mt):
+    req = urllib.request.Request("http://127.0.0.1:8080/midonet-api" + path, headers={"Accept": mt})
+    return json.load(urllib.request.urlopen(req, timeout=5))
+try:
+    zones = get("/tunnel_zones", "application/vnd.org.midonet.collection.TunnelZone-v1+json")
+    hosts = get("/hosts", "application/vnd.org.midonet.collection.Host-v3+json")
+    for z in zones:
+        z["members"] = get("/tunnel_zones/%s/hosts" % z["id"], "application/vnd.org.midonet.collection.TunnelZoneHost-v1+json")
+    print(json.dumps({"zones": zones, "hosts": hosts}))
+except Exception as e:
+    print(json.dumps({"error": str(e)}))
+PY
+`,
 	}
 }
 
-// image is one VM's disk: the base root, changed by the test, as an ext4 image file.
+// image is one VM's disk: the base root, changed by the test, as an ext4 image file, or a
+// qcow2 overlay on a baked image.
 type image struct {
-	name string
-	dir  string // its working directory: disk, seed, console log
-	disk string
+	name   string
+	dir    string // its working directory: disk, seed, console log
+	disk   string
+	format string // raw (default) or qcow2
+	netns  string // the network namespace qemu runs in, if any
 }
 
 // newImage unpacks the base root, lets edit change it (root is the unpacked directory),
@@ -129,6 +160,10 @@ func newImage(t *testing.T, baseDir, name string, limit time.Duration, edit func
 	return img
 }
 
+// kernelArgs boot every lab VM: the root on the first virtio disk, eth0 named so, and a
+// quiet console.
+const kernelArgs = "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet"
+
 // bootOpts say how one boot of a VM is wired.
 type bootOpts struct {
 	seedISO string   // a NoCloud cidata image, or ""
@@ -143,10 +178,13 @@ func (img *image) boot(ctx context.Context, t *testing.T, baseDir string, o boot
 	if o.memory == 0 {
 		o.memory = 768
 	}
-	args := []string{"-accel", "tcg", "-m", fmt.Sprint(o.memory), "-smp", "1", "-nographic", "-no-reboot",
+	// No default devices (VGA, parallel port, floppy, CD): each costs probing under TCG, as
+	// does every line on the serial console (quiet).
+	args := []string{"-accel", "tcg", "-m", fmt.Sprint(o.memory), "-smp", "1", "-nodefaults", "-no-user-config",
+		"-display", "none", "-serial", "stdio", "-no-reboot",
 		"-kernel", filepath.Join(baseDir, "vmlinuz"), "-initrd", filepath.Join(baseDir, "initrd.img"),
-		"-append", "root=/dev/vda rw console=ttyS0 net.ifnames=0 " + o.cmdline,
-		"-drive", "file=" + img.disk + ",format=raw,if=virtio"}
+		"-append", kernelArgs + " lab.report " + o.cmdline,
+		"-drive", "file=" + img.disk + ",format=" + img.diskFormat() + ",if=virtio"}
 	if o.seedISO != "" {
 		args = append(args, "-drive", "file="+o.seedISO+",format=raw,if=virtio,readonly=on")
 	}
@@ -161,7 +199,12 @@ func (img *image) boot(ctx context.Context, t *testing.T, baseDir string, o boot
 		return 0, err
 	}
 	defer log.Close()
-	cmd := exec.CommandContext(ctx, "qemu-system-x86_64", args...)
+	name := "qemu-system-x86_64"
+	if img.netns != "" {
+		args = append([]string{"netns", "exec", img.netns, name}, args...)
+		name = "ip"
+	}
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	start := time.Now()
 	err = cmd.Run()
@@ -172,11 +215,34 @@ func (img *image) boot(ctx context.Context, t *testing.T, baseDir string, o boot
 	return took, err
 }
 
+func (img *image) diskFormat() string {
+	if img.format == "" {
+		return "raw"
+	}
+	return img.format
+}
+
+// raw is the disk as a raw image, which debugfs reads: the disk itself, or a conversion of
+// the qcow2 overlay made once per boot read.
+func (img *image) raw(t *testing.T) string {
+	t.Helper()
+	if img.diskFormat() == "raw" {
+		return img.disk
+	}
+	out := filepath.Join(img.dir, "disk.raw")
+	st, err := os.Stat(img.disk)
+	if rs, rerr := os.Stat(out); err == nil && rerr == nil && rs.ModTime().After(st.ModTime()) {
+		return out
+	}
+	run(t, "qemu-img", "convert", "-O", "raw", img.disk, out)
+	return out
+}
+
 // report reads a file the VM's report wrote for boot n (0 = first).
 func (img *image) report(t *testing.T, n int, file string) string {
 	t.Helper()
 	out := filepath.Join(img.dir, fmt.Sprintf("boot-%d-%s", n, file))
-	cmd := exec.Command("debugfs", "-R", fmt.Sprintf("dump /var/log/lab/boot-%d/%s %s", n, file, out), img.disk)
+	cmd := exec.Command("debugfs", "-R", fmt.Sprintf("dump /var/log/lab/boot-%d/%s %s", n, file, out), img.raw(t))
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("debugfs: %v\n%s", err, b)
 	}

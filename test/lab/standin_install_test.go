@@ -1,0 +1,35 @@
+package lab
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestStandinPackagesInstall: the stand-in repository installs, in one dnf transaction in the
+// base image's root, every package a plan names, under the real names, and their %post does
+// what the real packages do (enable their services, create the MidoNet host id).
+func TestStandinPackagesInstall(t *testing.T) {
+	baseDir := base(t)
+	repo := standinRepo(t)
+	root := filepath.Join(t.TempDir(), "root")
+	os.MkdirAll(root, 0o755)
+	run(t, "tar", "--zstd", "-C", root, "-xf", filepath.Join(baseDir, "root.tar.zst"))
+	run(t, "cp", "-r", repo, filepath.Join(root, "srv-repo"))
+	writeFile(t, filepath.Join(root, "etc/yum.repos.d/lab.repo"), "[lab]\nname=lab\nbaseurl=file:///srv-repo/\ngpgcheck=0\n", 0o644)
+	run(t, "mount", "-t", "proc", "proc", filepath.Join(root, "proc"))
+	defer run(t, "umount", filepath.Join(root, "proc"))
+	out := run(t, "chroot", root, "sh", "-c", "rpm -i --nodeps /srv-repo/lab-base-*.rpm && yum -y install dsc22 java-1.8.0-openjdk-headless midolman midonet-cluster midonet-tools nmap-ncat python-midonetclient zookeeper midobake 2>&1")
+	t.Log(out)
+	for _, p := range []string{"/usr/bin/mn-conf", "/usr/bin/midobake", "/etc/midonet_host_id.properties", "/etc/zookeeper/zoo.cfg",
+		"/etc/systemd/system/multi-user.target.wants/midolman.service", "/etc/systemd/system/multi-user.target.wants/zookeeper.service",
+		"/etc/systemd/system/multi-user.target.wants/cassandra.service", "/etc/midolman/midolman-env.sh.gateway.large"} {
+		if _, err := os.Lstat(filepath.Join(root, p)); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	if !strings.Contains(out, "Complete!") {
+		t.Errorf("dnf did not complete")
+	}
+}
