@@ -84,7 +84,9 @@ func expected(t reflect.Type) string {
 		return "true or false"
 	case reflect.Slice:
 		return "a list of " + strings.TrimPrefix(strings.TrimPrefix(expected(t.Elem()), "a "), "an ") + "s"
-	case reflect.Map, reflect.Struct, reflect.Pointer:
+	case reflect.Pointer:
+		return expected(t.Elem())
+	case reflect.Map, reflect.Struct:
 		return "a mapping"
 	}
 	return t.String()
@@ -146,6 +148,14 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path Path, f fieldInfo) 
 				v.SetInt(int64(i))
 				return
 			}
+		}
+		d.errorf(KindType, path, n, "expected %s, found %s", expected(t), describe(n))
+	case reflect.Bool:
+		// YAML 1.2's booleans only: "no" or "off" is a string here, and an error, rather
+		// than a silent false.
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!bool" && (n.Value == "true" || n.Value == "false") {
+			v.SetBool(n.Value == "true")
+			return
 		}
 		d.errorf(KindType, path, n, "expected %s, found %s", expected(t), describe(n))
 	case reflect.Pointer:

@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,9 +59,56 @@ network:
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Error(diff)
 	}
-	// The gateway is not a ufs: a warning, not an error.
-	if len(rep.Diags) != 1 || rep.Diags[0].Kind != KindGateway || rep.Diags[0].Severity != Warning {
-		t.Errorf("want one gateway warning, got:\n%s", rep.Format(false))
+	// The gateway is not a ufs, and no repository is named for the midobake package:
+	// warnings, not errors.
+	var got2 []string
+	for _, d := range rep.Diags {
+		got2 = append(got2, fmt.Sprintf("%s %s %s", d.Severity, d.Kind, d.Path))
+	}
+	want2 := []string{"warning bad-value midonet", "warning gateway network.Mido.Gateways[0].Ip"}
+	if diff := cmp.Diff(want2, got2); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s\n%s", diff, rep.Format(false))
+	}
+}
+
+// TestRepositoryRules: a mirror keeps the default's signing key unless it names its own;
+// turning signature checks off, or naming no key for the midobake repository, is a warning;
+// naming no repository for the midobake package at all is one too.
+func TestRepositoryRules(t *testing.T) {
+	for _, tc := range []struct {
+		name, repos string
+		want        []string
+	}{
+		{"mirrors with and without keys", `
+    midonet: {baseurl: "http://m.example/midonet/"}
+    datastax: {baseurl: "http://m.example/ds/", gpgkey: "http://m.example/ds.key"}
+    midobake: {baseurl: "http://m.example/mb/", gpgkey: "http://m.example/mb.key"}`, nil},
+		{"checks off", `
+    midonet: {baseurl: "http://m.example/midonet/", gpgcheck: false}
+    midobake: {baseurl: "http://m.example/mb/", gpgkey: "http://m.example/mb.key"}`,
+			[]string{"warning bad-value midonet.repos.midonet.gpgcheck"}},
+		{"midobake without a key", `
+    midobake: {baseurl: "http://m.example/mb/"}`,
+			[]string{"warning bad-value midonet.repos.midobake"}},
+		{"no midobake repository", `
+    midonet: {baseurl: "http://m.example/midonet/"}`,
+			[]string{"warning bad-value midonet.repos"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := strings.Replace(string(Example()), "  repos:                # where plain images get the hook: make rpm, signed and published by you\n    midobake: {baseurl: \"http://repo.example/midobake/el7/\", gpgkey: \"http://repo.example/midobake/RPM-GPG-KEY-midobake\"}",
+				"  repos:"+tc.repos, 1)
+			c, rep := Load("cloud.yaml", []byte(src))
+			if c == nil {
+				t.Fatal(rep.Format(false))
+			}
+			var got []string
+			for _, d := range rep.Diags {
+				got = append(got, fmt.Sprintf("%s %s %s", d.Severity, d.Kind, d.Path))
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("diagnostics (-want +got):\n%s\n%s", diff, rep.Format(false))
+			}
+		})
 	}
 }
 
@@ -125,8 +173,8 @@ func TestPathHasPrefix(t *testing.T) {
 // TestErrorsNeverShowPasswords: a diagnostic on a line with a credential quotes the line
 // with the password redacted, and the message redacts it too.
 func TestErrorsNeverShowPasswords(t *testing.T) {
-	src := strings.Replace(string(Example()), "  cassandraClusterName: midonet\n",
-		"  cassandraClusterName: midonet\n  repos:\n    midonet: {baseurl: \"ftp://ops:hunter2@mirror.example/x/\"}\n", 1)
+	src := strings.Replace(string(Example()), "  repos:",
+		"  repos:\n    midonet: {baseurl: \"ftp://ops:hunter2@mirror.example/x/\"}", 1)
 	_, rep := Load("cloud.yaml", []byte(src))
 	out := rep.Format(false)
 	if !strings.Contains(out, "ftp://ops:REDACTED@mirror.example/x/") || strings.Contains(out, "hunter2") {

@@ -48,11 +48,17 @@ type TunnelZone struct {
 	Type string `yaml:"type,omitempty"`
 }
 
-// Repo is a yum repository; any default repository can be replaced by a mirror.
+// Repo is a yum repository; any default repository can be replaced by a mirror. A mirror
+// keeps the default's signing key unless it names its own: signature checks are on unless
+// GPGCheck says false, explicitly.
 type Repo struct {
-	BaseURL string `yaml:"baseurl" decode:"required"`
-	GPGKey  string `yaml:"gpgkey,omitempty"`
+	BaseURL  string `yaml:"baseurl" decode:"required"`
+	GPGKey   string `yaml:"gpgkey,omitempty"`
+	GPGCheck *bool  `yaml:"gpgcheck,omitempty"`
 }
+
+// ChecksSignatures says whether yum verifies the packages of this repository.
+func (r Repo) ChecksSignatures() bool { return r.GPGCheck == nil || *r.GPGCheck }
 
 // Host is one machine of the cloud.
 type Host struct {

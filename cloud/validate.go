@@ -8,12 +8,16 @@ import (
 	"strings"
 )
 
+// RepoMidobake is the repository of the midobake package (the hook on plain images): the
+// only one with no public default.
+const RepoMidobake = "midobake"
+
 // Allowed values, exported so that help texts and docs list the same sets the checks use.
 var (
 	TunnelZoneNames = []string{"eucatz", "euca-tz", "midotz", "mido-tz"} // exactly what eucanetd means
 	TunnelZoneTypes = []string{"gre", "vxlan"}
 	Sizes           = []string{"standard", "large"}
-	RepoNames       = []string{"midonet", "midonet-misc", "datastax", "midobake"}
+	RepoNames       = []string{"midonet", "midonet-misc", "datastax", RepoMidobake}
 	AllRoles        = []string{RoleCLC, RoleNC, RoleUFS, RoleZooKeeper, RoleCassandra, RoleNSDB}
 )
 
@@ -105,6 +109,13 @@ func (v *validator) midonet() {
 	if v.written("midonet.cassandraClusterName") && !clusterNameRE.MatchString(m.CassandraClusterName) {
 		v.errorf(KindValue, "midonet.cassandraClusterName", "%q is not a valid Cassandra cluster name; use 1-48 characters of A-Z, a-z, 0-9, _ and -", m.CassandraClusterName)
 	}
+	if _, ok := m.Repos[RepoMidobake]; !ok {
+		where := Path("midonet.repos")
+		if !v.written(where) {
+			where = "midonet"
+		}
+		v.warnf(KindValue, where, "no repository is named for the midobake package, which the full user-data (plain images) installs: build it with make rpm, publish it, and name that repository in midonet.repos.%s (a mirror that carries it counts: name the mirror there too)", RepoMidobake)
+	}
 	for _, name := range sortedKeys(m.Repos) {
 		path := Path("midonet.repos").Key(name)
 		if !oneOf(name, RepoNames) {
@@ -117,6 +128,12 @@ func (v *validator) midonet() {
 		}
 		if v.written(path.Key("gpgkey")) {
 			v.url(path.Key("gpgkey"), r.GPGKey, false)
+		}
+		switch {
+		case !r.ChecksSignatures():
+			v.warnf(KindValue, path.Key("gpgcheck"), "signature checks are off: yum installs the packages of %s unverified; sign them and set gpgkey instead", name)
+		case name == RepoMidobake && r.GPGKey == "":
+			v.warnf(KindValue, path, "the midobake repository has no gpgkey: yum will take only packages signed by a key already imported on the host; name the key with gpgkey, or say gpgcheck: false (packages unverified)")
 		}
 	}
 }

@@ -14,21 +14,22 @@ import (
 
 // Repo is one yum repository as it will be written to /etc/yum.repos.d/<ID>.repo.
 type Repo struct {
-	ID      string
-	Name    string
-	BaseURL string
-	GPGKey  string
+	ID       string
+	Name     string
+	BaseURL  string
+	GPGKey   string // "" with GPGCheck: keys already imported into rpm's database
+	GPGCheck bool
 }
 
 // DefaultRepos are MidoNet 5.2's public repositories (see the reference install guide). Their
 // hosts are gone today, so every one of them can be replaced by a mirror in midonet.repos.
 var DefaultRepos = map[string]Repo{
 	"midonet": {ID: "midonet", Name: "MidoNet",
-		BaseURL: "http://builds.midonet.org/midonet-5.2/stable/el7/", GPGKey: "https://builds.midonet.org/midorepo.key"},
+		BaseURL: "http://builds.midonet.org/midonet-5.2/stable/el7/", GPGKey: "https://builds.midonet.org/midorepo.key", GPGCheck: true},
 	"midonet-misc": {ID: "midonet-misc", Name: "MidoNet 3rd Party Tools and Libraries",
-		BaseURL: "http://builds.midonet.org/misc/stable/el7/", GPGKey: "https://builds.midonet.org/midorepo.key"},
+		BaseURL: "http://builds.midonet.org/misc/stable/el7/", GPGKey: "https://builds.midonet.org/midorepo.key", GPGCheck: true},
 	"datastax": {ID: "datastax", Name: "DataStax Repo for Apache Cassandra",
-		BaseURL: "http://rpm.datastax.com/community", GPGKey: "https://rpm.datastax.com/rpm/repo_key"},
+		BaseURL: "http://rpm.datastax.com/community", GPGKey: "https://rpm.datastax.com/rpm/repo_key", GPGCheck: true},
 }
 
 // Service unit names, in the order first boot starts them: the NSDB before anything that
@@ -141,18 +142,24 @@ func (p Plan) Has(role string) bool {
 }
 
 // Repos resolves the repositories the cloud uses: defaults, replaced by the description's
-// mirrors. The midobake repository exists only when the description names one.
+// mirrors. A mirror keeps the default's signing key unless it names its own, and checks
+// signatures unless it says gpgcheck: false. The midobake repository exists only when the
+// description names one.
 func Repos(c *cloud.Cloud) map[string]Repo {
 	out := map[string]Repo{}
 	for id, r := range DefaultRepos {
 		out[id] = r
 	}
 	for id, r := range c.Midonet.Repos {
-		name := DefaultRepos[id].Name
-		if name == "" {
-			name = "midobake first-boot hook"
+		def, ok := DefaultRepos[id]
+		if !ok {
+			def.Name = "midobake first-boot hook"
 		}
-		out[id] = Repo{ID: id, Name: name, BaseURL: r.BaseURL, GPGKey: r.GPGKey}
+		key := r.GPGKey
+		if key == "" {
+			key = def.GPGKey
+		}
+		out[id] = Repo{ID: id, Name: def.Name, BaseURL: r.BaseURL, GPGKey: key, GPGCheck: r.ChecksSignatures()}
 	}
 	return out
 }
