@@ -214,3 +214,45 @@ func TestTemplateOnAHostWithoutMidolman(t *testing.T) {
 		t.Errorf("(-want +got):\n%s\n%s", diff, rep.Format(false))
 	}
 }
+
+// TestUplinkKinds: a static gateway's ExternalDevice that does not look like the veth the
+// fake uplink creates is a warning until the host says which it is; uplink on a host that
+// is no static gateway is unused; a kind that does not exist is an error.
+func TestUplinkKinds(t *testing.T) {
+	for _, tc := range []struct {
+		name, ufs, device string
+		want              []string
+	}{
+		{"the fake uplink", "{name: ufs1, address: 10.111.5.30, roles: [ufs]}", "veth1", nil},
+		{"a NIC, said so", "{name: ufs1, address: 10.111.5.30, roles: [ufs], uplink: nic}", "em2", nil},
+		{"a NIC, not said", "{name: ufs1, address: 10.111.5.30, roles: [ufs]}", "em2",
+			[]string{"warning uplink network.Mido.Gateways[0].ExternalDevice"}},
+		{"no such kind", "{name: ufs1, address: 10.111.5.30, roles: [ufs], uplink: bridge}", "veth1",
+			[]string{"error bad-value hosts[3].uplink"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := string(Example())
+			for old, repl := range map[string]string{
+				"  - name: ufs1\n    address: 10.111.5.30\n    mac: \"52:54:00:00:05:30\"\n    primaryInterface: eth0\n    roles: [ufs]\n": "  - " + tc.ufs + "\n",
+				"ExternalDevice: veth1": "ExternalDevice: " + tc.device,
+			} {
+				if !strings.Contains(src, old) {
+					t.Fatalf("the example has no %q", old)
+				}
+				src = strings.Replace(src, old, repl, 1)
+			}
+			_, rep := Load("cloud.yaml", []byte(src))
+			var got []string
+			for _, d := range rep.Diags {
+				got = append(got, fmt.Sprintf("%s %s %s", d.Severity, d.Kind, d.Path))
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("diagnostics (-want +got):\n%s\n%s", diff, rep.Format(false))
+			}
+		})
+	}
+	c, rep := Load("cloud.yaml", []byte(strings.Replace(string(Example()), "roles: [nc]\n", "roles: [nc]\n    uplink: nic\n", 1)))
+	if c == nil || len(rep.Diags) != 1 || rep.Diags[0].Path != "hosts[1].uplink" || rep.Diags[0].Severity != Warning {
+		t.Errorf("uplink on a node controller: want one warning, got:\n%s", rep.Format(false))
+	}
+}

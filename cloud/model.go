@@ -69,6 +69,30 @@ type Host struct {
 	PrimaryInterface string   `yaml:"primaryInterface,omitempty"`
 	Roles            []string `yaml:"roles,flow" decode:"required"`
 	Template         string   `yaml:"template,omitempty"`
+	// Uplink says what a static gateway's ExternalDevice is: UplinkVeth (default) for the
+	// fake uplink midobake creates, UplinkNIC for a real interface wired to the router.
+	Uplink string `yaml:"uplink,omitempty"`
+}
+
+// Uplink kinds of a static (non-BGP) gateway.
+const (
+	// UplinkVeth: MidoNet's "static setup" recipe: midobake creates the ExternalDevice as the
+	// peer of veth0, on a bridge holding the router's address, and NATs the public range.
+	UplinkVeth = "veth"
+	// UplinkNIC: the ExternalDevice is a real interface, the router is a real router: the
+	// host only keeps the link up with no address on it (MidoNet takes it whole).
+	UplinkNIC = "nic"
+)
+
+// UplinkKinds are the values of a host's uplink.
+var UplinkKinds = []string{UplinkVeth, UplinkNIC}
+
+// UplinkKind is the host's uplink kind, UplinkVeth unless it says otherwise.
+func (h Host) UplinkKind() string {
+	if h.Uplink == "" {
+		return UplinkVeth
+	}
+	return h.Uplink
 }
 
 // Network is the Eucalyptus 4.4 network configuration, keys as Eucalyptus spells them.

@@ -164,6 +164,8 @@ func (v *validator) gateway(p Path, g Gateway, bgp bool, seenIP map[string]Path)
 				}
 				if h.PrimaryInterface != "" && h.PrimaryInterface == g.ExternalDevice {
 					v.errorf(KindUplink, p.Key("ExternalDevice"), "%q is the primary interface of host %q; MidoNet takes exclusive use of the ExternalDevice and the host would lose its connectivity: use a dedicated interface", g.ExternalDevice, h.Name)
+				} else if !bgp && h.Uplink == "" && !strings.HasPrefix(g.ExternalDevice, "veth") {
+					v.warnf(KindUplink, p.Key("ExternalDevice"), "midobake will create %q on host %q as the peer of veth0 (the fake uplink of MidoNet's static setup, with the router's address on a local bridge); if %s is a real interface wired to the router, say uplink: %s on the host", g.ExternalDevice, h.Name, g.ExternalDevice, UplinkNIC)
 				}
 			}
 		}

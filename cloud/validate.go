@@ -227,6 +227,12 @@ func (v *validator) hosts() {
 				v.warnf(KindValue, p.Key("template"), "host %q runs no Midolman (it is neither clc, nc nor a gateway), so its template is not used", h.Name)
 			}
 		}
+		if v.written(p.Key("uplink")) {
+			v.enum(p.Key("uplink"), h.Uplink, UplinkKinds)
+			if v.c.Gateway(h) == nil || v.c.Network.Mido.BgpAsn != "" {
+				v.warnf(KindValue, p.Key("uplink"), "host %q is no static (non-BGP) gateway, so its uplink is not used", h.Name)
+			}
+		}
 		if v.written(p.Key("roles")) && len(h.Roles) == 0 {
 			v.errorf(KindMissing, p.Key("roles"), "host %q has no roles; give it at least one of: %s", h.Name, strings.Join(AllRoles, ", "))
 		}

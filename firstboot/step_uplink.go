@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -34,6 +35,7 @@ func (r *run) uplinkVars() (map[string]any, error) {
 	return map[string]any{
 		"host": r.host.Name, "gateway": g, "router_ip": g.ExternalRouterIp, "prefix_len": bits,
 		"public_cidrs": cidrs, "uplink_script": roles.UplinkScriptPath,
+		"kind": r.host.UplinkKind(), "out_dev": r.host.PrimaryInterface,
 	}, nil
 }
 
@@ -43,9 +45,17 @@ func (r *run) describeUplink() []string {
 	}
 	g := r.c.Gateway(r.host)
 	_, bits, _ := strings.Cut(g.ExternalCidr, "/")
+	what := fmt.Sprintf("uplink: %s: %s is a real interface: keep it up with no address (the router %s is real)", cloud.UplinkNIC, g.ExternalDevice, g.ExternalRouterIp)
+	if r.host.UplinkKind() == cloud.UplinkVeth {
+		out := r.host.PrimaryInterface
+		if out == "" {
+			out = "the default route's interface"
+		}
+		what = fmt.Sprintf("uplink: %s: veth0/%s, bridge uplinkbridge with %s/%s, ip_forward, routes, NAT out of %s and FORWARD rules for %s",
+			cloud.UplinkVeth, g.ExternalDevice, g.ExternalRouterIp, bits, out, strings.Join(r.c.Network.PublicIps, ", "))
+	}
 	return []string{
-		fmt.Sprintf("write %s and %s: veth0/%s, bridge uplinkbridge with %s/%s, ip_forward, routes, NAT and FORWARD rules for %s",
-			roles.UplinkScriptPath, roles.UplinkUnitPath, g.ExternalDevice, g.ExternalRouterIp, bits, strings.Join(r.c.Network.PublicIps, ", ")),
+		fmt.Sprintf("write %s and %s; %s", roles.UplinkScriptPath, roles.UplinkUnitPath, what),
 		"systemctl daemon-reload; systemctl enable midobake-uplink; systemctl restart midobake-uplink (persists across reboots)",
 	}
 }
@@ -78,5 +88,5 @@ func (r *run) doUplink(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	return "static uplink on " + r.c.Gateway(r.host).ExternalDevice + " applied and enabled", nil
+	return fmt.Sprintf("static uplink (%s) on %s applied and enabled", r.host.UplinkKind(), r.c.Gateway(r.host).ExternalDevice), nil
 }

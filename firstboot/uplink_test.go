@@ -41,10 +41,56 @@ echo "$first"; [ "$first" = "$second" ] || { echo "SECOND RUN CHANGED THE STATE:
 	for _, want := range []string{
 		"veth0@veth1:", "veth1@veth0:", "172.19.0.1/30", "veth0@veth1:\n1\n",
 		"10.116.150.1 via 172.19.0.2 dev uplinkbridge", "10.116.150.128/26 via 172.19.0.2 dev uplinkbridge",
-		"-A POSTROUTING -s 10.116.150.64/26 -j MASQUERADE", "-A FORWARD -d 10.116.150.64/26 -j ACCEPT", "-A FORWARD -s 10.116.150.64/26 -j ACCEPT",
+		"-A POSTROUTING -s 10.116.150.64/26 -o eth0 -j MASQUERADE", "-A FORWARD -d 10.116.150.64/26 -j ACCEPT", "-A FORWARD -s 10.116.150.64/26 -j ACCEPT",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("no %q in the namespace's state:\n%s", want, out)
+		}
+	}
+}
+
+// TestUplinkOnARealNIC: with uplink: nic, the ExternalDevice is an interface the host already
+// has (here one end of a veth pair, with an address, as a NIC an installer configured would be).
+// The script, run twice for real in a network namespace, keeps it up with no address, and
+// creates no veth pair, no bridge and no router address; the veth recipe would have failed
+// there ("File exists") and put the router's address on a local bridge.
+func TestUplinkOnARealNIC(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "network namespaces need root")
+	}
+	testenv.Need(t, "unshare", "apt-get install util-linux")
+	site := strings.Replace(loopbackCloud, "{name: ufs1, address: 127.0.0.30, primaryInterface: eth0, roles: [ufs]}",
+		"{name: ufs1, address: 127.0.0.30, primaryInterface: eth0, roles: [ufs], uplink: nic}", 1)
+	site = strings.Replace(site, "ExternalDevice: veth1", "ExternalDevice: em2", 1)
+	if site == loopbackCloud {
+		t.Fatal("could not make the uplink: nic variant of the cloud")
+	}
+	w := newWorld(t, site)
+	w.zk.Start(t)
+	if r := w.hook("ufs1", []string{"--dry-run"}); !strings.Contains(r.out, "uplink: nic: em2 is a real interface") {
+		t.Errorf("dry run does not show the uplink kind:\n%s", r.out)
+	}
+	if r := w.hook("ufs1", nil); r.code != 0 {
+		t.Fatal(r.out)
+	}
+	script := filepath.Join(w.root("ufs1"), "usr/libexec/midobake/uplink")
+	state := `ip -br link | awk '{print $1, $2}' | sort; ip -4 -o addr show | awk '{print $2, $4}'`
+	cmd := exec.Command("unshare", "--net", "bash", "-euc", `ip link set lo up
+ip link add em2 type veth peer name wire0; ip link set wire0 up; ip addr add 172.19.0.2/30 dev em2
+sh "$0"; first=$(`+state+`)
+sh "$0"; second=$(`+state+`)
+echo "$first"; [ "$first" = "$second" ] || { echo "SECOND RUN CHANGED THE STATE:"; echo "$second"; exit 1; }`, script)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	got := string(out)
+	if !strings.Contains(got, "em2@wire0 UP") {
+		t.Errorf("em2 is not up:\n%s", got)
+	}
+	for _, unwanted := range []string{"em2 172.19.0.2", "172.19.0.1", "uplinkbridge", "veth0"} {
+		if strings.Contains(got, unwanted) {
+			t.Errorf("%q in the namespace's state:\n%s", unwanted, got)
 		}
 	}
 }
