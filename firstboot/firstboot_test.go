@@ -343,3 +343,40 @@ func TestMidolmanWaitsForNSDBSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestNSDBGuideSteps: what MidoNet's NSDB guide does by hand on an NSDB host, the hook does:
+// /var/run/cassandra owned by cassandra before Cassandra starts, and at every boot through
+// tmpfiles.d; ZooKeeper's /usr/java/default/bin/java.
+func TestNSDBGuideSteps(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	for _, h := range []string{"node1", "node2", "ufs1"} {
+		w.hook(h, nil)
+	}
+	r := w.hook("clc1", nil)
+	if r.code != 0 {
+		t.Fatal(r.out)
+	}
+	files := w.files("clc1")
+	if got := files["usr/java/default/bin/java"]; got != "-> /usr/bin/java" {
+		t.Errorf("/usr/java/default/bin/java: %q", got)
+	}
+	if got := files["etc/tmpfiles.d/cassandra.conf"]; !strings.Contains(got, "\nd /var/run/cassandra 0755 cassandra cassandra -\n") {
+		t.Errorf("tmpfiles.d entry: %q", got)
+	}
+	if st, err := os.Stat(filepath.Join(w.root("clc1"), "var/run/cassandra")); err != nil || !st.IsDir() {
+		t.Errorf("/var/run/cassandra: %v", err)
+	}
+	chown, start := -1, -1
+	for i, c := range r.log {
+		switch c {
+		case "chown cassandra:cassandra ROOT/var/run/cassandra":
+			chown = i
+		case "systemctl start cassandra":
+			start = i
+		}
+	}
+	if chown < 0 || start < 0 || chown > start {
+		t.Errorf("want chown of /var/run/cassandra before Cassandra starts, commands:\n%s", strings.Join(r.log, "\n"))
+	}
+}

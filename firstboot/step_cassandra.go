@@ -3,6 +3,7 @@ package firstboot
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 
@@ -16,6 +17,7 @@ var reSeeds = regexp.MustCompile(`(?m)^(\s*-?\s*)seeds:.*$`)
 func (r *run) describeCassandra() []string {
 	return []string{
 		fmt.Sprintf("apply %s (cluster_name '%s', seeds \"%s\") and listen_address, rpc_address %s to %s", roles.CassandraSettingsPath, r.c.Midonet.CassandraClusterName, strings.Join(r.top.CassandraServers(), ","), r.host.Address, roles.CassandraYAMLPath),
+		fmt.Sprintf("%s owned by cassandra, now and at every boot (%s)", roles.CassandraRunDir, roles.CassandraTmpfilesPath),
 		"systemctl enable cassandra; systemctl start cassandra (the cluster name is final before the first start)",
 	}
 }
@@ -73,6 +75,9 @@ func (r *run) doCassandra(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := r.cassandraRunDir(ctx); err != nil {
+		return "", err
+	}
 	if err := r.enableStart(ctx, roles.UnitCassandra); err != nil {
 		return "", err
 	}
@@ -94,4 +99,21 @@ func setCassandraKey(s, key, value string) string {
 		return s[:loc[0]] + line + s[loc[1]:]
 	}
 	return strings.TrimSuffix(s, "\n") + "\n" + line + "\n"
+}
+
+// cassandraRunDir makes sure of the directory EL7's Cassandra init script keeps its pid file
+// in: at every boot through tmpfiles.d (the user-data or the image wrote the entry; written
+// here if not), and now, since this boot's tmpfiles run came before the package existed.
+func (r *run) cassandraRunDir(ctx context.Context) error {
+	if old, err := r.opts.Root.Read(roles.CassandraTmpfilesPath); err != nil {
+		return err
+	} else if old == nil {
+		if _, err := r.opts.Root.Write(roles.CassandraTmpfilesPath, []byte(r.planContent(roles.CassandraTmpfilesPath)), 0o644); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(r.opts.Root.Path(roles.CassandraRunDir), 0o755); err != nil {
+		return err
+	}
+	return r.cmd(ctx, nil, "chown", "cassandra:cassandra", r.opts.Root.Path(roles.CassandraRunDir))
 }

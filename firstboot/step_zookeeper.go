@@ -21,6 +21,7 @@ func zooOwned(key string) bool {
 func (r *run) describeZooKeeper() []string {
 	return []string{
 		fmt.Sprintf("set the ensemble (%d servers), dataDir and autopurge in %s; write %s/myid = %d", len(r.top.Ensemble), roles.ZooCfgPath, roles.ZooKeeperDataDir, r.top.MyID(r.host)),
+		fmt.Sprintf("link %s to %s unless it exists (where the ZooKeeper package looks for Java)", roles.JavaDefaultPath, roles.SystemJavaPath),
 		"systemctl enable zookeeper; systemctl start zookeeper",
 		fmt.Sprintf("wait until this server serves clients at %s:%d (the ensemble has quorum)", r.host.Address, r.opts.ZooKeeperPort),
 	}
@@ -41,6 +42,10 @@ func (r *run) doZooKeeper(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if err := r.cmd(ctx, nil, "chown", "-R", "zookeeper:zookeeper", r.opts.Root.Path("/var/lib/zookeeper")); err != nil {
+		return "", err
+	}
+	// MidoNet's NSDB guide: the misc repository's ZooKeeper runs /usr/java/default/bin/java.
+	if _, err := r.opts.Root.Link(roles.JavaDefaultPath, roles.SystemJavaPath); err != nil {
 		return "", err
 	}
 	if err := r.enableStart(ctx, roles.UnitZooKeeper); err != nil {

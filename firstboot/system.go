@@ -93,6 +93,19 @@ func (r Root) Write(p string, content []byte, mode os.FileMode) (bool, error) {
 	return true, os.Rename(tmp.Name(), full)
 }
 
+// Link makes p a symbolic link to target unless something is already at p; it reports
+// whether it made one.
+func (r Root) Link(p, target string) (bool, error) {
+	full := r.Path(p)
+	if _, err := os.Lstat(full); err == nil {
+		return false, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return false, err
+	}
+	return true, os.Symlink(target, full)
+}
+
 // Identity is how the host knows itself: its name and addresses.
 type Identity interface {
 	Hostname() (string, error)

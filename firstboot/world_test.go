@@ -257,6 +257,11 @@ func (w *world) files(host string) map[string]string {
 		if strings.HasPrefix(rel, ".test/") && rel != ".test/template" && rel != ".test/mn-conf-default" {
 			return nil
 		}
+		if d.Type()&os.ModeSymlink != 0 {
+			target, _ := os.Readlink(p)
+			out[rel] = "-> " + target
+			return nil
+		}
 		b, _ := os.ReadFile(p)
 		st, _ := os.Stat(p)
 		out[rel] = fmt.Sprintf("%o %s", st.Mode().Perm(), b)

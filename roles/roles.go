@@ -56,6 +56,12 @@ const (
 	ZooKeeperDataDir      = "/var/lib/zookeeper/data"
 	CassandraYAMLPath     = "/etc/cassandra/conf/cassandra.yaml"
 	CassandraSettingsPath = "/etc/midobake/cassandra-settings.yaml"
+	CassandraTmpfilesPath = "/etc/tmpfiles.d/cassandra.conf"
+	CassandraRunDir       = "/var/run/cassandra"
+	// JavaDefaultPath is where the ZooKeeper package of MidoNet's misc repository looks for
+	// Java (JAVA_HOME=/usr/java/default); the NSDB guide links it to the system's java.
+	JavaDefaultPath = "/usr/java/default/bin/java"
+	SystemJavaPath  = "/usr/bin/java"
 	MidolmanEnvPath       = "/etc/midolman/midolman-env.sh"
 	HostIDPath            = "/etc/midonet_host_id.properties"
 	UplinkScriptPath      = "/usr/libexec/midobake/uplink"
@@ -226,6 +232,7 @@ func newRenderContext(top Topology, t *Templates) (*renderContext, error) {
 		{"zoo.cfg.tmpl", ZooCfgPath},
 		{"mn-conf-default.conf.tmpl", NSDBConfPath},
 		{"cassandra-settings.yaml.tmpl", CassandraSettingsPath},
+		{"cassandra-tmpfiles.conf.tmpl", CassandraTmpfilesPath},
 		{"midobake-firstboot.service.tmpl", FirstBootUnitPath},
 	} {
 		if err := add(f.tmpl, f.path, 0o644, nil); err != nil {
@@ -259,6 +266,7 @@ func CloudVars(top Topology) map[string]any {
 		"rest_api_port":      8080,
 		"zookeeper_data_dir": ZooKeeperDataDir,
 		"midonet_root_key":   MidonetRootKey,
+		"cassandra_run_dir":  CassandraRunDir,
 		"zookeeper_port":     ZooKeeperPort,
 		"site_path":          SitePath,
 		"hook_path":          HookPath,
@@ -304,7 +312,7 @@ func (rc *renderContext) plan(profile string, hosts []cloud.Host) Plan {
 	}
 	if p.Has(cloud.RoleCassandra) {
 		pkgs["dsc22"] = true
-		files = append(files, CassandraSettingsPath)
+		files = append(files, CassandraSettingsPath, CassandraTmpfilesPath)
 		p.Units = append(p.Units, UnitCassandra)
 		p.Steps = append(p.Steps, StepCassandra)
 	}
