@@ -60,14 +60,14 @@ const (
 	CassandraRunDir       = "/var/run/cassandra"
 	// JavaDefaultPath is where the ZooKeeper package of MidoNet's misc repository looks for
 	// Java (JAVA_HOME=/usr/java/default); the NSDB guide links it to the system's java.
-	JavaDefaultPath = "/usr/java/default/bin/java"
-	SystemJavaPath  = "/usr/bin/java"
-	MidolmanEnvPath       = "/etc/midolman/midolman-env.sh"
-	HostIDPath            = "/etc/midonet_host_id.properties"
-	UplinkScriptPath      = "/usr/libexec/midobake/uplink"
-	UplinkUnitPath        = "/etc/systemd/system/midobake-uplink.service"
-	ZooKeeperPort         = 2181
-	RESTAPIAddress        = "127.0.0.1:8080"
+	JavaDefaultPath  = "/usr/java/default/bin/java"
+	SystemJavaPath   = "/usr/bin/java"
+	MidolmanEnvPath  = "/etc/midolman/midolman-env.sh"
+	HostIDPath       = "/etc/midonet_host_id.properties"
+	UplinkScriptPath = "/usr/libexec/midobake/uplink"
+	UplinkUnitPath   = "/etc/systemd/system/midobake-uplink.service"
+	ZooKeeperPort    = 2181
+	RESTAPIAddress   = "127.0.0.1:8080"
 	// MidonetRootKey is where MidoNet keeps its state in ZooKeeper (root_key), and
 	// DefaultTemplateZNode where mn-conf keeps the default template: it exists once the
 	// CLC's first boot has run "mn-conf set -t default" (the NSDB settings).
