@@ -24,6 +24,9 @@ type Options struct {
 	Host     string // this host's name; "" identifies it from the host name and addresses
 	DryRun   bool   // print what would be done, touch nothing
 	Timeout  time.Duration
+	// ApplyNetwork: on the CLC, also give Eucalyptus the network configuration with euctl
+	// (once Eucalyptus is registered, which is usually after the first boot).
+	ApplyNetwork bool
 
 	Root          Root   // default "/"
 	API           string // MidoNet REST API; default DefaultAPI
@@ -139,7 +142,13 @@ func Run(ctx context.Context, opts Options) error {
 				}
 			}
 		}
+		if opts.ApplyNetwork {
+			r.logf("then: %s", r.describeApplyNetwork())
+		}
 		return nil
+	}
+	if opts.ApplyNetwork && !r.host.Has(cloud.RoleCLC) {
+		return fmt.Errorf("--apply-network: host %s is not the CLC, where euctl talks to Eucalyptus", r.host.Name)
 	}
 
 	unlock, err := r.lock()
@@ -184,6 +193,14 @@ func Run(ctx context.Context, opts Options) error {
 		counts["done"]++
 	}
 	r.logf("midobake firstboot: host %s is finished: %d steps done, %d skipped", r.host.Name, counts["done"], counts["skipped"])
+	if opts.ApplyNetwork {
+		summary, err := r.applyNetwork(ctx)
+		if err != nil {
+			r.logf("apply-network: FAILED: %v", err)
+			return fmt.Errorf("apply-network: %w", err)
+		}
+		r.logf("apply-network: %s", summary)
+	}
 	return nil
 }
 

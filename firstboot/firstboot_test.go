@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -378,5 +379,53 @@ func TestNSDBGuideSteps(t *testing.T) {
 	}
 	if chown < 0 || start < 0 || chown > start {
 		t.Errorf("want chown of /var/run/cassandra before Cassandra starts, commands:\n%s", strings.Join(r.log, "\n"))
+	}
+}
+
+// TestApplyNetwork: on the CLC, --apply-network gives Eucalyptus the network configuration
+// through euctl (a stand-in that keeps the property in a file, as Eucalyptus keeps it), reads
+// it back, and does nothing when Eucalyptus has it already; a value that does not read back
+// is an error; another host refuses the flag.
+func TestApplyNetwork(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	euctl := `#!/bin/sh
+echo "euctl $*" >> "$MIDOBAKE_TEST_LOG"
+f="$MIDOBAKE_TEST_STATE/euctl-property"
+case "$1" in
+  -n) cat "$f" 2>/dev/null || true ;;
+  *=@*) if [ -e "$MIDOBAKE_TEST_STATE/euctl-mangles" ]; then echo '{"Mode":"EDGE"}' > "$f"; else cp "${1#*=@}" "$f"; fi ;;
+esac
+`
+	if err := os.WriteFile(filepath.Join(w.stubs, "euctl"), []byte(euctl), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w.zk.Start(t)
+	for _, h := range []string{"node1", "node2", "ufs1"} {
+		w.hook(h, nil)
+	}
+	if r := w.hook("node1", []string{"--apply-network"}); r.code == 0 || !strings.Contains(r.out, "host node1 is not the CLC") {
+		t.Errorf("--apply-network on a node controller: exit %d\n%s", r.code, r.out)
+	}
+	first := w.hook("clc1", []string{"--apply-network"})
+	if first.code != 0 || !strings.Contains(first.out, "apply-network: network configuration applied and read back") {
+		t.Fatalf("exit %d\n%s", first.code, first.out)
+	}
+	set := "euctl cloud.network.network_configuration=@ROOT/etc/midobake/network.json"
+	if !slices.Contains(first.log, set) {
+		t.Errorf("no %q in %v", set, first.log)
+	}
+	stored, _ := os.ReadFile(filepath.Join(w.root("clc1"), ".test", "euctl-property"))
+	if !strings.Contains(string(stored), `"Mode": "VPCMIDO"`) && !strings.Contains(string(stored), `"Mode":"VPCMIDO"`) {
+		t.Errorf("Eucalyptus got %q", stored)
+	}
+	again := w.hook("clc1", []string{"--apply-network"})
+	if again.code != 0 || !strings.Contains(again.out, "Eucalyptus already has this network configuration") || slices.Contains(again.log, set) {
+		t.Errorf("second run: exit %d, commands %v\n%s", again.code, again.log, again.out)
+	}
+	os.WriteFile(filepath.Join(w.root("clc1"), ".test", "euctl-property"), nil, 0o644)
+	os.WriteFile(filepath.Join(w.root("clc1"), ".test", "euctl-mangles"), nil, 0o644)
+	bad := w.hook("clc1", []string{"--apply-network"})
+	if bad.code == 0 || !strings.Contains(bad.out, `now reads "{\"Mode\":\"EDGE\"}"`) {
+		t.Errorf("a value that does not read back: exit %d\n%s", bad.code, bad.out)
 	}
 }

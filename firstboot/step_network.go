@@ -2,7 +2,10 @@ package firstboot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/roles"
@@ -18,4 +21,55 @@ func (r *run) doNetwork(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return changed(roles.NetworkPath, did) + "; apply it with: euctl cloud.network.network_configuration=@" + roles.NetworkPath, nil
+}
+
+// networkProperty is the Eucalyptus property that holds the network configuration.
+const networkProperty = "cloud.network.network_configuration"
+
+func (r *run) describeApplyNetwork() string {
+	return fmt.Sprintf("apply-network: euctl %s=@%s unless euctl -n %s already shows it; read it back and check it", networkProperty, roles.NetworkPath, networkProperty)
+}
+
+// applyNetwork gives Eucalyptus the network configuration unless it has it already (the same
+// JSON, whatever its formatting), then reads it back: a value Eucalyptus changed or refused
+// quietly is an error.
+func (r *run) applyNetwork(ctx context.Context) (string, error) {
+	want := cloud.NetworkJSON(r.c)
+	if _, err := r.opts.Root.Write(roles.NetworkPath, want, 0o644); err != nil {
+		return "", err
+	}
+	current, err := r.opts.Runner.Run(ctx, nil, "euctl", "-n", networkProperty)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s with euctl (are Eucalyptus's tools installed and the cloud registered?): %w", networkProperty, err)
+	}
+	if sameJSON(current, want) {
+		return "Eucalyptus already has this network configuration", nil
+	}
+	if _, err := r.opts.Runner.Run(ctx, nil, "euctl", networkProperty+"=@"+r.opts.Root.Path(roles.NetworkPath)); err != nil {
+		return "", err
+	}
+	applied, err := r.opts.Runner.Run(ctx, nil, "euctl", "-n", networkProperty)
+	if err != nil {
+		return "", err
+	}
+	if !sameJSON(applied, want) {
+		return "", fmt.Errorf("euctl accepted %s, but %s now reads %q", roles.NetworkPath, networkProperty, truncate(strings.TrimSpace(string(applied)), 200))
+	}
+	return "network configuration applied and read back: " + networkProperty + " matches " + roles.NetworkPath, nil
+}
+
+// sameJSON compares two JSON documents by value.
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
 }

@@ -27,6 +27,7 @@ func runFirstboot(e *env, args []string) error {
 	zkPort := fs.Int("zookeeper-port", roles.ZooKeeperPort, "ZooKeeper client `PORT`")
 	csPort := fs.Int("cassandra-port", 9042, "Cassandra CQL `PORT`")
 	retryMax := fs.Duration("retry-max", firstboot.DefaultBackoff.Max, "longest pause between retries (`D`)")
+	applyNetwork := fs.Bool("apply-network", false, "on the CLC, once Eucalyptus is registered: give it the network configuration with euctl and check it")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -41,7 +42,7 @@ func runFirstboot(e *env, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = firstboot.Run(ctx, firstboot.Options{
-		Site: data, SiteName: *site, Host: *host, DryRun: *dry, Timeout: *timeout,
+		Site: data, SiteName: *site, Host: *host, DryRun: *dry, Timeout: *timeout, ApplyNetwork: *applyNetwork,
 		Root: firstboot.Root(*root), API: *api, ZooKeeperPort: *zkPort, CassandraPort: *csPort,
 		Out: e.stdout, Backoff: backoff,
 	})
