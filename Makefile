@@ -24,10 +24,12 @@ plugin:
 packer:
 	cd tools/packer && $(GO) build -o ../../$(BIN)/packer github.com/hashicorp/packer
 
-# The midobake RPM (the hook for plain images), with nfpm built from tools/nfpm.
+# The midobake RPM (the hook for plain images), with nfpm built from tools/nfpm; signed with
+# MIDOBAKE_RPM_KEY (an armored OpenPGP private key file) when it is set.
+MIDOBAKE_RPM_KEY ?=
 rpm: build
 	cd tools/nfpm && $(GO) build -o ../../$(BIN)/nfpm github.com/goreleaser/nfpm/v2/cmd/nfpm
-	VERSION=$(PLUGIN_VERSION) $(BIN)/nfpm package -f packaging/nfpm.yaml -p rpm -t $(BIN)/
+	VERSION=$(PLUGIN_VERSION) MIDOBAKE_RPM_KEY=$(MIDOBAKE_RPM_KEY) $(BIN)/nfpm package -f packaging/nfpm.yaml -p rpm -t $(BIN)/
 
 # Regenerate the plugin's HCL2 specs after changing a Config struct.
 generate:

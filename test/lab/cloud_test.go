@@ -81,6 +81,7 @@ func TestCloud(t *testing.T) {
 	summary := map[string]float64{}
 
 	// Render what users render: the output, and templates for a qemu source of their own.
+	run(t, mb, "validate", "--strict", "-f", "cloud.yaml")
 	out := filepath.Join(work, "out")
 	run(t, mb, "render", "-f", "cloud.yaml", "--packer-source", "qemu.lab", "-o", out)
 	net := newLabNet(t)

@@ -80,11 +80,16 @@ var (
 	repoErr  error
 )
 
-// standinRepo builds the stand-in RPMs, the midobake RPM (make rpm) and a yum repository of
-// them, once per test binary.
+// repoKeyName is the public key of the lab's repository, served beside its packages: every
+// package is signed, and the cloud's repositories check signatures as the real ones do.
+const repoKeyName = "RPM-GPG-KEY-lab"
+
+// standinRepo builds the stand-in RPMs, the midobake RPM (make rpm), all signed with a key of
+// the lab's own, and a yum repository of them, once per test binary.
 func standinRepo(t *testing.T) string {
 	t.Helper()
 	testenv.Need(t, "createrepo_c", "apt-get install createrepo-c")
+	testenv.Need(t, "gpg", "apt-get install gnupg")
 	repoOnce.Do(func() { repoDir, repoErr = buildRepo(t.TempDir()) })
 	if repoErr != nil {
 		t.Fatalf("stand-in repository: %v", repoErr)
@@ -103,11 +108,38 @@ func buildRepo(work string) (string, error) {
 		}
 		return nil
 	}
-	if err := sh(root, nil, "make", "rpm"); err != nil { // bin/midobake-*.rpm and bin/nfpm
-		return "", err
-	}
 	repo := filepath.Join(work, "repo")
 	if err := os.MkdirAll(repo, 0o755); err != nil {
+		return "", err
+	}
+	// The signing key: RSA, which every rpm verifies; no passphrase (a test key).
+	gnupg, key := filepath.Join(work, "gnupg"), filepath.Join(work, "signing-key.asc")
+	if err := os.MkdirAll(gnupg, 0o700); err != nil {
+		return "", err
+	}
+	gpg := func(out string, args ...string) error {
+		cmd := exec.Command("gpg", append([]string{"--batch", "--homedir", gnupg}, args...)...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		b, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("gpg %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		}
+		if out == "" {
+			return nil
+		}
+		return os.WriteFile(out, b, 0o600)
+	}
+	if err := gpg("", "--passphrase", "", "--quick-gen-key", "midobake lab <lab@midobake.invalid>", "rsa2048", "sign", "never"); err != nil {
+		return "", err
+	}
+	if err := gpg(key, "--armor", "--export-secret-keys"); err != nil {
+		return "", err
+	}
+	if err := gpg(filepath.Join(repo, repoKeyName), "--armor", "--export"); err != nil {
+		return "", err
+	}
+	if err := sh(root, nil, "make", "rpm", "MIDOBAKE_RPM_KEY="+key); err != nil { // bin/midobake-*.rpm and bin/nfpm
 		return "", err
 	}
 	rpms, _ := filepath.Glob(filepath.Join(root, "bin", "midobake-*.rpm"))
@@ -124,6 +156,7 @@ func buildRepo(work string) (string, error) {
 		dir := filepath.Join(work, p.name)
 		var y strings.Builder
 		fmt.Fprintf(&y, "name: %s\narch: noarch\nplatform: linux\nversion: 5.2.0\nrelease: 1\nmaintainer: midobake lab\ndescription: stand-in for %s (midobake lab)\nlicense: MPL-2.0\n", p.name, p.name)
+		fmt.Fprintf(&y, "rpm:\n  signature:\n    key_file: %s\n", key)
 		if len(p.provides) > 0 {
 			y.WriteString("provides:\n")
 			for _, pr := range p.provides {

@@ -8,8 +8,9 @@ import (
 )
 
 // TestStandinPackagesInstall: the stand-in repository installs, in one dnf transaction in the
-// base image's root, every package a plan names, under the real names, and their %post does
-// what the real packages do (enable their services, create the MidoNet host id).
+// base image's root with signature checks on, every package a plan names, under the real
+// names, and their %post does what the real packages do (enable their services, create the
+// MidoNet host id).
 func TestStandinPackagesInstall(t *testing.T) {
 	baseDir := base(t)
 	repo := standinRepo(t)
@@ -17,7 +18,7 @@ func TestStandinPackagesInstall(t *testing.T) {
 	os.MkdirAll(root, 0o755)
 	run(t, "tar", "--zstd", "-C", root, "-xf", filepath.Join(baseDir, "root.tar.zst"))
 	run(t, "cp", "-r", repo, filepath.Join(root, "srv-repo"))
-	writeFile(t, filepath.Join(root, "etc/yum.repos.d/lab.repo"), "[lab]\nname=lab\nbaseurl=file:///srv-repo/\ngpgcheck=0\n", 0o644)
+	writeFile(t, filepath.Join(root, "etc/yum.repos.d/lab.repo"), "[lab]\nname=lab\nbaseurl=file:///srv-repo/\ngpgcheck=1\ngpgkey=file:///srv-repo/"+repoKeyName+"\n", 0o644)
 	run(t, "mount", "-t", "proc", "proc", filepath.Join(root, "proc"))
 	defer run(t, "umount", filepath.Join(root, "proc"))
 	out := run(t, "chroot", root, "sh", "-c", "rpm -i --nodeps /srv-repo/lab-base-*.rpm && yum -y install dsc22 java-1.8.0-openjdk-headless midolman midonet-cluster midonet-tools nmap-ncat python-midonetclient zookeeper midobake 2>&1")
@@ -31,5 +32,14 @@ func TestStandinPackagesInstall(t *testing.T) {
 	}
 	if !strings.Contains(out, "Complete!") {
 		t.Errorf("dnf did not complete")
+	}
+	// rpm checked every package against the lab's key: it was imported, and a package with
+	// a signature rpm cannot verify is refused.
+	if keys := run(t, "chroot", root, "rpm", "-q", "gpg-pubkey"); !strings.Contains(keys, "gpg-pubkey-") {
+		t.Errorf("the repository's key was not imported: %s", keys)
+	}
+	sig := run(t, "chroot", root, "sh", "-c", "rpm -K /srv-repo/*.rpm")
+	if lines := strings.Split(strings.TrimSpace(sig), "\n"); len(lines) < 10 || strings.Count(sig, ": digests signatures OK\n") != len(lines) {
+		t.Errorf("the packages are not signed with the lab's key:\n%s", sig)
 	}
 }
