@@ -87,8 +87,9 @@ func TestCloud(t *testing.T) {
 	net := newLabNet(t)
 	net.start(t, work, "repo", labGateway+":8081", "python3", "-m", "http.server", "--bind", labGateway, "--directory", repo, "8081")
 	net.start(t, work, "serve", labGateway+":8000", mb, "serve", "-f", "cloud.yaml", "--mode", "baked", "--listen", labGateway+":8000")
+	ctl := net.serveControl(t, labGateway+":8082")
 	baseQcow := labBase(t, baseDir, repo, work)
-	summary["bare-boot-seconds"] = bareBoot(t, net, baseQcow, baseDir, hosts, work)
+	summary["bare-boot-seconds"] = bareBoot(t, net, ctl, baseQcow, baseDir, hosts, work)
 
 	// Bake every profile's golden image, in parallel, each with its own packer process.
 	pk := filepath.Join(work, "packer")
@@ -147,7 +148,7 @@ func TestCloud(t *testing.T) {
 		img := &image{name: h.name, dir: dir, disk: filepath.Join(dir, "disk.qcow2"), format: "qcow2", netns: net.ns}
 		run(t, "qemu-img", "create", "-q", "-f", "qcow2", "-b", backing, "-F", "qcow2", img.disk)
 		o := bootOpts{memory: h.memory, netdev: net.tap(t, h.mac),
-			cmdline: fmt.Sprintf("lab.ip=%s/24 lab.gw=%s", h.address, labGateway)}
+			cmdline: fmt.Sprintf("lab.ip=%s/24 lab.gw=%s lab.ctl=%s", h.address, labGateway, labControlURL)}
 		switch h.seed {
 		case "serve":
 			o.netdev = append(o.netdev, "-smbios", "type=1,serial=ds=nocloud-net;s=http://"+labGateway+":8000/"+h.name+"/")
@@ -162,6 +163,7 @@ func TestCloud(t *testing.T) {
 		vms[h.name], opts[h.name] = img, o
 	}
 	for boot := 0; boot < 2; boot++ {
+		ctl.expect(len(vms))
 		bootAll(t, vms, opts, baseDir)
 		key := "converged-seconds"
 		if boot == 1 {
@@ -245,7 +247,7 @@ func settled(t *testing.T, vms map[string]*image, n int) float64 {
 
 // bareBoot boots as many VMs as the cloud has from the base image at once, each with an
 // empty cloud-config, to cloud-init done: the floor this machine sets for that many guests.
-func bareBoot(t *testing.T, net *labNet, baseQcow, baseDir string, hosts []labHost, work string) float64 {
+func bareBoot(t *testing.T, net *labNet, ctl *labControl, baseQcow, baseDir string, hosts []labHost, work string) float64 {
 	t.Helper()
 	vms := map[string]*image{}
 	opts := map[string]bootOpts{}
@@ -257,9 +259,10 @@ func bareBoot(t *testing.T, net *labNet, baseQcow, baseDir string, hosts []labHo
 		run(t, "qemu-img", "create", "-q", "-f", "qcow2", "-b", baseQcow, "-F", "qcow2", img.disk)
 		vms[name] = img
 		opts[name] = bootOpts{memory: h.memory, netdev: net.tap(t, fmt.Sprintf("52:54:00:00:06:%02x", i)),
-			cmdline: fmt.Sprintf("lab.ip=10.111.5.%d/24 lab.gw=%s", 100+i, labGateway),
+			cmdline: fmt.Sprintf("lab.ip=10.111.5.%d/24 lab.gw=%s lab.ctl=%s", 100+i, labGateway, labControlURL),
 			seedISO: seedISO(t, dir, []byte("#cloud-config\n{}\n"), []byte("instance-id: iid-"+name+"\nlocal-hostname: "+name+"\n"))}
 	}
+	ctl.expect(len(vms))
 	bootAll(t, vms, opts, baseDir)
 	for _, vm := range vms {
 		if ci := vm.report(t, 0, "cloud-init.txt"); !strings.Contains(ci, "status: done") {

@@ -2,14 +2,20 @@ package lab
 
 import (
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // labNet is the cloud's private network: a bridge in a network namespace the test makes, with
@@ -22,7 +28,10 @@ type labNet struct {
 	taps  int
 }
 
-const labGateway = "10.111.5.1"
+const (
+	labGateway    = "10.111.5.1"
+	labControlURL = "http://" + labGateway + ":8082" // labControl, for the hosts' reports
+)
 
 func newLabNet(t *testing.T) *labNet {
 	t.Helper()
@@ -88,4 +97,74 @@ func (n *labNet) close() {
 		p.Wait()
 	}
 	exec.Command("ip", "netns", "del", n.ns).Run()
+}
+
+// labControl is the test's side of the hosts' reports (lab.ctl on their kernel command
+// line): each host says when its boot has settled, and powers off only once every host of
+// the boot has, so that no host leaves while the others still converge with it.
+type labControl struct {
+	mu      sync.Mutex
+	want    int
+	settled map[string]float64 // host name -> uptime when it settled
+}
+
+// expect starts a boot of n hosts.
+func (c *labControl) expect(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.want, c.settled = n, map[string]float64{}
+}
+
+func (c *labControl) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch name, ok := strings.CutPrefix(r.URL.Path, "/settled/"); {
+	case ok && r.Method == http.MethodPost:
+		up, _ := strconv.ParseFloat(r.URL.Query().Get("uptime"), 64)
+		c.settled[name] = up
+	case r.URL.Path == "/poweroff" && len(c.settled) >= c.want:
+		fmt.Fprintln(w, "all settled")
+	case r.URL.Path == "/poweroff":
+		http.Error(w, fmt.Sprintf("%d of %d hosts settled", len(c.settled), c.want), http.StatusServiceUnavailable)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// serveControl serves a labControl on addr in the lab's namespace: the listening socket is
+// made there (a thread of this process enters the namespace for that one call), the test
+// serves it from here.
+func (n *labNet) serveControl(t *testing.T, addr string) *labControl {
+	t.Helper()
+	type result struct {
+		l   net.Listener
+		err error
+	}
+	ch := make(chan result)
+	go func() {
+		// The thread that entered the namespace is never handed back to the runtime (no
+		// UnlockOSThread): it ends with this goroutine.
+		runtime.LockOSThread()
+		ns, err := os.Open("/var/run/netns/" + n.ns)
+		if err != nil {
+			ch <- result{nil, err}
+			return
+		}
+		defer ns.Close()
+		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+			ch <- result{nil, fmt.Errorf("setns: %w", err)}
+			return
+		}
+		l, err := net.Listen("tcp", addr)
+		ch <- result{l, err}
+	}()
+	res := <-ch
+	if res.err != nil {
+		t.Fatalf("control server on %s: %v", addr, res.err)
+	}
+	c := &labControl{}
+	srv := &http.Server{Handler: c, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(res.l)
+	t.Cleanup(func() { srv.Close() })
+	return c
 }

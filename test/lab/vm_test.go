@@ -57,7 +57,8 @@ func base(t *testing.T) string {
 }
 
 // reportUnits make a VM report and power off once its boot has no job left (or after
-// limit). They order themselves after nothing and hold up nothing.
+// limit) and, in a cloud, every other host's too. They order themselves after nothing and
+// hold up nothing. The report's uptime is when this host settled.
 func reportUnits(limit time.Duration) map[string]string {
 	return map[string]string{
 		"/etc/systemd/system/lab-report.service": `[Unit]
@@ -80,11 +81,33 @@ WantedBy=timers.target
 # Wait until no job other than this one is queued (the boot has settled), at most %d s.
 end=$(( $(cut -d. -f1 /proc/uptime) + %d ))
 while [ "$(systemctl list-jobs --no-legend | grep -vc lab-report)" != 0 ] && [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ]; do sleep 2; done
+up=$(cut -d' ' -f1 /proc/uptime)
+# A host of a cloud stays up until every host has settled (lab.ctl: the test's control
+# server): the cloud converges across hosts, and a Midolman that powered off is not alive.
+for arg in $(cat /proc/cmdline); do case "$arg" in lab.ctl=*) ctl=${arg#lab.ctl=} ;; esac; done
+[ -z "$ctl" ] || python3 - "$ctl" "$(hostname)" "$up" "$end" <<'PY'
+import sys, time, urllib.request
+ctl, name, up, end = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def uptime(): return float(open("/proc/uptime").read().split()[0])
+while uptime() < end:
+    try:
+        urllib.request.urlopen("%%s/settled/%%s?uptime=%%s" %% (ctl, name, up), data=b"", timeout=5)
+        break
+    except Exception:
+        time.sleep(2)
+while uptime() < end:
+    try:
+        if urllib.request.urlopen(ctl + "/poweroff", timeout=5).status == 200:
+            break
+    except Exception:
+        pass
+    time.sleep(2)
+PY
 mkdir -p /var/log/lab
 n=$(ls /var/log/lab | grep -c '^boot-' || true)
 d=/var/log/lab/boot-$n
 mkdir -p $d
-cut -d' ' -f1 /proc/uptime > $d/uptime
+echo "$up" > $d/uptime
 journalctl -b --no-pager -o short-monotonic > $d/journal.txt 2>&1
 systemctl list-jobs --no-pager > $d/jobs.txt 2>&1
 systemctl --failed --no-legend --plain > $d/failed.txt 2>&1

@@ -247,11 +247,18 @@ func midolman() error {
 	if err := put(c, zkHosts+"/"+id, rec, 0); err != nil {
 		return err
 	}
-	if err := put(c, zkHosts+"/"+id+"/alive", nil, zk.FlagEphemeral); err != nil {
-		return err
-	}
 	fmt.Printf("midolman: host %s (%s) registered; cassandra.servers=%q\n", id, name, started["cassandra.servers"])
-	select {} // alive until stopped
+	// Alive while running, as the real agent's ephemeral node: an earlier run's node lives on
+	// until that session expires (a restart does not close it), then goes; make ours again.
+	alive := zkHosts + "/" + id + "/alive"
+	for {
+		if ok, _, err := c.Exists(alive); err == nil && !ok {
+			if _, err := c.Create(alive, nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
+				fmt.Fprintln(os.Stderr, "midolman: alive:", err)
+			}
+		}
+		time.Sleep(2 * time.Second)
+	}
 }
 
 func localAddresses() []string {
