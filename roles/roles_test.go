@@ -219,3 +219,26 @@ func TestMirrorWithCredentialsIsPrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestRepositoryFilesCheckSignatures: the repository files yum reads. A mirror that names no
+// key keeps the default's and checks signatures (it used to write gpgcheck=0); one with its
+// own key uses it; gpgcheck: false is the only way to turn checks off.
+func TestRepositoryFilesCheckSignatures(t *testing.T) {
+	doc := strings.Replace(threeProfiles, "midonet: {SIZE}", `midonet: {repos: {
+    midonet: {baseurl: "http://mirror.example/m/"},
+    midonet-misc: {baseurl: "http://mirror.example/misc/", gpgkey: "http://mirror.example/misc.key"},
+    midobake: {baseurl: "http://mirror.example/mb/", gpgcheck: false}}}`, 1)
+	files := map[string]string{}
+	for _, f := range plansOf(t, load(t, doc))["nc"].Files {
+		files[f.Path] = string(f.Content)
+	}
+	for path, want := range map[string]string{
+		"/etc/yum.repos.d/midonet.repo":      "baseurl=http://mirror.example/m/\nenabled=1\ngpgcheck=1\ngpgkey=https://builds.midonet.org/midorepo.key\n",
+		"/etc/yum.repos.d/midonet-misc.repo": "baseurl=http://mirror.example/misc/\nenabled=1\ngpgcheck=1\ngpgkey=http://mirror.example/misc.key\n",
+		"/etc/yum.repos.d/midobake.repo":     "baseurl=http://mirror.example/mb/\nenabled=1\ngpgcheck=0\n",
+	} {
+		if !strings.HasSuffix(files[path], want) {
+			t.Errorf("%s:\n%s\nwant it to end with:\n%s", path, files[path], want)
+		}
+	}
+}
