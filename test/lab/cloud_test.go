@@ -108,7 +108,8 @@ func TestCloud(t *testing.T) {
 			cmd := exec.Command("ip", "netns", "exec", net.ns, packer, "build", "-only", build+".*",
 				"-var", "cloud_file="+cloudFile, "-var", "hook_binary="+mb, "-var", "manifest_dir="+work,
 				"-var", "lab_base="+baseQcow, "-var", "lab_kernel="+filepath.Join(baseDir, "vmlinuz"),
-				"-var", "lab_initrd="+filepath.Join(baseDir, "initrd.img"), "-var", "lab_output="+outDir, ".")
+				"-var", "lab_initrd="+filepath.Join(baseDir, "initrd.img"), "-var", "lab_output="+outDir,
+				"-var", "lab_accel="+accelerator(baseDir), ".")
 			cmd.Dir = pk
 			cmd.Env = append(os.Environ(), "PACKER_PLUGIN_PATH="+plugins, "CHECKPOINT_DISABLE=1", "PACKER_LOG=0")
 			start := time.Now()
@@ -400,6 +401,7 @@ func writeSummary(t *testing.T, summary map[string]float64) {
 	}
 	sort.Strings(keys)
 	var b strings.Builder
+	fmt.Fprintf(&b, "accelerator: %s\n", accel)
 	for _, k := range keys {
 		fmt.Fprintf(&b, "%s: %.1f\n", k, summary[k])
 	}

@@ -58,13 +58,14 @@ func packerEnv(t *testing.T) (string, string) {
 }
 
 // labSource is the source block a user with a KVM runner would write beside the rendered
-// templates (render --packer-source qemu.lab): Packer's qemu builder boots the base image,
+// templates (the lab's accelerator is KVM where it really works, else TCG) (render --packer-source qemu.lab): Packer's qemu builder boots the base image,
 // the midobake provisioner bakes it over SSH, and the result is a qcow2 on top of the base.
 const labSource = `# The lab's Packer source: the base image booted by Packer's qemu builder (TCG here).
 variable "lab_base" { type = string }
 variable "lab_kernel" { type = string }
 variable "lab_initrd" { type = string }
 variable "lab_output" { type = string }
+variable "lab_accel" { type = string }
 
 source "qemu" "lab" {
   disk_image       = true
@@ -74,7 +75,7 @@ source "qemu" "lab" {
   format           = "qcow2"
   disk_interface   = "virtio"
   net_device       = "virtio-net"
-  accelerator      = "tcg"
+  accelerator      = var.lab_accel
   headless         = true
   memory           = 1024
   output_directory = var.lab_output

@@ -183,6 +183,33 @@ func newImage(t *testing.T, baseDir, name string, limit time.Duration, edit func
 	return img
 }
 
+var (
+	accelOnce sync.Once
+	accel     string
+)
+
+// accelerator is "kvm" where KVM really runs the lab's kernel, else "tcg". /dev/kvm is not
+// proof: on nested machines it opens and then fails in instruction emulation. The probe
+// boots the kernel with no init to run: reaching the resulting panic means KVM works.
+func accelerator(baseDir string) string {
+	accelOnce.Do(func() {
+		accel = "tcg"
+		if _, err := os.Stat("/dev/kvm"); err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		out, _ := exec.CommandContext(ctx, "qemu-system-x86_64", "-accel", "kvm", "-m", "256", "-nodefaults",
+			"-display", "none", "-serial", "stdio", "-no-reboot",
+			"-kernel", filepath.Join(baseDir, "vmlinuz"), "-initrd", filepath.Join(baseDir, "initrd.img"),
+			"-append", "console=ttyS0 panic=-1 rdinit=/lab-kvm-probe").CombinedOutput()
+		if strings.Contains(string(out), "Kernel panic") {
+			accel = "kvm"
+		}
+	})
+	return accel
+}
+
 // kernelArgs boot every lab VM: the root on the first virtio disk, eth0 named so, and a
 // quiet console.
 const kernelArgs = "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet"
@@ -203,7 +230,7 @@ func (img *image) boot(ctx context.Context, t *testing.T, baseDir string, o boot
 	}
 	// No default devices (VGA, parallel port, floppy, CD): each costs probing under TCG, as
 	// does every line on the serial console (quiet).
-	args := []string{"-accel", "tcg", "-m", fmt.Sprint(o.memory), "-smp", "1", "-nodefaults", "-no-user-config",
+	args := []string{"-accel", accelerator(baseDir), "-m", fmt.Sprint(o.memory), "-smp", "1", "-nodefaults", "-no-user-config",
 		"-display", "none", "-serial", "stdio", "-no-reboot",
 		"-kernel", filepath.Join(baseDir, "vmlinuz"), "-initrd", filepath.Join(baseDir, "initrd.img"),
 		"-append", kernelArgs + " lab.report " + o.cmdline,
