@@ -103,27 +103,60 @@ func (r *Report) Error() string {
 //	cloud.yaml:12:14: error: hosts[1].address: "10.1.1" is not an IPv4 address [bad-address]
 //	    12 |     address: 10.1.1
 //	       |              ^
+//
+// Everything quoted from the input is made printable (no control characters reach the
+// terminal) and cut to a readable length, and at most MaxShown diagnostics are printed, with
+// a count of the rest: a runaway file gets a report a person can read.
 func (r *Report) Format(color bool) string {
 	var b strings.Builder
 	lines := strings.Split(string(r.Source), "\n")
-	for _, d := range r.Diags {
-		loc := r.File
+	file := Printable(r.File, maxQuoted)
+	for i, d := range r.Diags {
+		if i == MaxShown {
+			fmt.Fprintf(&b, "%s: ... and %d more problem(s) not shown\n", file, len(r.Diags)-MaxShown)
+			break
+		}
+		loc := file
 		if d.Pos.Line > 0 {
-			loc = fmt.Sprintf("%s:%d:%d", r.File, d.Pos.Line, d.Pos.Col)
+			loc = fmt.Sprintf("%s:%d:%d", file, d.Pos.Line, d.Pos.Col)
 		}
 		field := ""
 		if d.Path != "" {
-			field = d.Path.String() + ": "
+			field = Printable(d.Path.String(), maxQuoted) + ": "
 		}
-		fmt.Fprintf(&b, "%s: %s: %s%s [%s]\n", loc, d.Severity, field, Redact(d.Message), d.Kind)
+		fmt.Fprintf(&b, "%s: %s: %s%s [%s]\n", loc, d.Severity, field, Printable(Redact(d.Message), maxQuoted), d.Kind)
 		if d.Pos.Line > 0 && d.Pos.Line <= len(lines) {
-			src := Redact(strings.TrimRight(lines[d.Pos.Line-1], "\r"))
+			src, col := window(Redact(strings.TrimRight(lines[d.Pos.Line-1], "\r")), d.Pos.Col)
 			fmt.Fprintf(&b, "%6d | %s\n", d.Pos.Line, src)
-			pad := caretPad(src, d.Pos.Col)
-			fmt.Fprintf(&b, "       | %s^\n", pad)
+			fmt.Fprintf(&b, "       | %s^\n", caretPad(src, col))
 		}
 	}
 	return b.String()
+}
+
+// MaxShown is how many diagnostics Format prints; maxQuoted how many characters of a message
+// or source line it quotes.
+const (
+	MaxShown  = 50
+	maxQuoted = 200
+)
+
+// window makes a source line printable and, if it is long, cuts it to the part around the
+// column; it returns the line and the column within it.
+func window(line string, col int) (string, int) {
+	runes := []rune(line)
+	start := 0
+	if col > maxQuoted/2 && len(runes) > maxQuoted {
+		start = col - maxQuoted/2
+	}
+	if start > len(runes) {
+		start = len(runes)
+	}
+	out := Printable(string(runes[start:]), maxQuoted)
+	if start > 0 {
+		return "..." + out, col - start + 3
+	}
+	return out, col
 }
 
 // caretPad keeps tabs as tabs so the caret lands under the column in any terminal.

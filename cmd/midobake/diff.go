@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -79,22 +80,43 @@ func runDiff(e *env, args []string) error {
 	return nil
 }
 
-// readSide reads a file, or REV:PATH through git show.
+// readSide reads a file, or REV:PATH through git show; either is bounded by
+// cloud.MaxInputSize.
 func readSide(arg string) (input, error) {
-	if data, err := os.ReadFile(arg); err == nil {
+	data, err := cloud.ReadFile(arg)
+	if err == nil {
 		return input{name: arg, data: data}, nil
-	} else if rev, path, ok := strings.Cut(arg, ":"); ok && rev != "" && path != "" {
-		var stderr bytes.Buffer
-		cmd := exec.Command("git", "show", rev+":"+path)
-		cmd.Stderr = &stderr
-		out, gerr := cmd.Output()
-		if gerr != nil {
-			return input{}, fmt.Errorf("%s: git show: %s", arg, strings.TrimSpace(stderr.String()))
-		}
-		return input{name: arg, data: out}, nil
-	} else {
-		return input{}, fmt.Errorf("cannot read %s: %v", arg, err)
 	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return input{}, fmt.Errorf("cannot read %s", cloud.Printable(err.Error(), 300))
+	}
+	rev, path, ok := strings.Cut(arg, ":")
+	if !ok || rev == "" || path == "" {
+		return input{}, fmt.Errorf("cannot read %s", cloud.Printable(err.Error(), 300))
+	}
+	// --end-of-options: a REV that starts with "-" is a revision, never an option of git's.
+	var stderr bytes.Buffer
+	cmd := exec.Command("git", "show", "--end-of-options", rev+":"+path)
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return input{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return input{}, fmt.Errorf("%s: git: %w", cloud.Printable(arg, 300), err)
+	}
+	data, rerr := cloud.ReadLimited(stdout)
+	if rerr != nil {
+		cmd.Process.Kill()
+	}
+	werr := cmd.Wait()
+	switch {
+	case rerr != nil:
+		return input{}, fmt.Errorf("%s: %w", cloud.Printable(arg, 300), rerr)
+	case werr != nil:
+		return input{}, fmt.Errorf("%s: git show: %s", cloud.Printable(arg, 300), cloud.Printable(strings.TrimSpace(stderr.String()), 300))
+	}
+	return input{name: arg, data: data}, nil
 }
 
 func useColor(mode string, e *env) bool {

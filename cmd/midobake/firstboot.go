@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/firstboot"
 	"github.com/midobake/midobake/roles"
 )
@@ -31,7 +32,7 @@ func runFirstboot(e *env, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	data, err := os.ReadFile(*site)
+	data, err := cloud.ReadFile(*site)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake firstboot: cannot read the site data: %v\n", err)
 		return err

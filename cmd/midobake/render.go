@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
@@ -23,10 +21,13 @@ func readInput(e *env, file string) (input, error) {
 	case "":
 		return input{name: cloud.ExampleName, data: cloud.Example()}, nil
 	case "-":
-		data, err := io.ReadAll(e.stdin)
-		return input{name: "<stdin>", data: data}, err
+		data, err := cloud.ReadLimited(e.stdin)
+		if err != nil {
+			return input{}, fmt.Errorf("cannot read the cloud description: <stdin>: %w", err)
+		}
+		return input{name: "<stdin>", data: data}, nil
 	}
-	data, err := os.ReadFile(file)
+	data, err := cloud.ReadFile(file)
 	if err != nil {
 		return input{}, fmt.Errorf("cannot read the cloud description: %w", err)
 	}
