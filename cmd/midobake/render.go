@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/midobake/midobake/cloud"
@@ -82,7 +83,10 @@ func runRender(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
 		return err
 	}
-	if err := tree.Write(*out); err != nil {
+	var leftover *emit.CleanupError
+	if err := tree.Write(*out); errors.As(err, &leftover) {
+		fmt.Fprintf(e.stderr, "midobake: warning: %v\n", err)
+	} else if err != nil {
 		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
 		return err
 	}

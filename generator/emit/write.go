@@ -1,28 +1,57 @@
 package emit
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"syscall"
 )
 
-// Write puts the tree into dir atomically: it is written to a new directory beside dir and
-// then swapped in, so on any error dir keeps its previous content. A dir that exists must be
-// an earlier midobake output (it has a manifest.json) or empty: midobake never replaces a
-// directory it did not write.
+// MarkerFile is written into every output directory beside manifest.json. It binds the
+// directory to its manifest (it holds the manifest's sha256), so a directory is replaced only
+// when midobake can prove it wrote it: a project's own manifest.json never matches.
+const MarkerFile = ".midobake-output"
+
+const markerPrefix = "midobake output directory; render replaces it whole. manifest.json sha256 "
+
+// CleanupError reports leftovers after a successful write: the new output is in place, but
+// the previous one could not be removed (the next render of the same directory retries).
+type CleanupError struct{ Path string }
+
+func (e *CleanupError) Error() string {
+	return fmt.Sprintf("the new output is in place, but the previous one could not be removed from %s; the next render retries", e.Path)
+}
+
+// Write puts the tree into dir atomically: it is written to a new directory beside dir,
+// synced to disk, and then swapped in, so on any error (or power cut) dir keeps its previous
+// content. A dir that exists must be an earlier midobake output or empty: midobake never
+// replaces a directory it did not write. A dir that is a symbolic link stays one: its target
+// is what is replaced.
 func (t *Tree) Write(dir string) (err error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return err
-	}
-	exists, err := checkReplaceable(abs)
+	abs, err := outputPath(dir)
 	if err != nil {
 		return err
 	}
 	parent := filepath.Dir(abs)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	unlock, err := lockOutput(abs)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	removeLeftovers(abs)
+	exists, err := checkReplaceable(abs)
+	if err != nil {
 		return err
 	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(abs)+".new-")
@@ -41,27 +70,80 @@ func (t *Tree) Write(dir string) (err error) {
 		return err
 	}
 	if !exists {
-		return os.Rename(tmp, abs)
+		if err := os.Rename(tmp, abs); err != nil {
+			return err
+		}
+		return syncDir(parent)
 	}
 	if err := exchange(tmp, abs); err != nil {
 		return fmt.Errorf("replace %s: %w", dir, err)
 	}
+	if err := syncDir(parent); err != nil {
+		return err
+	}
 	// tmp now holds the previous output.
-	return os.RemoveAll(tmp)
+	if os.RemoveAll(tmp) != nil {
+		return &CleanupError{Path: tmp}
+	}
+	return nil
+}
+
+// outputPath is dir made absolute, through a symbolic link if dir is one.
+func outputPath(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if st, err := os.Lstat(abs); err == nil && st.Mode()&os.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			return "", fmt.Errorf("%s is a symbolic link that leads nowhere: %w", dir, err)
+		}
+		return target, nil
+	}
+	return abs, nil
+}
+
+// lockOutput keeps two renders into one directory from interleaving (and one from removing
+// the other's work as a leftover). It locks the parent directory itself, so nothing is left
+// behind.
+func lockOutput(abs string) (func(), error) {
+	f, err := os.Open(filepath.Dir(abs))
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}
+
+// removeLeftovers removes what an interrupted render left beside abs: its new-* directories
+// (killed before the swap) and previous outputs it could not remove. Under the lock, nobody
+// else is writing them.
+func removeLeftovers(abs string) {
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(abs), "."+filepath.Base(abs)+".new-*"))
+	for _, d := range left {
+		os.RemoveAll(d)
+	}
 }
 
 // writeFiles writes every file under dir: directories first, in order, then the files by a
-// few workers, since on a slow disk most of the time is spent waiting in the kernel.
+// few workers, since on a slow disk most of the time is spent waiting in the kernel. Every
+// file and directory is synced before it returns, then the marker is written last.
 func (t *Tree) writeFiles(dir string) error {
 	paths := t.Paths()
-	made := map[string]bool{}
+	made := map[string]bool{dir: true}
 	for _, p := range paths {
 		d := filepath.Dir(filepath.Join(dir, filepath.FromSlash(p)))
 		if !made[d] {
 			if err := os.MkdirAll(d, 0o755); err != nil {
 				return err
 			}
-			made[d] = true
+			for x := d; !made[x]; x = filepath.Dir(x) {
+				made[x] = true
+			}
 		}
 	}
 	work := make(chan OutputFile)
@@ -90,8 +172,19 @@ func (t *Tree) writeFiles(dir string) error {
 	case err := <-errs:
 		return err
 	default:
-		return nil
 	}
+	if m, ok := t.files["manifest.json"]; ok {
+		sum := sha256.Sum256(m.Data)
+		if err := writeOne(dir, OutputFile{Path: MarkerFile, Mode: 0o644, Data: []byte(markerPrefix + hex.EncodeToString(sum[:]) + "\n")}); err != nil {
+			return err
+		}
+	}
+	for d := range made {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writeOne(dir string, f OutputFile) error {
@@ -99,9 +192,33 @@ func writeOne(dir string, f OutputFile) error {
 	if f.Link != "" {
 		return os.Symlink(f.Link, target)
 	}
-	return os.WriteFile(target, f.Data, f.Mode)
+	out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, f.Mode)
+	if err != nil {
+		return err
+	}
+	if _, err := out.Write(f.Data); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// checkReplaceable says whether dir exists, and refuses a directory midobake cannot prove it
+// wrote: one that is not empty and has neither a marker that matches its manifest nor (an
+// output of a version before the marker) a midobake manifest whose files are all there.
 func checkReplaceable(dir string) (exists bool, err error) {
 	st, err := os.Stat(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -120,8 +237,51 @@ func checkReplaceable(dir string) (exists bool, err error) {
 	if len(entries) == 0 {
 		return true, nil
 	}
-	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
-		return false, fmt.Errorf("%s is not empty and holds no manifest.json: it is not a midobake output, so it is not replaced; choose another -o", dir)
+	if why := notOurs(dir); why != "" {
+		return false, fmt.Errorf("%s is not empty and %s: it is not a midobake output, so it is not replaced; choose another -o", dir, why)
 	}
 	return true, nil
+}
+
+// notOurs says why dir is not provably a midobake output, or "".
+func notOurs(dir string) string {
+	manifest, err := readSmall(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return "holds no manifest.json of midobake's"
+	}
+	if marker, err := readSmall(filepath.Join(dir, MarkerFile)); err == nil {
+		sum := sha256.Sum256(manifest)
+		if string(marker) == markerPrefix+hex.EncodeToString(sum[:])+"\n" {
+			return ""
+		}
+		return "its " + MarkerFile + " does not match its manifest.json"
+	}
+	var m struct {
+		Tool  string `json:"tool"`
+		Files []struct {
+			Path string `json:"path"`
+		} `json:"files"`
+	}
+	if json.NewDecoder(bytes.NewReader(manifest)).Decode(&m) != nil || m.Tool != "midobake" || len(m.Files) == 0 {
+		return "its manifest.json is not one midobake wrote"
+	}
+	for _, f := range m.Files {
+		if strings.Contains(f.Path, "..") {
+			return "its manifest.json is not one midobake wrote"
+		}
+		if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(f.Path))); err != nil {
+			return "its manifest.json lists " + f.Path + ", which is not there"
+		}
+	}
+	return ""
+}
+
+// readSmall reads a file of midobake's output, refusing anything large.
+func readSmall(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, 64<<20))
 }
