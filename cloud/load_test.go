@@ -116,7 +116,14 @@ func TestRedact(t *testing.T) {
 	for in, want := range map[string]string{
 		"http://user:pass@repo.midokura.com/mem-5.2/": "http://user:REDACTED@repo.midokura.com/mem-5.2/",
 		"http://builds.midonet.org/misc/":             "http://builds.midonet.org/misc/",
-		"https://u:p@w@host/x@y":                      "https://u:REDACTED@host/x@y",
+		"https://u:p@w@host/x":                        "https://u:REDACTED@host/x",
+		"http://u:p@h/path@x":                         "http://u:REDACTED@x", // too much, never too little
+		// A / in the password (percent-encoding forgotten): the URL does not parse, the
+		// password is still hidden.
+		"http://ops:pa/ss@mirror.example/x/":     "http://ops:REDACTED@mirror.example/x/",
+		"baseurl: 'http://ops:a/b/c@m.example/'": "baseurl: 'http://ops:REDACTED@m.example/'",
+		"http://mirror.example:8080/repo/":       "http://mirror.example:8080/repo/",
+		"two http://a:x@h/ and http://b:y/z@k/":  "two http://a:REDACTED@h/ and http://b:REDACTED@k/",
 	} {
 		if got := Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)

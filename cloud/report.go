@@ -126,7 +126,7 @@ func (r *Report) Format(color bool) string {
 		}
 		fmt.Fprintf(&b, "%s: %s: %s%s [%s]\n", loc, d.Severity, field, Printable(Redact(d.Message), maxQuoted), d.Kind)
 		if d.Pos.Line > 0 && d.Pos.Line <= len(lines) {
-			src, col := window(Redact(strings.TrimRight(lines[d.Pos.Line-1], "\r")), d.Pos.Col)
+			src, col := window(RedactAt(strings.TrimRight(lines[d.Pos.Line-1], "\r"), d.Pos.Col))
 			fmt.Fprintf(&b, "%6d | %s\n", d.Pos.Line, src)
 			fmt.Fprintf(&b, "       | %s^\n", caretPad(src, col))
 		}

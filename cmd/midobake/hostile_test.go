@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/midobake/midobake/cloud"
 )
@@ -75,5 +78,62 @@ func TestManyProblemsAreCapped(t *testing.T) {
 	}
 	if len(r.stderr) > 100_000 {
 		t.Errorf("the report is %d bytes long", len(r.stderr))
+	}
+}
+
+// TestPasswordsNeverShow is a property over many credentials, among them passwords with /, @
+// and :, and short common words that also appear elsewhere in the output ("midonet", "el7",
+// "mirror"): no output of
+// validate, render or diff and no error contains the password, and everything else is the
+// same whatever the password is (it is hidden where it stands, nothing else is touched).
+func TestPasswordsNeverShow(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, password, extra string) string {
+		src := strings.Replace(string(cloud.Example()), "  repos:                # where plain images get the hook: make rpm, signed and published by you\n",
+			"  repos:\n    midonet: {baseurl: \"http://ops:"+password+"@mirror.example/mem-5.2/el7/\""+extra+"}\n", 1)
+		if !strings.Contains(src, password) {
+			t.Fatal("could not put the password into the example")
+		}
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(src), 0o644)
+		return path
+	}
+	outputs := func(password string) string {
+		good := write("good.yaml", password, "")
+		bad := write("bad.yaml", password, ", gpgkey: 7") // an error on the URL's line
+		var all strings.Builder
+		for _, args := range [][]string{
+			{"validate", "-f", good},
+			{"validate", "-f", bad},
+			{"render", "-f", good, "-o", filepath.Join(dir, "out")},
+			{"diff", "../../fixtures/valid/example.yaml", good},
+			{"diff", "-o", "json", good, "../../fixtures/valid/example.yaml"},
+			{"diff", good, bad},
+		} {
+			r := midobake(t, ".", args...)
+			out := strings.ReplaceAll(r.stdout+r.stderr, dir, "DIR")
+			// A short password may be a word the output has anyway ("el7"): it must not
+			// stand where the password stood; a long one must not stand anywhere.
+			if strings.Contains(out, "ops:"+password+"@") || len(password) >= 8 && strings.Contains(out, password) {
+				t.Errorf("password %q shows in the output of midobake %s:\n%s", password, strings.Join(args, " "), out)
+			}
+			// Columns are positions in the user's file, which the password's length moves.
+			out = regexp.MustCompile(`(\.yaml:\d+):\d+:`).ReplaceAllString(out, "$1:COL:")
+			fmt.Fprintf(&all, "$ %s (exit %d)\n%s", strings.Join(args[:1], " "), r.code, out)
+		}
+		return all.String()
+	}
+	// Within each group the description is equally valid (a / or @ in a password makes the
+	// URL unusable, an error of its own), so the outputs must be the same.
+	for _, group := range [][]string{
+		{"zq8Xk2Lm", "midonet", "el7", "x", "s3cr3t%2Fenc", "mirror", "/"},
+		{"pa/ss", "a/b:c@d", "p@ss:w/rd"},
+	} {
+		reference := outputs(group[0])
+		for _, password := range group[1:] {
+			if diff := cmp.Diff(reference, outputs(password)); diff != "" {
+				t.Errorf("with password %q the outputs differ from those with %q beyond the password (-first +this):\n%s", password, group[0], diff)
+			}
+		}
 	}
 }

@@ -53,15 +53,10 @@ func (r Result) Changed() bool { return len(r.Files) > 0 || len(r.Summary) > 0 }
 
 // Compare compares two sides.
 func Compare(oldSide, newSide Side) Result {
-	secrets := append(cloud.Secrets(oldSide.Cloud), cloud.Secrets(newSide.Cloud)...)
-	redact := func(s string) string {
-		for _, sec := range secrets {
-			if sec != "" {
-				s = strings.ReplaceAll(s, sec, "REDACTED")
-			}
-		}
-		return s
-	}
+	// Passwords live only in repository URLs: they are hidden where they stand (never by
+	// searching for their text, which would mangle unrelated text that happens to match
+	// and, by what it replaced, give a short password away).
+	redact := cloud.Redact
 	r := Result{Old: oldSide.Name, New: newSide.Name, Summary: Summarize(oldSide.Cloud, newSide.Cloud)}
 	paths := map[string]bool{}
 	for _, p := range oldSide.Tree.Paths() {
