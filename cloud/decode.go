@@ -1,7 +1,9 @@
 package cloud
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"sort"
@@ -305,8 +307,34 @@ func parse(file string, data []byte) (*Cloud, *decoder, *Report) {
 		return c, &decoder{report: rep, pos: pos}, rep
 	}
 	d := &decoder{report: rep, pos: pos, misspelled: map[Path]bool{}, sections: map[Path]bool{}}
+	if line := secondDocument(data); line > 0 {
+		rep.add(Diagnostic{Severity: Error, Kind: KindSyntax, Pos: Pos{line, 1},
+			Message: "a second YAML document starts here; a cloud description is one document (remove this \"---\" and what follows, or put it in a file of its own)"})
+	}
 	d.decodeStruct(doc.Content[0], reflect.ValueOf(c).Elem(), "")
 	return c, d, rep
+}
+
+// secondDocument returns the line where a second YAML document starts, or 0: yaml.Unmarshal
+// reads the first and silently ignores the rest.
+func secondDocument(data []byte) int {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first, second yaml.Node
+	if dec.Decode(&first) != nil || dec.Decode(&second) == io.EOF {
+		return 0
+	}
+	// The "---" (or "...") that ends the first document: the first one after its content.
+	content := false
+	for i, l := range strings.Split(string(data), "\n") {
+		marker := strings.HasPrefix(l, "---") || strings.HasPrefix(l, "...")
+		switch t := strings.TrimSpace(l); {
+		case marker && content:
+			return i + 1
+		case !marker && t != "" && !strings.HasPrefix(t, "#") && !strings.HasPrefix(t, "%"):
+			content = true
+		}
+	}
+	return 1
 }
 
 // syntaxDiagnostic turns a YAML syntax error into a positioned diagnostic. yaml.v3 names the

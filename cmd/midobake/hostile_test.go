@@ -1,16 +1,21 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/internal/testenv"
+	"github.com/midobake/midobake/roles"
 )
 
 // Inputs as a careless or hostile user gives them: each must end in a clear error, never in
@@ -135,5 +140,74 @@ func TestPasswordsNeverShow(t *testing.T) {
 				t.Errorf("with password %q the outputs differ from those with %q beyond the password (-first +this):\n%s", password, group[0], diff)
 			}
 		}
+	}
+}
+
+// TestYAMLReadsBackWithPyYAML: host names that YAML 1.1 reads as something else (no, on, y,
+// 123, 0777, 0x1f, 1e3) validate, and every YAML midobake writes for cloud-init (meta-data,
+// user-data and the site data inside it) reads back with PyYAML, as cloud-init reads it, as
+// exactly those names.
+func TestYAMLReadsBackWithPyYAML(t *testing.T) {
+	testenv.Need(t, "python3", "apt-get install python3")
+	if out, err := exec.Command("python3", "-c", "import yaml").CombinedOutput(); err != nil {
+		testenv.Missing(t, "PyYAML: apt-get install python3-yaml ("+string(out)+")")
+	}
+	names := []string{"no", "on", "y", "123", "0777", "0x1f", "1e3", "null"}
+	src := string(cloud.Example())
+	var extra strings.Builder
+	for i, n := range names {
+		fmt.Fprintf(&extra, "  - {name: %q, address: 10.111.5.%d, roles: [nc]}\n", n, 100+i)
+	}
+	src = strings.Replace(src, "network:\n", extra.String()+"network:\n", 1)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "cloud.yaml"), []byte(src), 0o644)
+	if r := midobake(t, dir, "render", "-f", "cloud.yaml", "-o", "out"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	script := `
+import json, os, sys, yaml
+out, found = sys.argv[1], {}
+for root, _, files in os.walk(out):
+    for f in files:
+        p = os.path.join(root, f)
+        rel = os.path.relpath(p, out)
+        if f == "meta-data":
+            found[rel] = yaml.safe_load(open(p))["local-hostname"]
+        elif f.startswith("user-data"):
+            doc = yaml.safe_load(open(p))
+            for wf in doc.get("write_files", []):
+                if wf["path"] == sys.argv[2]:
+                    found[rel] = [h["name"] for h in yaml.safe_load(wf["content"])["hosts"]]
+print(json.dumps(found))
+`
+	out, err := exec.Command("python3", "-c", script, filepath.Join(dir, "out"), roles.SitePath).Output()
+	if err != nil {
+		t.Fatalf("python3: %v", err)
+	}
+	var found map[string]any
+	if err := json.Unmarshal(out, &found); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for rel, v := range found {
+		switch v := v.(type) {
+		case string:
+			if want := strings.Split(rel, "/")[1]; v != want {
+				t.Errorf("%s: PyYAML reads local-hostname %q, want %q", rel, v, want)
+			}
+			checked++
+		case []any:
+			for _, n := range names {
+				if !slices.Contains(v, any(n)) {
+					t.Errorf("%s: PyYAML reads the site data's hosts as %v: no %q", rel, v, n)
+				}
+			}
+			checked++
+		default:
+			t.Errorf("%s: PyYAML reads %v (%T)", rel, v, v)
+		}
+	}
+	if checked < len(names)+2 {
+		t.Errorf("checked %d documents: %v", checked, found)
 	}
 }

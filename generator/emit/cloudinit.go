@@ -3,6 +3,8 @@ package emit
 import (
 	"bytes"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -166,7 +168,22 @@ func slowUserData(withPlaceholder []byte, cc cloudConfig, site []byte) []byte {
 // MetaData is a host's NoCloud meta-data. The instance ID is stable for a host of a cloud,
 // so re-serving the same seed never makes cloud-init treat the host as a new instance.
 func MetaData(c *cloud.Cloud, h cloud.Host) []byte {
-	return fmt.Appendf(nil, "instance-id: iid-%s-%s\nlocal-hostname: %s\n", c.Name, h.Name, h.Name)
+	return fmt.Appendf(nil, "instance-id: %s\nlocal-hostname: %s\n", yaml11String("iid-"+c.Name+"-"+h.Name), yaml11String(h.Name))
+}
+
+// yaml11String writes a name ([a-z0-9-], as validated) as a YAML scalar that every reader,
+// PyYAML's YAML 1.1 included (cloud-init's), reads back as that string: plain when it cannot
+// be read as anything else, quoted when it starts with a digit (123, 0777, 1e3, 0x1f read as
+// numbers) or is a YAML 1.1 boolean or null word (no, on, y, null).
+func yaml11String(s string) string {
+	switch strings.ToLower(s) {
+	case "", "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~":
+		return strconv.Quote(s)
+	}
+	if s[0] >= '0' && s[0] <= '9' || strings.ContainsAny(s, ":#'\"{}[],&*!|>%@`\\ \t") {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 // joinComma lists names, abbreviated past eight so a header line stays a line.
