@@ -311,6 +311,10 @@ func (v *validator) publicIps(routes []span) {
 		if len(routes) > 0 && !v.insideAny(a, routes) {
 			v.errorf(KindOutside, a.path, "%s is not inside any gateway's BgpAdRoutes; the gateways would not advertise it", a)
 		}
+		if why := unusableSpan(a); why != "" {
+			v.errorf(KindReserved, a.path, "%s %s: such addresses cannot be public IPs", a, why)
+			continue
+		}
 		if len(routes) == 0 && (a.lo&0xff == 0 || a.hi&0xff == 255) {
 			v.warnf(KindReserved, a.path, "%s starts at a .0 or ends at a .255 address, which is the network or broadcast address of a /24; make sure the upstream network is larger", a)
 		}
@@ -380,4 +384,22 @@ func NetworkJSON(c *Cloud) []byte {
 		panic("cloud: marshal network: " + err.Error()) // strings and lists cannot fail
 	}
 	return append(b, '\n')
+}
+
+// unusableSpan says why a range of public IPs holds addresses no instance can have, or "".
+func unusableSpan(a span) string {
+	for _, r := range []struct {
+		lo, hi uint32
+		why    string
+	}{
+		{0x00000000, 0x00ffffff, "includes 0.0.0.0/8"},
+		{0x7f000000, 0x7fffffff, "includes loopback addresses (127.0.0.0/8)"},
+		{0xe0000000, 0xefffffff, "includes multicast addresses (224.0.0.0/4)"},
+		{0xf0000000, 0xffffffff, "includes reserved or broadcast addresses (240.0.0.0/4, 255.255.255.255)"},
+	} {
+		if a.lo <= r.hi && a.hi >= r.lo {
+			return r.why
+		}
+	}
+	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -181,6 +182,36 @@ func (v *validator) ipv4(path Path, s string) (netip.Addr, bool) {
 	return a, ok
 }
 
+// unusableIPv4 says why an address can be no host's, or "": the ones no interface of a
+// cloud host can have or that do not reach another host.
+func unusableIPv4(a netip.Addr) string {
+	b := a.As4()
+	switch {
+	case b[0] == 0:
+		return "is in 0.0.0.0/8 (\"this network\"), which no host can have"
+	case a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return "is the limited broadcast address"
+	case a.IsMulticast():
+		return "is a multicast address (224.0.0.0/4)"
+	case b[0] >= 240:
+		return "is in the reserved 240.0.0.0/4"
+	}
+	return ""
+}
+
+// hostAddress checks that an address is one a host can have and others can reach: unusable
+// ones are errors; loopback is a warning, since only a test cloud on one machine works so.
+func (v *validator) hostAddress(path Path, a netip.Addr) bool {
+	if why := unusableIPv4(a); why != "" {
+		v.errorf(KindReserved, path, "%s %s; use the address of the host's interface", a, why)
+		return false
+	}
+	if a.IsLoopback() {
+		v.warnf(KindReserved, path, "%s is a loopback address: other hosts cannot reach it (only a test cloud on one machine works so)", a)
+	}
+	return true
+}
+
 func (v *validator) hosts() {
 	c := v.c
 	if v.written("hosts") && len(c.Hosts) == 0 {
@@ -202,18 +233,20 @@ func (v *validator) hosts() {
 			unique(names, "host name", h.Name, p.Key("name"))
 		}
 		if v.written(p.Key("address")) {
-			if _, ok := v.ipv4(p.Key("address"), h.Address); ok {
+			if a, ok := v.ipv4(p.Key("address"), h.Address); ok && v.hostAddress(p.Key("address"), a) {
 				unique(addrs, "address", h.Address, p.Key("address"))
 			}
 		}
 		if v.written(p.Key("tunnelAddress")) {
-			if _, ok := v.ipv4(p.Key("tunnelAddress"), h.TunnelAddress); ok {
+			if a, ok := v.ipv4(p.Key("tunnelAddress"), h.TunnelAddress); ok && v.hostAddress(p.Key("tunnelAddress"), a) {
 				unique(tunnels, "tunnel address", h.TunnelAddress, p.Key("tunnelAddress"))
 			}
 		}
 		if v.written(p.Key("mac")) {
 			if !macRE.MatchString(h.MAC) {
 				v.errorf(KindValue, p.Key("mac"), "%q is not a MAC address; write six lower-case hex pairs separated by colons (52:54:00:00:05:10)", h.MAC)
+			} else if first, _ := strconv.ParseUint(h.MAC[:2], 16, 8); first&1 == 1 || h.MAC == "00:00:00:00:00:00" {
+				v.errorf(KindValue, p.Key("mac"), "%s is a multicast, broadcast or all-zero MAC address, which no NIC has; use the host's own", h.MAC)
 			} else {
 				unique(macs, "MAC", h.MAC, p.Key("mac"))
 			}
