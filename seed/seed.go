@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -19,7 +20,8 @@ import (
 type Seeds map[string][]byte
 
 // Build makes the seeds of every host from a rendered tree: under the host's name and, when
-// it has one, under its MAC (colon- and dash-separated, as PXE configurations write it).
+// it has one, under its MAC (requests may write it as PXE firmware and DHCP logs do: see
+// canonicalPath).
 func Build(c *cloud.Cloud, tree *emit.Tree, kind emit.UserDataKind) (Seeds, error) {
 	s := Seeds{}
 	for _, h := range c.Hosts {
@@ -33,7 +35,7 @@ func Build(c *cloud.Cloud, tree *emit.Tree, kind emit.UserDataKind) (Seeds, erro
 		}
 		keys := []string{h.Name}
 		if h.MAC != "" {
-			keys = append(keys, h.MAC, strings.ReplaceAll(h.MAC, ":", "-"))
+			keys = append(keys, h.MAC)
 		}
 		for _, k := range keys {
 			s["/"+k+"/meta-data"] = meta.Data
@@ -62,10 +64,28 @@ func (h *Handler) Swap(s Seeds) {
 	h.mu.Unlock()
 }
 
+// ServeHTTP serves one document and logs one line; what the client sent is made printable
+// first (a newline in a path would forge a log line).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	status, size := h.serve(w, r)
-	fmt.Fprintf(h.log, "%s %s %s %d %dB %s\n", r.RemoteAddr, r.Method, r.URL.Path, status, size, time.Since(start).Round(time.Microsecond))
+	fmt.Fprintf(h.log, "%s %s %s %d %dB %s\n", cloud.Printable(r.RemoteAddr, 64), cloud.Printable(r.Method, 16),
+		cloud.Printable(r.URL.Path, 200), status, size, time.Since(start).Round(time.Microsecond))
+}
+
+// macSegment is a MAC address as PXE firmware, DHCP logs and pxelinux write it: any case,
+// colons or dashes, pxelinux's "01-" (Ethernet) prefix.
+var macSegment = regexp.MustCompile(`^(?:01-)?([0-9A-Fa-f]{2})[:-]([0-9A-Fa-f]{2})[:-]([0-9A-Fa-f]{2})[:-]([0-9A-Fa-f]{2})[:-]([0-9A-Fa-f]{2})[:-]([0-9A-Fa-f]{2})$`)
+
+// canonicalPath writes a path's first segment, if it is a MAC address, as the description
+// does: lower case with colons.
+func canonicalPath(p string) string {
+	seg, rest, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	m := macSegment.FindStringSubmatch(seg)
+	if m == nil {
+		return p
+	}
+	return "/" + strings.ToLower(strings.Join(m[1:], ":")) + "/" + rest
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, int) {
@@ -75,7 +95,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, int) {
 		return http.StatusMethodNotAllowed, 0
 	}
 	h.mu.RLock()
-	body, ok := h.seeds[r.URL.Path]
+	body, ok := h.seeds[canonicalPath(r.URL.Path)]
 	h.mu.RUnlock()
 	if !ok {
 		http.NotFound(w, r)

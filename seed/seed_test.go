@@ -29,8 +29,9 @@ func example(t *testing.T, kind emit.UserDataKind) (*cloud.Cloud, *emit.Tree, Se
 	return c, tree, s
 }
 
-// TestBuild: every host is served under its name and, with a MAC, under both MAC spellings,
-// with its own meta-data and its profile's user-data of the kind asked for.
+// TestBuild: every host is served under its name and, with a MAC, under its MAC (other
+// spellings of it are canonicalPath's), with its own meta-data and its profile's user-data
+// of the kind asked for.
 func TestBuild(t *testing.T) {
 	for _, kind := range []emit.UserDataKind{emit.FullUserData, emit.BakedUserData} {
 		c, tree, s := example(t, kind)
@@ -39,7 +40,7 @@ func TestBuild(t *testing.T) {
 			ud, _ := tree.Get("profiles/" + h.Profile() + "/user-data." + string(kind) + ".yaml")
 			keys := []string{h.Name}
 			if h.MAC != "" {
-				keys = append(keys, h.MAC, strings.ReplaceAll(h.MAC, ":", "-"))
+				keys = append(keys, h.MAC)
 			}
 			for _, k := range keys {
 				if !bytes.Equal(s["/"+k+"/meta-data"], meta.Data) || !bytes.Equal(s["/"+k+"/user-data"], ud.Data) {
@@ -94,5 +95,22 @@ func TestHandler(t *testing.T) {
 	}
 	if lines := strings.Count(log.String(), "\n"); lines != 9 {
 		t.Errorf("want one log line per request (9), got %d:\n%s", lines, log.String())
+	}
+}
+
+// TestCanonicalPath: a MAC in a request is found whatever case and separators it comes in.
+func TestCanonicalPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/52:54:00:ab:cd:22/user-data":    "/52:54:00:ab:cd:22/user-data",
+		"/52-54-00-AB-CD-22/user-data":    "/52:54:00:ab:cd:22/user-data",
+		"/52:54:00:AB:cd:22/meta-data":    "/52:54:00:ab:cd:22/meta-data",
+		"/01-52-54-00-ab-cd-22/user-data": "/52:54:00:ab:cd:22/user-data",
+		"/node1/user-data":                "/node1/user-data",
+		"/52-54-00-ab-cd/user-data":       "/52-54-00-ab-cd/user-data",
+		"/02-52-54-00-ab-cd-22/user-data": "/02-52-54-00-ab-cd-22/user-data",
+	} {
+		if got := canonicalPath(in); got != want {
+			t.Errorf("canonicalPath(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

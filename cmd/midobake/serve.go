@@ -67,38 +67,54 @@ func runServe(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake serve: warning: the user-data holds repository credentials and %s is not a loopback address: anyone who reaches it can read them\n", ln.Addr())
 	}
 	h := seed.NewHandler(seeds, e.stderr)
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// Seeds are small: a client that holds a connection open without asking, or reads
+	// slower than this, is cut off rather than kept forever.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: time.Minute, IdleTimeout: time.Minute}
 	fmt.Fprintf(e.stderr, "midobake serve: %s (%s user-data) on http://%s/NAME/\n", what, *mode, ln.Addr())
 
-	sig := make(chan os.Signal, 4)
-	signal.Notify(sig, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sig)
+	// Stop and reload signals come on channels of their own: a storm of SIGHUPs (which
+	// coalesce: one pending reload is enough) can never crowd out a SIGTERM, and a stop that
+	// arrives during a reload is seen as soon as it ends.
+	stop, hup := make(chan os.Signal, 1), make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(stop)
+	defer signal.Stop(hup)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	for {
 		select {
+		case s := <-stop:
+			return shutdown(e, srv, done, s)
+		default:
+		}
+		select {
 		case err := <-done:
 			return err
-		case s := <-sig:
-			if s == syscall.SIGHUP {
-				if fresh, what, err := build(); err != nil {
-					fmt.Fprintf(e.stderr, "midobake serve: reload failed, still serving the last good version: %v\n", err)
-				} else {
-					h.Swap(fresh)
-					fmt.Fprintf(e.stderr, "midobake serve: reloaded: %s\n", what)
-				}
-				continue
+		case s := <-stop:
+			return shutdown(e, srv, done, s)
+		case <-hup:
+			if fresh, what, err := build(); err != nil {
+				fmt.Fprintf(e.stderr, "midobake serve: reload failed, still serving the last good version: %v\n", err)
+			} else {
+				h.Swap(fresh)
+				fmt.Fprintf(e.stderr, "midobake serve: reloaded: %s\n", what)
 			}
-			fmt.Fprintf(e.stderr, "midobake serve: %s: shutting down\n", s)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := srv.Shutdown(ctx); err != nil {
-				return err
-			}
-			if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
 		}
 	}
+}
+
+// shutdown stops the server gracefully: requests in flight finish, within ten seconds.
+func shutdown(e *env, srv *http.Server, done chan error, s os.Signal) error {
+	fmt.Fprintf(e.stderr, "midobake serve: %s: shutting down\n", s)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return err
+	}
+	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }

@@ -77,7 +77,9 @@ func TestServe(t *testing.T) {
 	cmd, stderr := startServe(t, "-f", file, "--listen", fmt.Sprintf("127.0.0.1:%d", port))
 
 	golden, _ := os.ReadFile("../../fixtures/golden/example/profiles/nc/user-data.full.yaml")
-	for _, path := range []string{"/node1/user-data", "/52:54:00:00:05:21/user-data", "/52-54-00-00-05-21/user-data"} {
+	// By name, and by MAC as the description, PXE firmware, DHCP logs and pxelinux write it.
+	for _, path := range []string{"/node1/user-data", "/52:54:00:00:05:21/user-data", "/52-54-00-00-05-21/user-data",
+		"/01-52-54-00-00-05-21/user-data"} {
 		if code, body := fetch(t, "GET", base+path); code != 200 || body != string(golden) {
 			t.Errorf("GET %s: %d", path, code)
 		}
@@ -98,6 +100,14 @@ func TestServe(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "GET /node1/user-data 200") || !strings.Contains(stderr.String(), "GET /nope/user-data 404") {
 		t.Errorf("no request log lines:\n%s", stderr.String())
+	}
+	// A newline (or an escape sequence) in a request path cannot forge a log line.
+	fetch(t, "GET", base+"/x%0a127.0.0.1:1%20GET%20/node1/user-data%20200%201B%201ms%1b[2J/meta-data")
+	waitFor(t, "the forged request's log line", func() bool { return strings.Contains(stderr.String(), `/x\x0a127.0.0.1:1 GET`) })
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.HasPrefix(line, "127.0.0.1:1 ") || strings.Contains(line, "\x1b") {
+			t.Errorf("a forged or raw log line: %q", line)
+		}
 	}
 
 	// An invalid cloud file on SIGHUP is reported and the last good seeds stay.
@@ -156,5 +166,28 @@ func TestServeWarnsBeforeExposingCredentials(t *testing.T) {
 	_, stderr := startServe(t, "-f", ha, "--listen", "0.0.0.0:0")
 	if !strings.Contains(stderr.String(), "warning: the user-data holds repository credentials") {
 		t.Errorf("no warning:\n%s", stderr.String())
+	}
+}
+
+// TestServeStopsDuringAReloadStorm: a SIGTERM sent among a storm of SIGHUPs (each a reload)
+// is never lost: serve stops.
+func TestServeStopsDuringAReloadStorm(t *testing.T) {
+	port := testenv.FreePort(t)
+	cmd, stderr := startServe(t, "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	for i := 0; i < 200; i++ {
+		cmd.Process.Signal(syscall.SIGHUP)
+		if i == 100 {
+			cmd.Process.Signal(syscall.SIGTERM)
+		}
+	}
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+		if !strings.Contains(stderr.String(), "terminated: shutting down") {
+			t.Errorf("no shutdown line:\n%s", stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("serve did not stop on a SIGTERM sent among SIGHUPs:\n%s", stderr.String())
 	}
 }
