@@ -124,7 +124,7 @@ func (r *Report) Format(color bool) string {
 		if d.Path != "" {
 			field = Printable(d.Path.String(), maxQuoted) + ": "
 		}
-		fmt.Fprintf(&b, "%s: %s: %s%s [%s]\n", loc, d.Severity, field, Printable(Redact(d.Message), maxQuoted), d.Kind)
+		fmt.Fprintf(&b, "%s: %s: %s%s [%s]\n", loc, d.Severity, field, Printable(Redact(d.Message), maxMessage), d.Kind)
 		if d.Pos.Line > 0 && d.Pos.Line <= len(lines) {
 			src, col := window(RedactAt(strings.TrimRight(lines[d.Pos.Line-1], "\r"), d.Pos.Col))
 			fmt.Fprintf(&b, "%6d | %s\n", d.Pos.Line, src)
@@ -134,11 +134,12 @@ func (r *Report) Format(color bool) string {
 	return b.String()
 }
 
-// MaxShown is how many diagnostics Format prints; maxQuoted how many characters of a message
-// or source line it quotes.
+// MaxShown is how many diagnostics Format prints; maxQuoted how many characters of a source
+// line or file name it quotes, maxMessage of a message (which may quote a value).
 const (
-	MaxShown  = 50
-	maxQuoted = 200
+	MaxShown   = 50
+	maxQuoted  = 200
+	maxMessage = 600
 )
 
 // window makes a source line printable and, if it is long, cuts it to the part around the

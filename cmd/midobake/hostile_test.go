@@ -211,3 +211,12 @@ print(json.dumps(found))
 		t.Errorf("checked %d documents: %v", checked, found)
 	}
 }
+
+// TestExampleHostsIsBounded: a negative, too small or huge --hosts is a usage error.
+func TestExampleHostsIsBounded(t *testing.T) {
+	for _, n := range []string{"-5", "3", "1000001"} {
+		if r := midobake(t, ".", "example", "--hosts", n); r.code != 2 || !strings.Contains(r.stderr, "use 8 to 1000000 hosts") {
+			t.Errorf("--hosts %s: exit %d: %s", n, r.code, r.stderr)
+		}
+	}
+}

@@ -118,6 +118,10 @@ func runExample(e *env, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
+	if *hosts != 0 && (*hosts < 8 || *hosts > synth.MaxHosts) {
+		fmt.Fprintf(e.stderr, "midobake example: --hosts %d: use 8 to %d hosts\n", *hosts, synth.MaxHosts)
+		return errUsage
+	}
 	if *hosts > 0 {
 		_, err := e.stdout.Write(synth.Cloud(*hosts, *seed))
 		return err
