@@ -79,6 +79,9 @@ for arg in $(cat /proc/cmdline); do
   case "$arg" in lab.ip=*) ip=${arg#lab.ip=} ;; lab.gw=*) gw=${arg#lab.gw=} ;; esac
 done
 [ -n "$ip" ] || exit 0
+# The NIC, not udev's device unit: under TCG, with several VMs at once, udev's coldplug can
+# outlast the device unit's timeout while the kernel has long had eth0.
+i=0; while ! [ -e /sys/class/net/eth0 ] && [ $i -lt 300 ]; do sleep 1; i=$((i+1)); done
 ip link set lo up
 ip addr add "$ip" dev eth0 2>/dev/null || true
 ip link set eth0 up
@@ -90,8 +93,7 @@ cat > "$dir/etc/systemd/system/lab-net.service" <<'UNIT'
 Description=lab: network from the kernel command line
 DefaultDependencies=no
 Wants=network-pre.target
-After=cloud-init-local.service sys-subsystem-net-devices-eth0.device
-Wants=sys-subsystem-net-devices-eth0.device
+After=cloud-init-local.service
 Before=network-pre.target network.target network-online.target cloud-init.service
 [Service]
 Type=oneshot
