@@ -67,11 +67,15 @@ func standinPackages() []standinPackage {
 				`/usr/bin/java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dzookeeper.admin.enableServer=false -Dzookeeper.root.logger=INFO,CONSOLE -Dzookeeper.4lw.commands.whitelist=srvr,ruok -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar org.apache.zookeeper.server.quorum.QuorumPeerMain /etc/zookeeper/zoo.cfg`, "zookeeper")},
 			configs: map[string]string{"/etc/zookeeper/zoo.cfg": "tickTime=2000\ndataDir=/var/lib/zookeeper/data\nclientPort=2181\n"},
 			post:    "systemctl enable zookeeper.service\nmkdir -p /var/lib/zookeeper/data && chown -R zookeeper:zookeeper /var/lib/zookeeper"},
+		// As DataStax's RPM: its scriptlets create the cassandra user, which owns its data
+		// (and, through the hook, /var/run/cassandra) and runs the service.
 		{name: "dsc22",
-			files: map[string]string{"/usr/lib/systemd/system/cassandra.service": unit("Cassandra", standinBin+" cassandra", "")},
+			files: map[string]string{"/usr/lib/systemd/system/cassandra.service": unit("Cassandra", standinBin+" cassandra", "cassandra")},
 			configs: map[string]string{"/etc/cassandra/conf/cassandra.yaml": "cluster_name: 'Test Cluster'\nlisten_address: localhost\nrpc_address: localhost\n" +
 				"seed_provider:\n  - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n    parameters:\n      - seeds: \"127.0.0.1\"\n"},
-			post: "systemctl enable cassandra.service\nmkdir -p /var/lib/cassandra/data/system"},
+			post: "getent group cassandra >/dev/null || groupadd -r cassandra\n" +
+				"getent passwd cassandra >/dev/null || useradd -r -M -d /var/lib/cassandra -g cassandra -s /sbin/nologin cassandra\n" +
+				"systemctl enable cassandra.service\nmkdir -p /var/lib/cassandra/data/system && chown -R cassandra:cassandra /var/lib/cassandra"},
 	}
 }
 

@@ -33,6 +33,9 @@ func TestStandinPackagesInstall(t *testing.T) {
 	if !strings.Contains(out, "Complete!") {
 		t.Errorf("dnf did not complete")
 	}
+	if id := run(t, "chroot", root, "id", "-un", "cassandra"); strings.TrimSpace(id) != "cassandra" {
+		t.Errorf("dsc22 made no cassandra user: %q", id)
+	}
 	// rpm checked every package against the lab's key: it was imported, and a package with
 	// a signature rpm cannot verify is refused.
 	if keys := run(t, "chroot", root, "rpm", "-q", "gpg-pubkey"); !strings.Contains(keys, "gpg-pubkey-") {
