@@ -43,12 +43,26 @@ type decoder struct {
 	// sections are the paths of the model's sections (fields tagged decode:"section", and
 	// the items of such lists): when one cannot be decoded, its rules wait for the next run.
 	sections map[Path]bool
+	// via is the alias the node being decoded was reached through, if any.
+	via *yaml.Node
 }
 
 func nodePos(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
 
 func (d *decoder) errorf(kind Kind, path Path, n *yaml.Node, format string, args ...any) {
-	d.report.add(Diagnostic{Severity: Error, Kind: kind, Path: path, Pos: nodePos(n), Message: fmt.Sprintf(format, args...)})
+	msg := fmt.Sprintf(format, args...)
+	if d.via != nil {
+		msg += fmt.Sprintf(" (in the value of alias *%s, anchored at line %d)", d.via.Value, d.via.Alias.Line)
+	}
+	d.report.add(Diagnostic{Severity: Error, Kind: kind, Path: path, Pos: d.at(n), Message: msg})
+}
+
+// at is where a node's problems are reported: the node, or the alias it is reached through.
+func (d *decoder) at(n *yaml.Node) Pos {
+	if d.via != nil {
+		return nodePos(d.via)
+	}
+	return nodePos(n)
 }
 
 // describe names what a node holds, for "expected X, found Y" messages.
@@ -123,9 +137,14 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 // decode fills v from n. It returns false when the value could not be decoded at all.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path Path, f fieldInfo) {
 	if n.Kind == yaml.AliasNode {
+		// What is wrong under an alias is wrong where the alias is used: report it there.
+		if d.via == nil {
+			d.via = n
+			defer func() { d.via = nil }()
+		}
 		n = n.Alias
 	}
-	d.pos[path] = nodePos(n)
+	d.pos[path] = d.at(n)
 	if f.section {
 		d.sections[path] = true
 	}

@@ -263,3 +263,19 @@ func TestUplinkKinds(t *testing.T) {
 		t.Errorf("uplink on a node controller: want one warning, got:\n%s", rep.Format(false))
 	}
 }
+
+// TestErrorsUnderAnAliasAreWhereItIsUsed: a value shared through an anchor is checked where
+// each alias uses it; a problem there is reported at the alias, saying where the anchor is.
+func TestErrorsUnderAnAliasAreWhereItIsUsed(t *testing.T) {
+	src := strings.Replace(string(Example()), "    roles: [nc]\n", "    roles: &agent [nc, {bad: 1}]\n", 1)
+	src = strings.Replace(src, "    roles: [nc]\n", "    roles: *agent\n", 1)
+	_, rep := Load("cloud.yaml", []byte(src))
+	var got []string
+	for _, d := range rep.Diags {
+		got = append(got, fmt.Sprintf("%s %d:%d", d.Path, d.Pos.Line, d.Pos.Col))
+	}
+	want := []string{"hosts[1].roles[1] 24:24", "hosts[2].roles[1] 29:12"}
+	if diff := cmp.Diff(want, got); diff != "" || !strings.Contains(rep.Format(false), "(in the value of alias *agent, anchored at line 24)") {
+		t.Errorf("(-want +got):\n%s\n%s", diff, rep.Format(false))
+	}
+}
