@@ -29,21 +29,14 @@ func TestUplinkScriptInANetworkNamespace(t *testing.T) {
 	state := `ip -o link show type veth | awk '{print $2}' | sort; ip -4 -o addr show dev uplinkbridge | awk '{print $4}'
 ip -o link show master uplinkbridge | awk '{print $2}'; sysctl -n net.ipv4.ip_forward
 ip route show | grep via; iptables -t nat -S POSTROUTING; iptables -S FORWARD`
-	cmd := exec.Command("unshare", "--net", "bash", "-euc", `ip link set lo up
-sh "$0"; first=$(`+state+`)
-sh "$0"; second=$(`+state+`)
-echo "$first"; [ "$first" = "$second" ] || { echo "SECOND RUN CHANGED THE STATE:"; echo "$second"; exit 1; }`, script)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
+	out := runTwiceInANamespace(t, "", script, state)
 	t.Logf("namespace state after two runs:\n%s", out)
 	for _, want := range []string{
 		"veth0@veth1:", "veth1@veth0:", "172.19.0.1/30", "veth0@veth1:\n1\n",
 		"10.116.150.1 via 172.19.0.2 dev uplinkbridge", "10.116.150.128/26 via 172.19.0.2 dev uplinkbridge",
 		"-A POSTROUTING -s 10.116.150.64/26 -o eth0 -j MASQUERADE", "-A FORWARD -d 10.116.150.64/26 -j ACCEPT", "-A FORWARD -s 10.116.150.64/26 -j ACCEPT",
 	} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("no %q in the namespace's state:\n%s", want, out)
 		}
 	}
@@ -75,16 +68,7 @@ func TestUplinkOnARealNIC(t *testing.T) {
 	}
 	script := filepath.Join(w.root("ufs1"), "usr/libexec/midobake/uplink")
 	state := `ip -br link | awk '{print $1, $2}' | sort; ip -4 -o addr show | awk '{print $2, $4}'`
-	cmd := exec.Command("unshare", "--net", "bash", "-euc", `ip link set lo up
-ip link add em2 type veth peer name wire0; ip link set wire0 up; ip addr add 172.19.0.2/30 dev em2
-sh "$0"; first=$(`+state+`)
-sh "$0"; second=$(`+state+`)
-echo "$first"; [ "$first" = "$second" ] || { echo "SECOND RUN CHANGED THE STATE:"; echo "$second"; exit 1; }`, script)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	got := string(out)
+	got := runTwiceInANamespace(t, "ip link add em2 type veth peer name wire0; ip link set wire0 up; ip addr add 172.19.0.2/30 dev em2", script, state)
 	if !strings.Contains(got, "em2@wire0 UP") {
 		t.Errorf("em2 is not up:\n%s", got)
 	}
@@ -93,4 +77,21 @@ echo "$first"; [ "$first" = "$second" ] || { echo "SECOND RUN CHANGED THE STATE:
 			t.Errorf("%q in the namespace's state:\n%s", unwanted, got)
 		}
 	}
+}
+
+// runTwiceInANamespace runs the uplink script twice in a new network namespace (after setup,
+// shell commands), and returns the state command's output after the first run; it fails the
+// test if the script fails or the second run changed the state (every boot runs it).
+func runTwiceInANamespace(t *testing.T, setup, script, state string) string {
+	t.Helper()
+	cmd := exec.Command("unshare", "--net", "bash", "-euc", `ip link set lo up
+`+setup+`
+sh "$0"; first=$(`+state+`)
+sh "$0"; second=$(`+state+`)
+echo "$first"; [ "$first" = "$second" ] || { echo "SECOND RUN CHANGED THE STATE:"; echo "$second"; exit 1; }`, script)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return string(out)
 }
