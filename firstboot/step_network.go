@@ -12,7 +12,7 @@ import (
 )
 
 func (r *run) describeNetwork() []string {
-	return []string{fmt.Sprintf("write %s for: euctl cloud.network.network_configuration=@%s", roles.NetworkPath, roles.NetworkPath)}
+	return []string{fmt.Sprintf("write %s for: euctl %s=@%s", roles.NetworkPath, networkProperty, roles.NetworkPath)}
 }
 
 func (r *run) doNetwork(ctx context.Context) (string, error) {
@@ -20,7 +20,7 @@ func (r *run) doNetwork(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return changed(roles.NetworkPath, did) + "; apply it with: euctl cloud.network.network_configuration=@" + roles.NetworkPath, nil
+	return changed(roles.NetworkPath, did) + "; once Eucalyptus is registered, apply it with: midobake firstboot --apply-network (or euctl " + networkProperty + "=@" + roles.NetworkPath + ")", nil
 }
 
 // networkProperty is the Eucalyptus property that holds the network configuration.
