@@ -40,6 +40,8 @@ FUZZTIME ?= 5s
 # Every package's tests, then the lab on its own: its VMs under TCG want both cores, and its
 # figures (boot, convergence, bake) mean something only on an otherwise idle machine.
 test:
+	@# The lab's base image (debootstrap, minutes) builds meanwhile; the lab waits for it.
+	@mkdir -p build/_cache && (bash test/lab/base-image.sh $(CURDIR)/build/_cache > build/lab-base-image.log 2>&1 &)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m $$($(GO) list ./... | grep -v /test/lab)
 	$(MAKE) --no-print-directory lab
