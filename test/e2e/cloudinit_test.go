@@ -119,7 +119,10 @@ func TestFullUserData(t *testing.T) {
 					if want != got {
 						t.Errorf("%s with baseurl %s: present %v, want %v", path, cloud.Redact(repo.BaseURL), got, want)
 					}
-					if want && repo.GPGKey != "" && !strings.Contains(r.file(path), "gpgkey="+repo.GPGKey+"\n") {
+					if want && repo.GPGCheck != strings.Contains(r.file(path), "gpgcheck=1\n") {
+						t.Errorf("%s: gpgcheck is not %v", path, repo.GPGCheck)
+					}
+					if want && repo.GPGCheck && repo.GPGKey != "" && !strings.Contains(r.file(path), "gpgkey="+repo.GPGKey+"\n") {
 						t.Errorf("%s lacks gpgkey %s", path, repo.GPGKey)
 					}
 				}
