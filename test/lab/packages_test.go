@@ -95,7 +95,14 @@ func standinRepo(t *testing.T) string {
 	t.Helper()
 	testenv.Need(t, "createrepo_c", "apt-get install createrepo-c")
 	testenv.Need(t, "gpg", "apt-get install gnupg")
-	repoOnce.Do(func() { repoDir, repoErr = buildRepo(t.TempDir()) })
+	// Built under the test binary's own directory: a test's TempDir goes with that test,
+	// and the repository serves every test of the run.
+	repoOnce.Do(func() {
+		dir := filepath.Join(binDir, "standin-repo")
+		if repoErr = os.MkdirAll(dir, 0o755); repoErr == nil {
+			repoDir, repoErr = buildRepo(dir)
+		}
+	})
 	if repoErr != nil {
 		t.Fatalf("stand-in repository: %v", repoErr)
 	}

@@ -133,14 +133,22 @@ import json, urllib.request
 def get(path, mt):
     req = urllib.request.Request("http://127.0.0.1:8080/midonet-api" + path, headers={"Accept": mt})
     return json.load(urllib.request.urlopen(req, timeout=5))
-try:
-    zones = get("/tunnel_zones", "application/vnd.org.midonet.collection.TunnelZone-v1+json")
-    hosts = get("/hosts", "application/vnd.org.midonet.collection.Host-v3+json")
-    for z in zones:
-        z["members"] = get("/tunnel_zones/%s/hosts" % z["id"], "application/vnd.org.midonet.collection.TunnelZoneHost-v1+json")
-    print(json.dumps({"zones": zones, "hosts": hosts}))
-except Exception as e:
-    print(json.dumps({"error": str(e)}))
+import time
+# After a reboot nothing waits for midonet-cluster's API (the hook has nothing left to do):
+# give it two minutes to listen.
+for attempt in range(60):
+    try:
+        zones = get("/tunnel_zones", "application/vnd.org.midonet.collection.TunnelZone-v1+json")
+        hosts = get("/hosts", "application/vnd.org.midonet.collection.Host-v3+json")
+        for z in zones:
+            z["members"] = get("/tunnel_zones/%s/hosts" % z["id"], "application/vnd.org.midonet.collection.TunnelZoneHost-v1+json")
+        print(json.dumps({"zones": zones, "hosts": hosts}))
+        break
+    except Exception as e:
+        err = str(e)
+        time.sleep(2)
+else:
+    print(json.dumps({"error": err}))
 PY
 `,
 	}
