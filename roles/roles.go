@@ -44,7 +44,10 @@ const (
 
 // Paths on the target host that the plans and the hook share.
 const (
-	SitePath              = "/etc/midobake/cloud.yaml"
+	SitePath = "/etc/midobake/cloud.yaml"
+	// SiteRefPath holds, for a user-data rendered with --site-url, where to fetch the site
+	// data and its SHA-256; the hook fetches and verifies it into SitePath.
+	SiteRefPath           = "/etc/midobake/site.ref"
 	NSDBConfPath          = "/etc/midobake/mn-conf-default.conf"
 	NetworkPath           = "/etc/midobake/network.json"
 	StatePath             = "/var/lib/midobake/state.json"
@@ -269,6 +272,7 @@ func CloudVars(top Topology) map[string]any {
 		"cassandra_run_dir":  CassandraRunDir,
 		"zookeeper_port":     ZooKeeperPort,
 		"site_path":          SitePath,
+		"site_ref_path":      SiteRefPath,
 		"hook_path":          HookPath,
 		"tunnel_zone_name":   c.Midonet.TunnelZone.Name,
 		"tunnel_zone_type":   c.Midonet.TunnelZone.Type,

@@ -19,17 +19,25 @@ import (
 // Seeds are the documents served, by URL path ("/node1/user-data").
 type Seeds map[string][]byte
 
+// SitePath is where the site data is served, for user-data rendered with --site-url
+// (http://HOST:PORT/site/): a path no host's seed can take, as seeds are NAME/*-data.
+const SitePath = "/" + emit.SiteDataPath
+
 // Build makes the seeds of every host from a rendered tree: under the host's name and, when
 // it has one, under its MAC (requests may write it as PXE firmware and DHCP logs do: see
-// canonicalPath).
+// canonicalPath); and the site data at SitePath.
 func Build(c *cloud.Cloud, tree *emit.Tree, kind emit.UserDataKind) (Seeds, error) {
-	s := Seeds{}
+	site, ok := tree.Get(emit.SiteDataPath)
+	if !ok {
+		return nil, fmt.Errorf("no site data rendered")
+	}
+	s := Seeds{SitePath: site.Data}
 	for _, h := range c.Hosts {
 		meta, ok := tree.Get("hosts/" + h.Name + "/meta-data")
 		if !ok {
 			return nil, fmt.Errorf("no seed rendered for host %s", h.Name)
 		}
-		ud, ok := tree.Get("profiles/" + h.Profile() + "/user-data." + string(kind) + ".yaml")
+		ud, ok := tree.Get(emit.UserDataPath(h.Profile(), kind))
 		if !ok {
 			return nil, fmt.Errorf("no %s user-data rendered for profile %s", kind, h.Profile())
 		}

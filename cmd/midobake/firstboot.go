@@ -8,7 +8,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/firstboot"
 	"github.com/midobake/midobake/roles"
 )
@@ -20,6 +19,7 @@ func runFirstboot(e *env, args []string) error {
 			"and its members. Safe to re-run: done steps are skipped, a failed one resumes.\n"+
 			"--host with --dry-run previews any host's first boot from any cloud file.")
 	site := fs.String("site", roles.SitePath, "site data: the cloud description (`FILE`)")
+	siteRef := fs.String("site-ref", roles.SiteRefPath, "when this `FILE` exists (user-data rendered with --site-url), fetch the site\ndata from the URL it names, verify its SHA-256 and keep it at --site")
 	host := fs.String("host", "", "this host's `NAME` in the site data (default: found by host name, then addresses)")
 	dry := fs.Bool("dry-run", false, "print the steps for this host and change nothing")
 	timeout := fs.Duration("timeout", 30*time.Minute, "give up waiting for services and hosts after `D`")
@@ -32,16 +32,17 @@ func runFirstboot(e *env, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	data, err := cloud.ReadFile(*site)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "midobake firstboot: cannot read the site data: %v\n", err)
-		return err
-	}
 	backoff := firstboot.DefaultBackoff
 	backoff.Max = *retryMax
 	backoff.Initial = min(backoff.Initial, backoff.Max)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	data, err := firstboot.LoadSite(ctx, firstboot.SiteSource{Path: *site, Ref: *siteRef, DryRun: *dry,
+		Timeout: *timeout, Backoff: backoff, Out: e.stdout})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake firstboot: %v\n", err)
+		return err
+	}
 	err = firstboot.Run(ctx, firstboot.Options{
 		Site: data, SiteName: *site, Host: *host, DryRun: *dry, Timeout: *timeout, ApplyNetwork: *applyNetwork,
 		Root: firstboot.Root(*root), API: *api, ZooKeeperPort: *zkPort, CassandraPort: *csPort,

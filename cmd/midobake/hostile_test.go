@@ -124,6 +124,8 @@ func TestPasswordsNeverShow(t *testing.T) {
 			}
 			// Columns are positions in the user's file, which the password's length moves.
 			out = regexp.MustCompile(`(\.yaml:\d+):\d+:`).ReplaceAllString(out, "$1:COL:")
+			// So are the files' sizes (which ls -l shows as well): render lists them.
+			out = regexp.MustCompile(`\d+\.\d KiB\n`).ReplaceAllString(out, "SIZE\n")
 			fmt.Fprintf(&all, "$ %s (exit %d)\n%s", strings.Join(args[:1], " "), r.code, out)
 		}
 		return all.String()

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
@@ -61,11 +62,22 @@ func runRender(e *env, args []string) error {
 	tdir := fs.String("templates", "", "`DIR` of template overrides (see 'midobake templates list')")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	source := fs.String("packer-source", emit.DefaultPackerSource, "Packer source the image builds use (`TYPE.NAME`); for anything but the\ndefault null/SSH source, write that source block yourself beside packer/")
+	siteURL := fs.String("site-url", "", "carry the site data by reference: `URL` where you publish site/ of the output\n(ending in /) or site/cloud.yaml itself; each user-data holds the URL and its SHA-256")
+	maxSize := fs.String("max-user-data", "", "fail when a user-data is larger than `SIZE` (bytes, or with a KiB or MiB suffix)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := emit.CheckPackerSource(*source); err != nil {
 		fmt.Fprintf(e.stderr, "midobake render: %v\n", err)
+		return errUsage
+	}
+	if err := emit.CheckSiteURL(*siteURL); err != nil {
+		fmt.Fprintf(e.stderr, "midobake render: %v\n", err)
+		return errUsage
+	}
+	limit, err := parseMaxUserData(*maxSize)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake render: --max-user-data %v\n", err)
 		return errUsage
 	}
 	c, in, err := load(e, *file, *strict)
@@ -78,9 +90,14 @@ func runRender(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
 		return err
 	}
-	tree, err := emit.Render(c, in.data, emit.Options{Templates: t, PackerSource: *source})
+	tree, err := emit.Render(c, in.data, emit.Options{Templates: t, PackerSource: *source, SiteURL: *siteURL})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
+		return err
+	}
+	sizes := emit.UserDataSizes(tree)
+	if err := checkSizes(e, sizes, limit, *siteURL != ""); err != nil {
+		fmt.Fprintf(e.stderr, "midobake: nothing was written; %s is unchanged\n", *out)
 		return err
 	}
 	var leftover *emit.CleanupError
@@ -91,7 +108,54 @@ func runRender(e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "rendered %s (%d hosts) into %s: %d files\n", c.Name, len(c.Hosts), *out, tree.Len())
+	printSizes(e, sizes)
+	if *siteURL != "" {
+		fmt.Fprintf(e.stdout, "publish %s/%s at %s before the hosts boot\n", *out, emit.SiteDataPath, cloud.Printable(cloud.Redact(emit.SiteDataURL(*siteURL)), 300))
+	}
 	return nil
+}
+
+// parseMaxUserData reads --max-user-data; 0 when not given.
+func parseMaxUserData(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	return emit.ParseSize(s)
+}
+
+// checkSizes warns about every user-data that some provider would refuse and, with a limit,
+// fails on the first one above it.
+func checkSizes(e *env, sizes []emit.DocSize, limit int, byReference bool) error {
+	hint := "; render with --site-url to carry the site data by reference"
+	if byReference {
+		hint = ""
+	}
+	for _, d := range sizes {
+		if limit > 0 && d.Size > limit {
+			fmt.Fprintf(e.stderr, "midobake: %s is %d bytes (%s), over --max-user-data %d bytes (%s)%s\n",
+				d.Path, d.Size, emit.HumanSize(d.Size), limit, emit.HumanSize(limit), hint)
+			return failed{"user-data too large"}
+		}
+	}
+	for _, d := range sizes {
+		if d.Size > emit.WarnUserDataSize {
+			fmt.Fprintf(e.stderr, "midobake: warning: %s is %d bytes (%s), too large for %s%s\n",
+				d.Path, d.Size, emit.HumanSize(d.Size), strings.Join(d.TooLargeFor(), ", "), hint)
+		}
+	}
+	return nil
+}
+
+// printSizes lists every user-data's size: what a provider will be asked to take.
+func printSizes(e *env, sizes []emit.DocSize) {
+	w := 0
+	for _, d := range sizes {
+		w = max(w, len(d.Path))
+	}
+	fmt.Fprintln(e.stdout, "user-data sizes:")
+	for _, d := range sizes {
+		fmt.Fprintf(e.stdout, "  %-*s %9s\n", w, d.Path, emit.HumanSize(d.Size))
+	}
 }
 
 func runValidate(e *env, args []string) error {

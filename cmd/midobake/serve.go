@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,7 +20,8 @@ import (
 
 func runServe(e *env, args []string) error {
 	fs := flags(e, "serve",
-		"Serve NoCloud-net seeds for PXE: /<host-or-mac>/{meta-data,user-data,vendor-data}.\n"+
+		"Serve NoCloud-net seeds for PXE: /<host-or-mac>/{meta-data,user-data,vendor-data},\n"+
+			"and the site data at /site/cloud.yaml (for --site-url http://HOST:PORT/site/).\n"+
 			"Kernel command line: ds=nocloud-net;s=http://HOST:PORT/NAME/ (the trailing / matters).\n"+
 			"SIGHUP re-reads the cloud file (an invalid one is reported and the last good one kept);\n"+
 			"SIGINT or SIGTERM stop it gracefully.")
@@ -27,8 +29,19 @@ func runServe(e *env, args []string) error {
 	listen := fs.String("listen", "127.0.0.1:8000", "`ADDR` to listen on (loopback unless you say otherwise)")
 	mode := fs.String("mode", string(emit.FullUserData), "user-data to serve: full (plain images) or baked (golden images)")
 	tdir := fs.String("templates", "", "`DIR` of template overrides")
+	siteURL := fs.String("site-url", "", "serve user-data that carries the site data by reference: the `URL` it is\nfetched from (as for render; http://HOST:PORT/site/ is this server's)")
+	maxSize := fs.String("max-user-data", "", "refuse to serve a user-data larger than `SIZE` (bytes, or with a KiB or MiB suffix)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	if err := emit.CheckSiteURL(*siteURL); err != nil {
+		fmt.Fprintf(e.stderr, "midobake serve: %v\n", err)
+		return errUsage
+	}
+	limit, err := parseMaxUserData(*maxSize)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake serve: --max-user-data %v\n", err)
+		return errUsage
 	}
 	kind := emit.UserDataKind(*mode)
 	if kind != emit.FullUserData && kind != emit.BakedUserData {
@@ -45,8 +58,17 @@ func runServe(e *env, args []string) error {
 		if err != nil {
 			return nil, "", err
 		}
-		tree, err := emit.Render(c, in.data, emit.Options{Templates: t})
+		tree, err := emit.Render(c, in.data, emit.Options{Templates: t, SiteURL: *siteURL})
 		if err != nil {
+			return nil, "", err
+		}
+		var served []emit.DocSize
+		for _, d := range emit.UserDataSizes(tree) {
+			if strings.HasSuffix(d.Path, "/user-data."+string(kind)+".yaml") {
+				served = append(served, d)
+			}
+		}
+		if err := checkSizes(e, served, limit, *siteURL != ""); err != nil {
 			return nil, "", err
 		}
 		s, err := seed.Build(c, tree, kind)

@@ -77,7 +77,7 @@ func Compare(oldSide, newSide Side) Result {
 		}
 		a, inOld := oldSide.Tree.Get(p)
 		b, inNew := newSide.Tree.Get(p)
-		if inOld && inNew && string(a.Content()) == string(b.Content()) {
+		if inOld && inNew && string(a.Review()) == string(b.Review()) {
 			continue
 		}
 		fc := FileChange{Path: p, Status: Changed}
@@ -94,7 +94,7 @@ func Compare(oldSide, newSide Side) Result {
 		if !inNew {
 			newLabel = "/dev/null"
 		}
-		fc.Diff = redact(udiff.Unified(oldLabel, newLabel, string(a.Content()), string(b.Content())))
+		fc.Diff = redact(udiff.Unified(oldLabel, newLabel, string(a.Review()), string(b.Review())))
 		for _, line := range strings.Split(fc.Diff, "\n") {
 			switch {
 			case strings.HasPrefix(line, "+++"), strings.HasPrefix(line, "---"):
@@ -107,7 +107,8 @@ func Compare(oldSide, newSide Side) Result {
 		r.Files = append(r.Files, fc)
 		changed[p] = true
 	}
-	// A host's files change when its own do, or the profile user-data its seed links to.
+	// A host's files change when its own do, or the profile user-data its seed links to, or
+	// the site data that user-data carries (shown once, as its own file).
 	for _, side := range []Side{oldSide, newSide} {
 		for _, p := range side.Tree.Paths() {
 			rest, ok := strings.CutPrefix(p, "hosts/")
@@ -115,7 +116,9 @@ func Compare(oldSide, newSide Side) Result {
 				continue
 			}
 			f, _ := side.Tree.Get(p)
-			if changed[p] || f.Link != "" && changed[path.Join(path.Dir(p), f.Link)] {
+			target, _ := side.Tree.Get(path.Join(path.Dir(p), f.Link))
+			carriesSite := target.SiteSpan[1] > 0 && changed[emit.SiteDataPath]
+			if changed[p] || f.Link != "" && (changed[target.Path] || carriesSite) {
 				hosts[strings.SplitN(rest, "/", 2)[0]] = true
 			}
 		}

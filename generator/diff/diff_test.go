@@ -78,3 +78,28 @@ func TestSummaryTemplatesOnlyForAgents(t *testing.T) {
 		t.Errorf("want the size and the new templates in the summary, got:\n%s", strings.Join(got, "\n"))
 	}
 }
+
+// TestSiteDataShownOnce: a change of the site data is one file's diff, site/cloud.yaml; the
+// user-data that carry it show only what else changed in them.
+func TestSiteDataShownOnce(t *testing.T) {
+	data, err := os.ReadFile("../../fixtures/diff/add-nc.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Compare(side(t, "example.yaml", cloud.Example()), side(t, "add-nc.yaml", data))
+	carrying := 0 // diffs that show the new host's tunnel address, a fact of the site data only
+	for _, f := range r.Files {
+		if strings.Contains(f.Diff, "+    tunnelAddress: 10.112.5.23") {
+			carrying++
+			if f.Path != emit.SiteDataPath {
+				t.Errorf("%s shows the site data:\n%s", f.Path, f.Diff)
+			}
+		}
+		if strings.HasPrefix(f.Path, "profiles/") && f.Added+f.Removed > 4 {
+			t.Errorf("%s: %d lines changed, want only its header:\n%s", f.Path, f.Added+f.Removed, f.Diff)
+		}
+	}
+	if carrying != 1 {
+		t.Errorf("the site data's change is shown %d times, want once", carrying)
+	}
+}

@@ -64,9 +64,33 @@ var firstBootCommand = command{roles.HookPath, "firstboot", "--site", roles.Site
 // sitePlaceholder stands for the site data while a document is encoded; see spliceSite.
 const sitePlaceholder = "MIDOBAKE-SITE-DATA-PLACEHOLDER"
 
-func siteFile() writeFile {
-	// 0600: the site data carries repository URLs, which may hold credentials.
-	return writeFile{Path: roles.SitePath, Owner: "root:root", Permissions: "0600", Content: sitePlaceholder}
+// Site is the site data as the user-data carries it: inline, or with URL set, by reference
+// (the URL and the data's SHA-256; the hook fetches and verifies it at first boot).
+type Site struct {
+	Data []byte
+	URL  string // "": inline
+}
+
+// siteFile is the first file every user-data writes: the site data, or its reference.
+func siteFile(s Site) writeFile {
+	// 0600: the site data carries repository URLs, which may hold credentials (and so may
+	// the URL it is published at).
+	if s.URL == "" {
+		return writeFile{Path: roles.SitePath, Owner: "root:root", Permissions: "0600", Content: sitePlaceholder}
+	}
+	return writeFile{Path: roles.SiteRefPath, Owner: "root:root", Permissions: "0600", Content: string(SiteRef(s.URL, s.Data))}
+}
+
+// SiteRef is the content of the reference file: the URL to fetch and the SHA-256 to verify.
+func SiteRef(url string, data []byte) []byte {
+	b, err := yaml.Marshal(struct {
+		URL    string `yaml:"url"`
+		SHA256 string `yaml:"sha256"`
+	}{url, sha256Hex(data)})
+	if err != nil {
+		panic("emit: marshal site reference: " + err.Error()) // two strings cannot fail
+	}
+	return b
 }
 
 // spliceSite puts the site data into an encoded document as the literal block yaml.v3 would
@@ -111,12 +135,14 @@ func literalSafe(s []byte) bool {
 	return true
 }
 
-// UserData renders a profile's user-data in the given mode.
-func UserData(c *cloud.Cloud, plan roles.Plan, kind UserDataKind, site []byte) []byte {
+// UserData renders a profile's user-data in the given mode. span is where in it the site
+// data (or its reference) stands, from its "content:" line to the end of its value: the
+// review diff shows that part once, as site/cloud.yaml, instead of once per document.
+func UserData(c *cloud.Cloud, plan roles.Plan, kind UserDataKind, site Site) (doc []byte, span [2]int) {
 	// Both kinds carry the role configuration: it is small, and writing it at boot keeps a
 	// golden image current with the description and the operator's templates it was
 	// rendered with, where the image may be older.
-	cc := cloudConfig{WriteFiles: []writeFile{siteFile()}}
+	cc := cloudConfig{WriteFiles: []writeFile{siteFile(site)}}
 	for _, f := range plan.Files {
 		cc.WriteFiles = append(cc.WriteFiles, writeFile{
 			Path: f.Path, Owner: f.Owner, Permissions: fmt.Sprintf("%04o", f.Mode), Content: string(f.Content), Defer: f.Defer,
@@ -136,18 +162,51 @@ func UserData(c *cloud.Cloud, plan roles.Plan, kind UserDataKind, site []byte) [
 		panic("emit: unknown user-data kind " + kind)
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "#cloud-config\n# midobake %s: cloud %s, profile %s (%s user-data, hosts: %s)\n",
-		version.Version, c.Name, plan.Profile, kind, joinComma(plan.Hosts))
+	by := ""
+	if site.URL != "" {
+		by = ", site data by reference"
+	}
+	fmt.Fprintf(&b, "#cloud-config\n# midobake %s: cloud %s, profile %s (%s user-data%s, hosts: %s)\n",
+		version.Version, c.Name, plan.Profile, kind, by, joinComma(plan.Hosts))
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
 	if err := enc.Encode(cc); err != nil {
 		panic("emit: marshal cloud-config: " + err.Error()) // strings and lists cannot fail
 	}
 	enc.Close()
-	if doc, ok := spliceSite(b.Bytes(), site); ok {
-		return doc
+	if site.URL != "" {
+		return b.Bytes(), contentSpan(b.Bytes(), b.Bytes())
 	}
-	return slowUserData(b.Bytes(), cc, site)
+	doc, ok := spliceSite(b.Bytes(), site.Data)
+	if !ok {
+		doc = slowUserData(b.Bytes(), cc, site.Data)
+	}
+	return doc, contentSpan(b.Bytes(), doc)
+}
+
+// contentSpan finds the site file's content in doc: withPlaceholder, the same document with
+// a one-line placeholder in its place, shares doc's text before and after it.
+func contentSpan(withPlaceholder, doc []byte) [2]int {
+	at := bytes.Index(withPlaceholder, []byte("    content: "))
+	if at < 0 {
+		return [2]int{}
+	}
+	rest := withPlaceholder[at:]
+	next := bytes.Index(rest, []byte("\n  - ")) // the next file of write_files
+	if next < 0 {
+		next = bytes.Index(rest, []byte("\n"+"packages:"))
+	}
+	if next < 0 {
+		next = bytes.Index(rest, []byte("\nruncmd:"))
+	}
+	if next < 0 {
+		return [2]int{}
+	}
+	suffix := rest[next+1:]
+	if !bytes.HasPrefix(doc, withPlaceholder[:at]) || !bytes.HasSuffix(doc, suffix) {
+		return [2]int{}
+	}
+	return [2]int{at, len(doc) - len(suffix)}
 }
 
 // slowUserData encodes the document again with the site data in place.

@@ -15,6 +15,9 @@ import (
 type Options struct {
 	Templates    *roles.Templates // nil: the embedded ones
 	PackerSource string           // the Packer source the builds use; "": DefaultPackerSource
+	// SiteURL, when set, is where the operator publishes SiteDataPath: every user-data then
+	// carries this URL and the site data's SHA-256 instead of the data (see CheckSiteURL).
+	SiteURL string
 }
 
 // Render renders everything for a validated cloud. input is the description as read, whose
@@ -33,6 +36,9 @@ func Render(c *cloud.Cloud, input []byte, opts Options) (*Tree, error) {
 	if err := CheckPackerSource(opts.PackerSource); err != nil {
 		return nil, err
 	}
+	if err := CheckSiteURL(opts.SiteURL); err != nil {
+		return nil, err
+	}
 	top := roles.Resolve(c)
 	plans, err := roles.Plans(top, t)
 	if err != nil {
@@ -40,17 +46,23 @@ func Render(c *cloud.Cloud, input []byte, opts Options) (*Tree, error) {
 	}
 	tree := NewTree()
 	secrets := cloud.Secrets(c)
+	if pw := cloud.Password(opts.SiteURL); pw != "" {
+		secrets = append(secrets, pw) // the URL's own credentials make a user-data private too
+	}
 	add := func(path string, data []byte) {
 		tree.Add(OutputFile{Path: path, Mode: modeFor(data, secrets), Data: data})
 	}
-	site := c.Marshal()
+	site := Site{Data: c.Marshal(), URL: SiteDataURL(opts.SiteURL)}
+	add(SiteDataPath, site.Data)
 	for _, p := range plans {
-		add("profiles/"+p.Profile+"/user-data.full.yaml", UserData(c, p, FullUserData, site))
-		add("profiles/"+p.Profile+"/user-data.baked.yaml", UserData(c, p, BakedUserData, site))
+		for _, kind := range []UserDataKind{FullUserData, BakedUserData} {
+			doc, span := UserData(c, p, kind, site)
+			tree.Add(OutputFile{Path: UserDataPath(p.Profile, kind), Mode: modeFor(doc, secrets), Data: doc, SiteSpan: span})
+		}
 	}
 	for _, h := range c.Hosts {
 		add("hosts/"+h.Name+"/meta-data", MetaData(c, h))
-		tree.Add(OutputFile{Path: "hosts/" + h.Name + "/user-data", Link: "../../profiles/" + h.Profile() + "/user-data.full.yaml"})
+		tree.Add(OutputFile{Path: "hosts/" + h.Name + "/user-data", Link: "../../" + UserDataPath(h.Profile(), FullUserData)})
 	}
 	add("eucalyptus/network.json", cloud.NetworkJSON(c))
 	pk, err := packerFiles(top, plans, t, opts.PackerSource)
@@ -60,8 +72,13 @@ func Render(c *cloud.Cloud, input []byte, opts Options) (*Tree, error) {
 	for path, data := range pk {
 		add(path, data)
 	}
-	tree.Add(manifest(tree, input))
+	tree.Add(manifest(tree, input, site))
 	return tree, nil
+}
+
+// UserDataPath is where a profile's user-data of a kind is in the output.
+func UserDataPath(profile string, kind UserDataKind) string {
+	return "profiles/" + profile + "/user-data." + string(kind) + ".yaml"
 }
 
 func modeFor(data []byte, secrets []string) fs.FileMode {
@@ -75,26 +92,35 @@ func modeFor(data []byte, secrets []string) fs.FileMode {
 
 // manifest lists every file with its sha256, the input's hash and the tool version. It has
 // no timestamps: the same input must give the same bytes.
-func manifest(t *Tree, input []byte) OutputFile {
+func manifest(t *Tree, input []byte, site Site) OutputFile {
 	type entry struct {
 		Path   string `json:"path"`
 		SHA256 string `json:"sha256,omitempty"`
+		Size   *int   `json:"size,omitempty"`
 		Mode   string `json:"mode,omitempty"`
 		Link   string `json:"link,omitempty"`
 	}
+	type siteEntry struct {
+		Path   string `json:"path"`
+		SHA256 string `json:"sha256"`
+		URL    string `json:"url,omitempty"` // "": the user-data carries it inline
+	}
 	m := struct {
-		Tool        string  `json:"tool"`
-		Version     string  `json:"version"`
-		InputSHA256 string  `json:"inputSha256"`
-		Files       []entry `json:"files"`
-	}{Tool: "midobake", Version: version.Version, InputSHA256: sha256Hex(input)}
+		Tool        string    `json:"tool"`
+		Version     string    `json:"version"`
+		InputSHA256 string    `json:"inputSha256"`
+		Site        siteEntry `json:"site"`
+		Files       []entry   `json:"files"`
+	}{Tool: "midobake", Version: version.Version, InputSHA256: sha256Hex(input),
+		Site: siteEntry{Path: SiteDataPath, SHA256: sha256Hex(site.Data), URL: cloud.Redact(site.URL)}}
 	for _, p := range t.Paths() {
 		f, _ := t.Get(p)
 		if f.Link != "" {
 			m.Files = append(m.Files, entry{Path: p, Link: f.Link})
 			continue
 		}
-		m.Files = append(m.Files, entry{Path: p, SHA256: sha256Hex(f.Data), Mode: modeString(f.Mode)})
+		size := len(f.Data)
+		m.Files = append(m.Files, entry{Path: p, SHA256: sha256Hex(f.Data), Size: &size, Mode: modeString(f.Mode)})
 	}
 	b, _ := json.MarshalIndent(m, "", "  ")
 	return OutputFile{Path: "manifest.json", Mode: 0o644, Data: append(b, '\n')}

@@ -47,11 +47,17 @@ func validFixtures(t *testing.T) map[string]struct {
 
 func render(t *testing.T, c *cloud.Cloud, input []byte) *Tree {
 	t.Helper()
+	return renderWith(t, c, input, Options{})
+}
+
+func renderWith(t *testing.T, c *cloud.Cloud, input []byte, opts Options) *Tree {
+	t.Helper()
 	tpl, err := roles.NewTemplates("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree, err := Render(c, input, Options{Templates: tpl})
+	opts.Templates = tpl
+	tree, err := Render(c, input, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,12 +65,23 @@ func render(t *testing.T, c *cloud.Cloud, input []byte) *Tree {
 }
 
 // TestGolden pins every rendered file of every valid fixture, per fixture and profile/host, in
-// fixtures/golden/<fixture>/. go test ./... -update rewrites them; review the diff.
+// fixtures/golden/<fixture>/, and the example's with the site data by reference in
+// fixtures/golden/example-site-url/. go test ./... -update rewrites them; review the diff.
 func TestGolden(t *testing.T) {
 	root := testenv.RepoRoot(t)
-	for name, f := range validFixtures(t) {
+	type variant struct {
+		fixture string
+		opts    Options
+	}
+	variants := map[string]variant{"example-site-url": {"example", Options{SiteURL: "https://deploy.example.com/clouds/prod/"}}}
+	fixtures := validFixtures(t)
+	for name := range fixtures {
+		variants[name] = variant{fixture: name}
+	}
+	for name, v := range variants {
 		t.Run(name, func(t *testing.T) {
-			tree := render(t, f.cloud, f.input)
+			f := fixtures[v.fixture]
+			tree := renderWith(t, f.cloud, f.input, v.opts)
 			dir := filepath.Join(root, "fixtures/golden", name)
 			if *testenv.Update {
 				os.RemoveAll(dir)
@@ -95,8 +112,14 @@ func TestGolden(t *testing.T) {
 // cloud-init schema check, and checks the top-level keys cloud-init's check lets through.
 func TestUserDataPassesCloudInit(t *testing.T) {
 	known := testenv.CloudConfigKeys(t)
+	trees := map[string]*Tree{}
 	for name, f := range validFixtures(t) {
-		tree := render(t, f.cloud, f.input)
+		trees[name] = render(t, f.cloud, f.input)
+		if name == "example" {
+			trees["example-site-url"] = renderWith(t, f.cloud, f.input, Options{SiteURL: "https://deploy.example.com/clouds/prod/"})
+		}
+	}
+	for name, tree := range trees {
 		for _, p := range tree.Paths() {
 			if !strings.Contains(p, "user-data.") {
 				continue // hosts/*/user-data link to these

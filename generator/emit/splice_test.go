@@ -1,6 +1,7 @@
 package emit
 
 import (
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -29,7 +30,7 @@ func TestSiteDataSurvivesEitherPath(t *testing.T) {
 		"blank lines":   "a: 1\n\n\nb: 2\n",
 	} {
 		for _, mode := range []UserDataKind{FullUserData, BakedUserData} {
-			doc := UserData(c, plans[0], mode, []byte(site))
+			doc, span := UserData(c, plans[0], mode, Site{Data: []byte(site)})
 			var parsed struct {
 				WriteFiles []struct{ Path, Content string } `yaml:"write_files"`
 			}
@@ -39,6 +40,59 @@ func TestSiteDataSurvivesEitherPath(t *testing.T) {
 			if parsed.WriteFiles[0].Path != roles.SitePath || parsed.WriteFiles[0].Content != site {
 				t.Errorf("%s/%s: site data came out as %q", name, mode, parsed.WriteFiles[0].Content)
 			}
+			checkSpan(t, name+"/"+string(mode), doc, span)
 		}
 	}
+}
+
+// checkSpan: the span covers the site file's content from its key to the next file, and the
+// review form, with it replaced, is still the same document otherwise.
+func checkSpan(t *testing.T, name string, doc []byte, span [2]int) {
+	t.Helper()
+	if span[1] <= span[0] {
+		t.Fatalf("%s: no site span", name)
+	}
+	if !strings.HasPrefix(string(doc[span[0]:]), "    content: ") || !strings.HasPrefix(string(doc[span[1]:]), "  - path: ") {
+		t.Fatalf("%s: span %v does not frame the site content:\n%s", name, span, doc)
+	}
+	review := OutputFile{Data: doc, SiteSpan: span}.Review()
+	var parsed struct {
+		WriteFiles []struct{ Path, Content string } `yaml:"write_files"`
+	}
+	if err := yaml.Unmarshal(review, &parsed); err != nil {
+		t.Fatalf("%s: review form is not YAML: %v\n%s", name, err, review)
+	}
+	if got := parsed.WriteFiles[0].Content; got != "(site data)" {
+		t.Errorf("%s: review form's site content = %q", name, got)
+	}
+}
+
+// TestSiteByReference: with a URL the user-data carries the reference (URL and SHA-256 of the
+// site data) in place of the data, and nothing of the data itself.
+func TestSiteByReference(t *testing.T) {
+	c, _ := cloud.Load("example", cloud.Example())
+	tpl, _ := roles.NewTemplates("")
+	plans, _ := roles.Plans(roles.Resolve(c), tpl)
+	site := Site{Data: c.Marshal(), URL: "https://deploy.example/clouds/prod/cloud.yaml?sig=a:b"}
+	doc, span := UserData(c, plans[0], BakedUserData, site)
+	var parsed struct {
+		WriteFiles []struct{ Path, Content string } `yaml:"write_files"`
+	}
+	if err := yaml.Unmarshal(doc, &parsed); err != nil {
+		t.Fatal(err)
+	}
+	if parsed.WriteFiles[0].Path != roles.SiteRefPath {
+		t.Fatalf("first file is %s, want %s", parsed.WriteFiles[0].Path, roles.SiteRefPath)
+	}
+	var ref struct{ URL, SHA256 string }
+	if err := yaml.Unmarshal([]byte(parsed.WriteFiles[0].Content), &ref); err != nil {
+		t.Fatal(err)
+	}
+	if ref.URL != site.URL || ref.SHA256 != sha256Hex(site.Data) {
+		t.Errorf("reference = %+v", ref)
+	}
+	if strings.Contains(string(doc), "zookeeper:") || strings.Contains(string(doc), "publicIps") {
+		t.Errorf("the site data is still inline:\n%s", doc)
+	}
+	checkSpan(t, "by reference", doc, span)
 }

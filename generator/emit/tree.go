@@ -19,6 +19,25 @@ type OutputFile struct {
 	// directory) instead of a copy: a host's seed is its profile's user-data, and copying it
 	// would make the output grow with hosts times cloud size.
 	Link string
+	// SiteSpan, in a user-data, is where the site data (or its reference) stands: the review
+	// diff shows it once, as SiteDataPath, rather than once per document.
+	SiteSpan [2]int
+}
+
+// SiteDataPath is where the output keeps the site data: the file to publish for user-data
+// rendered with --site-url, and the one place the review diff shows it.
+const SiteDataPath = "site/cloud.yaml"
+
+// Review is what the review diff compares: Content, with the site data replaced by a line
+// that points at SiteDataPath.
+func (f OutputFile) Review() []byte {
+	if f.SiteSpan[1] <= f.SiteSpan[0] || f.SiteSpan[1] > len(f.Data) {
+		return f.Content()
+	}
+	var b []byte
+	b = append(b, f.Data[:f.SiteSpan[0]]...)
+	b = append(b, "    content: (site data) # shown once, as "+SiteDataPath+"\n"...)
+	return append(b, f.Data[f.SiteSpan[1]:]...)
 }
 
 // Content is what a reader of the file sees: its data, or for a link a line naming the target.

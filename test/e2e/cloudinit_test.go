@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -169,6 +173,55 @@ func TestBakedUserData(t *testing.T) {
 	// The role configuration too, so that an older image is brought up to date.
 	for _, f := range plan.Files {
 		checkFile(t, r, f)
+	}
+}
+
+// TestSiteByReferenceUserData: rendered with --site-url, both kinds of user-data go through
+// real cloud-init with no error and leave the reference (private), not the site data; the
+// hook then fetches the site data the reference names from a web server and verifies it.
+func TestSiteByReferenceUserData(t *testing.T) {
+	fx := fixtureNamed(t, "example")
+	site := fx.cloud.Marshal()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.URL.Path != "/prod/cloud.yaml" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(site)
+	}))
+	defer srv.Close()
+	tpl, _ := roles.NewTemplates("")
+	tree, err := emit.Render(fx.cloud, nil, emit.Options{Templates: tpl, SiteURL: srv.URL + "/prod/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []emit.UserDataKind{emit.FullUserData, emit.BakedUserData} {
+		t.Run(string(kind), func(t *testing.T) {
+			r := runCloudInit(t, map[string][]byte{
+				"user-data": get(t, tree, emit.UserDataPath("nc", kind)),
+				"meta-data": get(t, tree, "hosts/node1/meta-data"),
+			})
+			if !r.ok() {
+				t.Fatalf("cloud-init reported errors %v:\n%s", r.errors, r.output)
+			}
+			checkFile(t, r, roles.File{Path: roles.SiteRefPath, Mode: 0o600, Content: emit.SiteRef(srv.URL+"/prod/cloud.yaml", site)})
+			if _, err := os.Stat(filepath.Join(r.upper, roles.SitePath)); !os.IsNotExist(err) {
+				t.Errorf("the site data is on the host before the hook fetched it: %v", err)
+			}
+			if got := r.stubs[len(r.stubs)-1]; got != "midobake firstboot --site /etc/midobake/cloud.yaml" {
+				t.Errorf("last command %q", got)
+			}
+			out, err := exec.Command(midobakeBin(), "firstboot", "--dry-run", "--host", "node1",
+				"--site", filepath.Join(r.upper, roles.SitePath), "--site-ref", filepath.Join(r.upper, roles.SiteRefPath)).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "site data: fetched "+srv.URL+"/prod/cloud.yaml and verified") {
+				t.Errorf("the hook did not fetch and verify the site data (%v):\n%s", err, out)
+			}
+		})
+	}
+	if hits.Load() != 2 {
+		t.Errorf("%d fetches, want one per document", hits.Load())
 	}
 }
 
