@@ -1,14 +1,17 @@
 package firstboot
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/midobake/midobake/cloud"
 )
 
 // Enrolment decides, without talking to anyone, what it takes for the tunnel zone to hold
-// every agent at its tunnel address: the tunnel-zone step fetches MidoNet's hosts and the
-// zone's members, asks planEnrolment, and carries out the answer.
+// every agent at its tunnel address: a pass (the CLC's tunnel-zone step, then "midobake enrol"
+// on the CLC, continuously) fetches MidoNet's hosts, the zone's members and the hosts'
+// announcements, asks planEnrolment, and carries out the answer.
 
 // enrolAction puts one host into the tunnel zone at its tunnel address.
 type enrolAction struct {
@@ -20,34 +23,89 @@ type enrolAction struct {
 	Replace bool
 }
 
-// enrolment is the answer: what to do, what is already right, and what must wait.
+// enrolment is the answer: what to do, what is already right, what must wait, and what is
+// refused.
 type enrolment struct {
 	Actions  []enrolAction
-	Enrolled []string // members at the right address already
-	Pending  []string // not registered in MidoNet, or not alive: enrolled on a later pass
+	Enrolled []string  // members at the right address already
+	Pending  []string  // not registered in MidoNet, or not alive: enrolled on a later pass
+	Refused  []refusal // announcements the CLC does not believe; looked at again every pass
 }
 
-// planEnrolment pairs each agent of the cloud with MidoNet's record of it (by name, short or
-// qualified, else by one of its addresses) and compares with the zone's members.
-func planEnrolment(agents []cloud.Host, registered []midoHost, members []member) enrolment {
+// refusal is an announcement not acted on, and why.
+type refusal struct {
+	Name, Why string
+}
+
+// planEnrolment decides for every host that announced itself (what a host says of itself:
+// its MidoNet host id and tunnel address) and for every agent of the CLC's description that
+// did not (paired with MidoNet's record of it by name, short or qualified, else by one of its
+// addresses), comparing with the zone's members.
+//
+// An announcement is accepted only if MidoNet knows its host id; if no other MidoNet host
+// carries its name; if its tunnel address is one of that host's own addresses as MidoNet
+// reports them; and if no other host is a member at, or was accepted with, that address.
+// Whoever can write to ZooKeeper controls MidoNet anyway: these checks stop mistakes and
+// lies that would move another host's tunnels, not an attacker who owns the NSDB.
+func planEnrolment(agents []cloud.Host, anns []announcement, registered []midoHost, members []member) enrolment {
 	memberIP := map[string]string{}
+	ipHolder := map[string]string{} // tunnel address -> host id that is a member at it, or was accepted with it
 	for _, m := range members {
 		memberIP[m.HostID] = m.IPAddress
+		ipHolder[m.IPAddress] = m.HostID
 	}
 	byKey := indexHosts(registered)
+	byID := map[string]*midoHost{}
+	for i := range registered {
+		if _, dup := byID[registered[i].ID]; !dup {
+			byID[registered[i].ID] = &registered[i]
+		}
+	}
 	var out enrolment
+	decide := func(name string, mh *midoHost, address string) {
+		ip, isMember := memberIP[mh.ID]
+		switch {
+		case !mh.Alive:
+			out.Pending = append(out.Pending, name)
+		case isMember && ip == address:
+			out.Enrolled = append(out.Enrolled, name)
+		default:
+			out.Actions = append(out.Actions, enrolAction{Host: name, HostID: mh.ID, Address: address, Replace: isMember})
+		}
+	}
+	announced := map[string]bool{}
+	for _, a := range anns {
+		announced[a.Name] = true
+		mh := byID[a.HostID]
+		if mh == nil {
+			out.Refused = append(out.Refused, refusal{a.Name, fmt.Sprintf("host id %s is not known to MidoNet", a.HostID)})
+			continue
+		}
+		if other := byKey["name:"+a.Name]; other != nil && other.ID != a.HostID {
+			out.Refused = append(out.Refused, refusal{a.Name, fmt.Sprintf("the name is MidoNet host %s's, not %s's", other.ID, a.HostID)})
+			continue
+		}
+		if len(mh.Addresses) > 0 && !slices.Contains(mh.Addresses, a.TunnelAddress) {
+			out.Refused = append(out.Refused, refusal{a.Name, fmt.Sprintf("tunnel address %s is not one of host %s's addresses (%s)", a.TunnelAddress, a.HostID, strings.Join(mh.Addresses, ", "))})
+			continue
+		}
+		if holder, taken := ipHolder[a.TunnelAddress]; taken && holder != a.HostID {
+			out.Refused = append(out.Refused, refusal{a.Name, fmt.Sprintf("tunnel address %s is host %s's", a.TunnelAddress, holder)})
+			continue
+		}
+		ipHolder[a.TunnelAddress] = a.HostID
+		decide(a.Name, mh, a.TunnelAddress)
+	}
 	for _, h := range agents {
+		if announced[h.Name] {
+			continue
+		}
 		mh := byKey.find(h)
-		if mh == nil || !mh.Alive {
+		if mh == nil {
 			out.Pending = append(out.Pending, h.Name)
 			continue
 		}
-		ip, isMember := memberIP[mh.ID]
-		if isMember && ip == h.TunnelAddress {
-			out.Enrolled = append(out.Enrolled, h.Name)
-			continue
-		}
-		out.Actions = append(out.Actions, enrolAction{Host: h.Name, HostID: mh.ID, Address: h.TunnelAddress, Replace: isMember})
+		decide(h.Name, mh, h.TunnelAddress)
 	}
 	return out
 }

@@ -59,7 +59,7 @@ func TestPlanEnrolment(t *testing.T) {
 				Pending: []string{"clc1", "node2", "ufs1"},
 			}},
 	} {
-		got := planEnrolment(agents, tc.registered, tc.members)
+		got := planEnrolment(agents, nil, tc.registered, tc.members)
 		if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
 		}

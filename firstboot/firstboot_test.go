@@ -36,6 +36,14 @@ func TestExampleCloudInAnyOrder(t *testing.T) {
 					t.Errorf("%s: no closing line:\n%s", h, r.out)
 				}
 			}
+			// The CLC's hook enrolled who was there and started the enrolment service, which
+			// enrols the rest on its next pass.
+			if !slices.Contains(results["clc1"].log, "systemctl start midobake-enrol") {
+				t.Errorf("the CLC did not start the enrolment service: %v", results["clc1"].log)
+			}
+			if r := w.enrol("--once"); r.code != 0 {
+				t.Fatalf("enrol --once: exit %d\n%s", r.code, r.out)
+			}
 			want := map[string][]string{"eucatz/gre": {"clc1=127.0.0.10", "node1=127.0.1.21", "node2=127.0.1.22", "ufs1=127.0.0.30"}}
 			if diff := cmp.Diff(want, w.api.snapshot()); diff != "" {
 				t.Errorf("MidoNet state (-want +got):\n%s", diff)
@@ -94,7 +102,7 @@ func TestSecondRunDoesNothing(t *testing.T) {
 	before := w.files("clc1")
 	calls := len(w.api.calls)
 	r := w.hook("clc1", nil)
-	if r.code != 0 || len(r.log) != 0 || strings.Count(r.out, "skipped (done in an earlier run)") != 11 {
+	if r.code != 0 || len(r.log) != 0 || strings.Count(r.out, "skipped (done in an earlier run)") != 12 {
 		t.Errorf("second run: exit %d, commands %v\n%s", r.code, r.log, r.out)
 	}
 	if len(w.api.calls) != calls {
@@ -257,13 +265,18 @@ func TestKilledAtEachStep(t *testing.T) {
 }
 
 // TestTunnelAddressChangeReenrolls: a host enrolled with an old tunnel address is moved to
-// the new one when the description changes.
+// the new one when its description changes: its hook announces the new address, and the
+// CLC's enrolment moves it.
 func TestTunnelAddressChangeReenrolls(t *testing.T) {
 	w := newWorld(t, loopbackCloud)
 	w.zk.Start(t)
 	w.runAll(hosts)
+	w.enrol("--once")
 	os.WriteFile(w.site, []byte(strings.Replace(loopbackCloud, "tunnelAddress: 127.0.1.21", "tunnelAddress: 127.0.2.21", 1)), 0o644)
-	if r := w.hook("clc1", nil); r.code != 0 {
+	if r := w.hook("node1", nil); r.code != 0 || !strings.Contains(r.out, "announced: host id uuid-node1, tunnel address 127.0.2.21") {
+		t.Fatal(r.out)
+	}
+	if r := w.enrol("--once"); r.code != 0 || !strings.Contains(r.out, "re-enrolled node1 (uuid-node1) in eucatz with 127.0.2.21") {
 		t.Fatal(r.out)
 	}
 	want := []string{"clc1=127.0.0.10", "node1=127.0.2.21", "node2=127.0.1.22", "ufs1=127.0.0.30"}

@@ -28,6 +28,7 @@ func (r *run) buildSteps() []step {
 		roles.StepMidolman:    {describe: r.describeMidolman, do: r.doMidolman},
 		roles.StepTemplate:    {describe: r.describeTemplate, do: r.doTemplate},
 		roles.StepUplink:      {describe: r.describeUplink, do: r.doUplink},
+		roles.StepAnnounce:    {describe: r.describeAnnounce, do: r.doAnnounce},
 		roles.StepTunnelZone:  {describe: r.describeTunnelZone, do: r.doTunnelZone},
 		roles.StepNetwork:     {describe: r.describeNetwork, do: r.doNetwork},
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/internal/testenv"
 	"github.com/midobake/midobake/roles"
 )
@@ -72,7 +74,10 @@ if [ "$name" = mn-conf ] && [ -s "$MIDOBAKE_TEST_STATE/flaky" ]; then
   n=$(cat "$MIDOBAKE_TEST_STATE/flaky"); echo $((n-1)) > "$MIDOBAKE_TEST_STATE/flaky"
   [ "$n" -gt 0 ] && { echo "zookeeper connection lost" >&2; exit 3; }
 fi
-if [ "$line" = "systemctl start midolman" ]; then touch "$MIDOBAKE_TEST_REGISTRY/$MIDOBAKE_TEST_HOST"; fi
+if [ "$line" = "systemctl start midolman" ]; then
+  echo "$MIDOBAKE_TEST_ADDRS" > "$MIDOBAKE_TEST_REGISTRY/$MIDOBAKE_TEST_HOST"
+  echo "host_uuid=uuid-$MIDOBAKE_TEST_HOST" > "$(dirname "$MIDOBAKE_TEST_STATE")/etc/midonet_host_id.properties"
+fi
 if [ -n "$MIDOBAKE_TEST_KILL_ON" ] && [ "$line" = "$MIDOBAKE_TEST_KILL_ON" ]; then kill -9 $PPID; sleep 5; fi
 exit 0
 `
@@ -89,11 +94,13 @@ type world struct {
 	csPort    int
 	// nsdbPreset: the NSDB settings are in ZooKeeper from the start (see playMnConf).
 	nsdbPreset atomic.Bool
+	// siteOf gives a host site data of its own (a host the CLC's description does not name).
+	siteOf map[string]string
 }
 
 func newWorld(t *testing.T, site string) *world {
 	t.Helper()
-	w := &world{t: t, dir: t.TempDir()}
+	w := &world{t: t, dir: t.TempDir(), siteOf: map[string]string{}}
 	w.site = filepath.Join(w.dir, "cloud.yaml")
 	w.stubs = filepath.Join(w.dir, "stubs")
 	w.registry = filepath.Join(w.dir, "registry")
@@ -166,14 +173,27 @@ func (w *world) playMnConf() {
 	}()
 }
 
-// registered lists the hosts whose Midolman has started, as MidoNet would report them.
+// registered lists the hosts whose Midolman has started, as MidoNet would report them: with
+// the addresses the host had when it started (its address and tunnel address).
 func (w *world) registered() []midoHost {
 	entries, _ := os.ReadDir(w.registry)
 	var out []midoHost
 	for _, e := range entries {
-		out = append(out, midoHost{ID: "uuid-" + e.Name(), Name: e.Name(), Alive: true})
+		b, _ := os.ReadFile(filepath.Join(w.registry, e.Name()))
+		out = append(out, midoHost{ID: "uuid-" + e.Name(), Name: e.Name(), Addresses: strings.Fields(string(b)), Alive: true})
 	}
 	return out
+}
+
+// addresses are a host's addresses in the site data, as its Midolman would register them.
+func addresses(site, host string) string {
+	b, _ := os.ReadFile(site)
+	c, _ := cloud.Load(site, b)
+	if c == nil {
+		return ""
+	}
+	h, _ := c.Host(host)
+	return h.Address + " " + h.TunnelAddress
 }
 
 // root returns a host's file system, with what the packages would have installed.
@@ -214,12 +234,16 @@ func (w *world) hookWith(host string, extraArgs, env []string, started func(*os.
 	root := w.root(host)
 	logFile := filepath.Join(root, ".test", "commands.log")
 	before, _ := os.ReadFile(logFile)
-	args := append([]string{"firstboot", "--site", w.site, "--host", host, "--root", root, "--api", w.api.URL(),
+	site := w.site
+	if s, ok := w.siteOf[host]; ok {
+		site = s
+	}
+	args := append([]string{"firstboot", "--site", site, "--host", host, "--root", root, "--api", w.api.URL(),
 		"--zookeeper-port", fmt.Sprint(w.zk.Port), "--cassandra-port", fmt.Sprint(w.csPort), "--retry-max", "200ms", "--timeout", "60s"}, extraArgs...)
 	cmd := exec.Command(hookBin, args...)
 	cmd.Env = append(os.Environ(), "PATH="+w.stubs+":"+os.Getenv("PATH"),
 		"MIDOBAKE_TEST_LOG="+logFile, "MIDOBAKE_TEST_STATE="+filepath.Join(root, ".test"),
-		"MIDOBAKE_TEST_REGISTRY="+w.registry, "MIDOBAKE_TEST_HOST="+host)
+		"MIDOBAKE_TEST_REGISTRY="+w.registry, "MIDOBAKE_TEST_HOST="+host, "MIDOBAKE_TEST_ADDRS="+addresses(site, host))
 	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -307,4 +331,22 @@ func (w *world) hookKillable(host string) hookRun {
 	}
 	w.api.mu.Unlock()
 	return w.hookWith(host, nil, nil, func(p *os.Process) { mu.Lock(); proc = p; mu.Unlock() })
+}
+
+// enrol runs "midobake enrol" on the CLC's site data with args (--once, --remove NAME), as
+// midobake-enrol.service does.
+func (w *world) enrol(args ...string) hookRun {
+	w.t.Helper()
+	cmd := exec.Command(hookBin, append([]string{"enrol", "--site", w.site, "--api", w.api.URL(),
+		"--zookeeper-port", fmt.Sprint(w.zk.Port)}, args...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		w.t.Fatal(err)
+	}
+	return hookRun{out: out.String(), code: code}
 }

@@ -40,6 +40,8 @@ const (
 	UnitCluster   = "midonet-cluster"
 	UnitMidolman  = "midolman"
 	UnitFirstBoot = "midobake-firstboot"
+	// UnitEnrol, on the CLC, enrols every Midolman host in the tunnel zone whenever it comes.
+	UnitEnrol = "midobake-enrol"
 )
 
 // Paths on the target host that the plans and the hook share.
@@ -53,6 +55,7 @@ const (
 	StatePath             = "/var/lib/midobake/state.json"
 	HookPath              = "/usr/bin/midobake"
 	FirstBootUnitPath     = "/etc/systemd/system/midobake-firstboot.service"
+	EnrolUnitPath         = "/etc/systemd/system/midobake-enrol.service"
 	MidolmanConfPath      = "/etc/midolman/midolman.conf"
 	MidonetConfPath       = "/etc/midonet/midonet.conf"
 	ZooCfgPath            = "/etc/zookeeper/zoo.cfg"
@@ -123,6 +126,7 @@ const (
 	StepMidolman         = "midolman"
 	StepTemplate         = "template"
 	StepUplink           = "uplink"
+	StepAnnounce         = "announce"
 	StepTunnelZone       = "tunnel-zone"
 	StepNetwork          = "network-config"
 )
@@ -237,6 +241,7 @@ func newRenderContext(top Topology, t *Templates) (*renderContext, error) {
 		{"cassandra-settings.yaml.tmpl", CassandraSettingsPath},
 		{"cassandra-tmpfiles.conf.tmpl", CassandraTmpfilesPath},
 		{"midobake-firstboot.service.tmpl", FirstBootUnitPath},
+		{"midobake-enrol.service.tmpl", EnrolUnitPath},
 	} {
 		if err := add(f.tmpl, f.path, 0o644, nil); err != nil {
 			return nil, err
@@ -334,9 +339,11 @@ func (rc *renderContext) plan(profile string, hosts []cloud.Host) Plan {
 		pkgs["midolman"] = true
 		files = append(files, MidolmanConfPath)
 		p.Units = append(p.Units, UnitMidolman)
-		p.Steps = append(p.Steps, StepMidolman, StepTemplate, StepUplink)
+		p.Steps = append(p.Steps, StepMidolman, StepTemplate, StepUplink, StepAnnounce)
 	}
 	if p.Has(cloud.RoleCLC) {
+		files = append(files, EnrolUnitPath)
+		p.Units = append(p.Units, UnitEnrol)
 		p.Steps = append(p.Steps, StepTunnelZone, StepNetwork)
 	}
 	for name := range pkgs {

@@ -74,16 +74,16 @@ func TestPlanPerRole(t *testing.T) {
 			[]Step{StepIdentify, StepZooKeeper, StepCassandra}},
 		{"clc", []string{"clc1"},
 			[]string{"java-1.8.0-openjdk-headless", "midolman", "midonet-cluster", "midonet-tools", "python-midonetclient"},
-			[]string{UnitCluster, UnitMidolman},
-			[]Step{StepIdentify, StepMidonetConf, StepNSDBConfig, StepCluster, StepMidolman, StepTemplate, StepUplink, StepTunnelZone, StepNetwork}},
+			[]string{UnitCluster, UnitMidolman, UnitEnrol},
+			[]Step{StepIdentify, StepMidonetConf, StepNSDBConfig, StepCluster, StepMidolman, StepTemplate, StepUplink, StepAnnounce, StepTunnelZone, StepNetwork}},
 		{"nc", []string{"nc1"},
 			[]string{"java-1.8.0-openjdk-headless", "midolman", "midonet-tools"},
 			[]string{UnitMidolman},
-			[]Step{StepIdentify, StepMidonetConf, StepMidolman, StepTemplate, StepUplink}},
+			[]Step{StepIdentify, StepMidonetConf, StepMidolman, StepTemplate, StepUplink, StepAnnounce}},
 		{"ufs", []string{"gw1", "ufs2"},
 			[]string{"java-1.8.0-openjdk-headless", "midolman", "midonet-tools"},
 			[]string{UnitMidolman},
-			[]Step{StepIdentify, StepMidonetConf, StepMidolman, StepTemplate, StepUplink}},
+			[]Step{StepIdentify, StepMidonetConf, StepMidolman, StepTemplate, StepUplink, StepAnnounce}},
 	} {
 		p, ok := plans[tc.profile]
 		if !ok {
@@ -192,7 +192,7 @@ func TestBakeSteps(t *testing.T) {
 	if diff := cmp.Diff([]string{"repositories", "packages", "configuration", "first-boot hook", "disable services", "strip host identity"}, names); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	if got := steps[4].Command; got != "systemctl disable midonet-cluster midolman" {
+	if got := steps[4].Command; got != "systemctl disable midonet-cluster midolman midobake-enrol" {
 		t.Errorf("disable: %s", got)
 	}
 	for _, p := range []string{HostIDPath, ZooKeeperDataDir + "/myid", "/var/lib/cloud/instances", "/etc/ssh/ssh_host_*"} {

@@ -81,7 +81,7 @@ func TestMaxUserData(t *testing.T) {
 		t.Error("the earlier output changed")
 	}
 	// By reference, the same cloud fits, with room to spare.
-	r = midobake(t, dir, "render", "-f", cloudFile, "-o", "out", "--max-user-data", "4990", "--site-url", "http://10.0.0.1:8000/site/")
+	r = midobake(t, dir, "render", "-f", cloudFile, "-o", "out", "--max-user-data", "8KiB", "--site-url", "http://10.0.0.1:8000/site/")
 	if r.code != 0 || strings.Contains(r.stderr, "warning") {
 		t.Errorf("with --site-url: exit %d\n%s", r.code, r.stderr)
 	}

@@ -1,0 +1,142 @@
+package firstboot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// Announcements are how a Midolman host tells the CLC what enrolment needs, whether or not
+// the CLC's copy of the description names it: each host writes its own znode under
+// AnnouncementRoot/<cloud>/hosts/<name> once Midolman has given it a host id. ZooKeeper is
+// the channel because every Midolman host reaches it already; what the CLC accepts from it
+// is decided in planEnrolment.
+
+// AnnouncementRoot is midobake's subtree in ZooKeeper, beside MidoNet's /midonet.
+const AnnouncementRoot = "/midobake"
+
+// maxAnnouncement bounds what the CLC reads of one announcement.
+const maxAnnouncement = 4 << 10
+
+// announcement is one host's announcement.
+type announcement struct {
+	Name          string `json:"name"`
+	HostID        string `json:"hostId"`
+	TunnelAddress string `json:"tunnelAddress"`
+}
+
+func announcementDir(cloudName string) string {
+	return path.Join(AnnouncementRoot, cloudName, "hosts")
+}
+
+// zkSession connects to the ensemble and waits for a session.
+func zkSession(ctx context.Context, servers []string) (*zk.Conn, error) {
+	conn, events, err := zk.Connect(servers, 10*time.Second, zk.WithLogInfo(false), zk.WithLogger(quietLogger{}))
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.NewTimer(5 * time.Second)
+	defer deadline.Stop()
+	for {
+		select {
+		case e := <-events:
+			if e.State == zk.StateHasSession {
+				return conn, nil
+			}
+		case <-deadline.C:
+			conn.Close()
+			return nil, fmt.Errorf("no ZooKeeper session with %v", servers)
+		case <-ctx.Done():
+			conn.Close()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// announce writes (or rewrites) this host's announcement; it reports whether it changed.
+func announce(ctx context.Context, servers []string, cloudName string, a announcement) (bool, error) {
+	conn, err := zkSession(ctx, servers)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	dir := announcementDir(cloudName)
+	p := ""
+	for _, part := range strings.Split(strings.Trim(dir, "/"), "/") {
+		p += "/" + part
+		if _, err := conn.Create(p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			return false, fmt.Errorf("create %s: %w", p, err)
+		}
+	}
+	data, _ := json.Marshal(a)
+	node := path.Join(dir, a.Name)
+	old, stat, err := conn.Get(node)
+	switch {
+	case errors.Is(err, zk.ErrNoNode):
+		if _, err := conn.Create(node, data, 0, zk.WorldACL(zk.PermAll)); err != nil {
+			return false, fmt.Errorf("create %s: %w", node, err)
+		}
+		return true, nil
+	case err != nil:
+		return false, err
+	case string(old) == string(data):
+		return false, nil
+	}
+	if _, err := conn.Set(node, data, stat.Version); err != nil {
+		return false, fmt.Errorf("set %s: %w", node, err)
+	}
+	return true, nil
+}
+
+// announcements reads every announcement of the cloud, sorted by name; a node that does not
+// parse, or whose name is not its node's, is returned as a refusal.
+func announcements(conn *zk.Conn, cloudName string) ([]announcement, []refusal, error) {
+	dir := announcementDir(cloudName)
+	names, _, err := conn.Children(dir)
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	sort.Strings(names)
+	var out []announcement
+	var bad []refusal
+	for _, n := range names {
+		data, _, err := conn.Get(path.Join(dir, n))
+		if errors.Is(err, zk.ErrNoNode) {
+			continue // forgotten meanwhile
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		var a announcement
+		switch {
+		case len(data) > maxAnnouncement:
+			bad = append(bad, refusal{n, fmt.Sprintf("announcement of %d bytes, at most %d", len(data), maxAnnouncement)})
+		case json.Unmarshal(data, &a) != nil || a.HostID == "" || a.TunnelAddress == "":
+			bad = append(bad, refusal{n, "announcement is not {name, hostId, tunnelAddress}"})
+		case a.Name != n:
+			bad = append(bad, refusal{n, fmt.Sprintf("announcement names another host (%q)", a.Name)})
+		default:
+			out = append(out, a)
+		}
+	}
+	return out, bad, nil
+}
+
+// forget deletes a host's announcement; it reports whether there was one.
+func forget(conn *zk.Conn, cloudName, name string) (bool, error) {
+	err := conn.Delete(path.Join(announcementDir(cloudName), name), -1)
+	if errors.Is(err, zk.ErrNoNode) {
+		return false, nil
+	}
+	return err == nil, err
+}
