@@ -91,6 +91,7 @@ type run struct {
 	api   *apiClient
 	site  string // hash of the site data: what "done" is relative to
 	steps []step
+	state *state // what earlier runs finished, and what the services were started with
 }
 
 // Run executes the hook. The returned error says which step failed and why; what was done
@@ -133,10 +134,21 @@ func Run(ctx context.Context, opts Options) error {
 
 	if opts.DryRun {
 		r.logf("midobake firstboot --dry-run: host %s (profile %s, %s) of cloud %s; nothing is changed", r.host.Name, r.plan.Profile, how, c.Name)
+		st, _ := loadState(opts.Root)
+		if st == nil {
+			st = &state{}
+		}
 		for i, s := range r.steps {
+			label := string(s.name)
+			switch done := st.Steps[s.name]; {
+			case st.Host == r.host.Name && done == r.site:
+				label += " (done: skipped)"
+			case st.Host == r.host.Name && done != "":
+				label += " (done for other site data: runs again)"
+			}
 			for j, line := range s.describe() {
 				if j == 0 {
-					r.logf("%2d. %s: %s", i+1, s.name, line)
+					r.logf("%2d. %s: %s", i+1, label, line)
 				} else {
 					r.logf("    %s", line)
 				}
@@ -167,6 +179,7 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("this machine was finished as host %s, not %s: refusing to give it another identity (remove %s to start over)", st.Host, r.host.Name, roles.StatePath)
 	}
 	st.Host, st.Site = r.host.Name, r.site
+	r.state = st
 
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()

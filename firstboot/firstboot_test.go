@@ -145,7 +145,7 @@ func TestZooKeeperNeverComes(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("exit %d:\n%s", r.code, r.out)
 	}
-	for _, want := range []string{"[3/5] midolman: FAILED: timed out waiting for ZooKeeper (127.0.0.10:", "stopped at step midolman", "step midolman: timed out"} {
+	for _, want := range []string{"[3/6] midolman: FAILED: timed out waiting for ZooKeeper (127.0.0.10:", "stopped at step midolman", "step midolman: timed out"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.out)
 		}
@@ -157,7 +157,7 @@ func TestZooKeeperNeverComes(t *testing.T) {
 	}
 	w.zk.Start(t)
 	r = w.hook("node1", nil)
-	if r.code != 0 || !strings.Contains(r.out, "[2/5] midonet-conf: skipped") {
+	if r.code != 0 || !strings.Contains(r.out, "[2/6] midonet-conf: skipped") {
 		t.Errorf("resume: exit %d\n%s", r.code, r.out)
 	}
 }

@@ -16,6 +16,13 @@ type state struct {
 	Host  string                `json:"host"`
 	Site  string                `json:"siteSha256"`
 	Steps map[roles.Step]string `json:"steps"` // step -> site hash it completed with
+	// Inputs: per service, a hash of each input it was last (re)started with (services.go).
+	Inputs map[string]map[string]string `json:"serviceInputs,omitempty"`
+	// Written: for the settings files the hook takes from the render (/etc/midobake/...),
+	// the site data hash they are for (steps.go, settingsFile).
+	Written map[string]string `json:"written,omitempty"`
+	// Template is the Midolman template mn-conf template-set last gave this host.
+	Template string `json:"template,omitempty"`
 }
 
 func siteHash(site []byte) string {
@@ -28,17 +35,20 @@ func loadState(root Root) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &state{Steps: map[roles.Step]string{}}
+	s := &state{Steps: map[roles.Step]string{}, Inputs: map[string]map[string]string{}}
 	if b == nil {
 		return s, nil
 	}
 	if err := json.Unmarshal(b, s); err != nil {
 		// A torn or hand-edited file must not wedge the host: start over, every step is
 		// idempotent.
-		return &state{Steps: map[roles.Step]string{}}, fmt.Errorf("ignoring unreadable %s: %v", roles.StatePath, err)
+		return &state{Steps: map[roles.Step]string{}, Inputs: map[string]map[string]string{}}, fmt.Errorf("ignoring unreadable %s: %v", roles.StatePath, err)
 	}
 	if s.Steps == nil {
 		s.Steps = map[roles.Step]string{}
+	}
+	if s.Inputs == nil {
+		s.Inputs = map[string]map[string]string{}
 	}
 	return s, nil
 }

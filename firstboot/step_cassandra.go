@@ -18,7 +18,7 @@ func (r *run) describeCassandra() []string {
 	return []string{
 		fmt.Sprintf("apply %s (cluster_name '%s', seeds \"%s\") and listen_address, rpc_address %s to %s", roles.CassandraSettingsPath, r.c.Midonet.CassandraClusterName, strings.Join(r.top.CassandraServers(), ","), r.host.Address, roles.CassandraYAMLPath),
 		fmt.Sprintf("%s owned by cassandra, now and at every boot (%s)", roles.CassandraRunDir, roles.CassandraTmpfilesPath),
-		"systemctl enable cassandra; systemctl start cassandra (the cluster name is final before the first start)",
+		r.describeService(roles.UnitCassandra) + " (the cluster name is final once it has started)",
 	}
 }
 
@@ -63,11 +63,17 @@ func (r *run) doCassandra(ctx context.Context) (string, error) {
 	if old == nil {
 		return "", fmt.Errorf("%s not found: is the dsc22 package installed?", roles.CassandraYAMLPath)
 	}
+	if _, err := r.settingsFile(roles.CassandraSettingsPath); err != nil {
+		return "", err
+	}
 	settings, err := r.cassandraSettings()
 	if err != nil {
 		return "", err
 	}
 	s := string(old)
+	if err := r.checkClusterName(string(old), settings); err != nil {
+		return "", err
+	}
 	for _, kv := range settings {
 		s = setCassandraKey(s, kv[0], kv[1])
 	}
@@ -78,7 +84,7 @@ func (r *run) doCassandra(ctx context.Context) (string, error) {
 	if err := r.cassandraRunDir(ctx); err != nil {
 		return "", err
 	}
-	if err := r.enableStart(ctx, roles.UnitCassandra); err != nil {
+	if err := r.startService(ctx, roles.UnitCassandra); err != nil {
 		return "", err
 	}
 	return changed(roles.CassandraYAMLPath, did) + ", cassandra started", nil
@@ -116,4 +122,21 @@ func (r *run) cassandraRunDir(ctx context.Context) error {
 		return err
 	}
 	return r.cmd(ctx, nil, "chown", "cassandra:cassandra", r.opts.Root.Path(roles.CassandraRunDir))
+}
+
+var reClusterName = regexp.MustCompile(`(?m)^cluster_name:\s*(.*?)\s*$`)
+
+// checkClusterName refuses to change the cluster name of a Cassandra that has started: it
+// keeps the name in its system tables and refuses to start with another.
+func (r *run) checkClusterName(current string, settings [][2]string) error {
+	if r.state.Inputs[roles.UnitCassandra] == nil {
+		return nil // never started by midobake: the name is not final yet
+	}
+	m := reClusterName.FindStringSubmatch(current)
+	for _, kv := range settings {
+		if kv[0] == "cluster_name" && m != nil && strings.Trim(m[1], `'"`) != strings.Trim(kv[1], `'"`) {
+			return fmt.Errorf("Cassandra's cluster name is %s and the site data says %s: Cassandra keeps its cluster name from its first start and will not start with another; keep %s in midonet.cassandraClusterName, or wipe /var/lib/cassandra on every NSDB host (losing what Cassandra holds) and run again", m[1], kv[1], m[1])
+		}
+	}
+	return nil
 }

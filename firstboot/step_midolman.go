@@ -14,7 +14,7 @@ import (
 func (r *run) describeMidolman() []string {
 	return []string{
 		fmt.Sprintf("wait for ZooKeeper (%s) and the NSDB settings in it (%s, written by the CLC's mn-conf set -t default)", strings.Join(r.zkClients(), ", "), roles.DefaultTemplateZNode),
-		"systemctl enable midolman; systemctl start midolman",
+		r.describeService(roles.UnitMidolman),
 	}
 }
 
@@ -30,7 +30,7 @@ func (r *run) doMidolman(ctx context.Context) (string, error) {
 	}); err != nil {
 		return "", err
 	}
-	if err := r.enableStart(ctx, roles.UnitMidolman); err != nil {
+	if err := r.startService(ctx, roles.UnitMidolman); err != nil {
 		return "", err
 	}
 	return "midolman started", nil
@@ -38,7 +38,7 @@ func (r *run) doMidolman(ctx context.Context) (string, error) {
 
 func (r *run) describeTemplate() []string {
 	t := r.top.Template(r.host)
-	return []string{fmt.Sprintf("mn-conf template-set -h local -t %s; install %s as %s; systemctl restart midolman", t.Name, roles.HeapFilePath(t), roles.MidolmanEnvPath)}
+	return []string{fmt.Sprintf("mn-conf template-set -h local -t %s; install %s as %s; systemctl restart midolman if the template or the heap file changed", t.Name, roles.HeapFilePath(t), roles.MidolmanEnvPath)}
 }
 
 func (r *run) doTemplate(ctx context.Context) (string, error) {
@@ -57,10 +57,9 @@ func (r *run) doTemplate(ctx context.Context) (string, error) {
 	if _, err := r.opts.Root.Write(roles.MidolmanEnvPath, heap, 0o644); err != nil {
 		return "", err
 	}
-	// Restart even when the heap file was already in place: a run killed between writing
-	// it and restarting would otherwise leave Midolman on the old heap for good.
-	if err := r.cmd(ctx, nil, "systemctl", "restart", roles.UnitMidolman); err != nil {
+	r.state.Template = t.Name
+	if err := r.startService(ctx, roles.UnitMidolman); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("template %s, heap from %s, midolman restarted", t.Name, heapFile), nil
+	return fmt.Sprintf("template %s, heap from %s", t.Name, heapFile), nil
 }

@@ -52,7 +52,7 @@ func (r *run) describeNSDBConfig() []string {
 func (r *run) doNSDBConfig(ctx context.Context) (string, error) {
 	// The file as the user-data or the image wrote it (with any template override); the
 	// embedded rendering only if it is missing.
-	did, err := r.editFile(roles.NSDBConfPath, func(s string) string { return s })
+	did, err := r.settingsFile(roles.NSDBConfPath)
 	if err != nil {
 		return "", err
 	}
@@ -70,7 +70,7 @@ func (r *run) doNSDBConfig(ctx context.Context) (string, error) {
 }
 
 func (r *run) describeCluster() []string {
-	return []string{fmt.Sprintf("wait for Cassandra (%s); systemctl enable midonet-cluster; systemctl start midonet-cluster", strings.Join(r.cassandraClients(), ", "))}
+	return []string{fmt.Sprintf("wait for Cassandra (%s); %s", strings.Join(r.cassandraClients(), ", "), r.describeService(roles.UnitCluster))}
 }
 
 func (r *run) cassandraClients() []string { return r.top.CassandraClients(r.opts.CassandraPort) }
@@ -89,7 +89,7 @@ func (r *run) doCluster(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := r.enableStart(ctx, roles.UnitCluster); err != nil {
+	if err := r.startService(ctx, roles.UnitCluster); err != nil {
 		return "", err
 	}
 	return "midonet-cluster started", nil

@@ -41,7 +41,7 @@ func (r *run) doTunnelZone(ctx context.Context) (string, error) {
 	for _, f := range plan.Refused {
 		r.logf("  refused %s: %s", cloud.Printable(f.Name, 80), f.Why)
 	}
-	if err := r.enableStart(ctx, roles.UnitEnrol); err != nil {
+	if err := r.startService(ctx, roles.UnitEnrol); err != nil {
 		return "", err
 	}
 	summary := fmt.Sprintf("tunnel zone %s (%s): %d hosts enrolled", want.Name, want.Type, len(plan.Enrolled)+len(plan.Actions))

@@ -22,7 +22,7 @@ func (r *run) describeZooKeeper() []string {
 	return []string{
 		fmt.Sprintf("set the ensemble (%d servers), dataDir and autopurge in %s; write %s/myid = %d", len(r.top.Ensemble), roles.ZooCfgPath, roles.ZooKeeperDataDir, r.top.MyID(r.host)),
 		fmt.Sprintf("link %s to %s unless it exists (where the ZooKeeper package looks for Java)", roles.JavaDefaultPath, roles.SystemJavaPath),
-		"systemctl enable zookeeper; systemctl start zookeeper",
+		r.describeService(roles.UnitZooKeeper),
 		fmt.Sprintf("wait until this server serves clients at %s:%d (the ensemble has quorum)", r.host.Address, r.opts.ZooKeeperPort),
 	}
 }
@@ -48,7 +48,7 @@ func (r *run) doZooKeeper(ctx context.Context) (string, error) {
 	if _, err := r.opts.Root.Link(roles.JavaDefaultPath, roles.SystemJavaPath); err != nil {
 		return "", err
 	}
-	if err := r.enableStart(ctx, roles.UnitZooKeeper); err != nil {
+	if err := r.startService(ctx, roles.UnitZooKeeper); err != nil {
 		return "", err
 	}
 	own := fmt.Sprintf("%s:%d", r.host.Address, r.opts.ZooKeeperPort)

@@ -120,3 +120,27 @@ func (r *run) mnConf(ctx context.Context, stdin []byte, args ...string) error {
 		return err
 	})
 }
+
+// settingsFile makes sure a settings file the hook reads (the NSDB settings, Cassandra's
+// settings) is the one for this run's site data. The first run takes it as the user-data or
+// the image wrote it (with any template override), or the plan's rendering if it is missing;
+// a run with other site data than the file was taken for writes the plan's rendering, so a
+// changed description is applied by re-running the hook with it. It reports whether it wrote.
+func (r *run) settingsFile(path string) (bool, error) {
+	if r.state.Written == nil {
+		r.state.Written = map[string]string{}
+	}
+	cur, err := r.opts.Root.Read(path)
+	if err != nil {
+		return false, err
+	}
+	was, known := r.state.Written[path]
+	var did bool
+	if cur == nil || known && was != r.site {
+		if did, err = r.opts.Root.Write(path, []byte(r.planContent(path)), 0o644); err != nil {
+			return false, err
+		}
+	}
+	r.state.Written[path] = r.site
+	return did, r.state.save(r.opts.Root)
+}

@@ -86,7 +86,14 @@ func TestCloud(t *testing.T) {
 	run(t, mb, "render", "-f", "cloud.yaml", "--packer-source", "qemu.lab", "-o", out)
 	net := newLabNet(t)
 	net.start(t, work, "repo", labGateway+":8081", "python3", "-m", "http.server", "--bind", labGateway, "--directory", repo, "8081")
-	net.start(t, work, "serve", labGateway+":8000", mb, "serve", "-f", "cloud.yaml", "--mode", "baked", "--listen", labGateway+":8000")
+	// Golden-image hosts get thin seeds: the site data by reference, fetched from serve.
+	net.start(t, work, "serve", labGateway+":8000", mb, "serve", "-f", "cloud.yaml", "--mode", "baked", "--listen", labGateway+":8000",
+		"--site-url", "http://"+labGateway+":8000/site/", "--max-user-data", "16KiB")
+	// The late host's description: the cloud and node4, which the CLC's copy never names.
+	late := filepath.Join(work, "late.yaml")
+	writeFile(t, late, string(lateCloud(t)), 0o644)
+	net.start(t, work, "serve-late", labGateway+":8001", mb, "serve", "-f", late, "--mode", "baked", "--listen", labGateway+":8001",
+		"--site-url", "http://"+labGateway+":8001/site/")
 	ctl := net.serveControl(t, labGateway+":8082")
 	baseQcow := labBase(t, baseDir, repo, work)
 	summary["bare-boot-seconds"] = bareBoot(t, net, ctl, baseQcow, baseDir, hosts, work)
@@ -163,20 +170,50 @@ func TestCloud(t *testing.T) {
 		}
 		vms[h.name], opts[h.name] = img, o
 	}
+	// The late host: node4, from the nc image with the late description's seed, booted once the
+	// rebooted cloud has settled.
+	node4 := &image{name: "node4", dir: filepath.Join(work, "vm-node4"), format: "qcow2", netns: net.ns}
+	node4.disk = filepath.Join(node4.dir, "disk.qcow2")
+	os.MkdirAll(node4.dir, 0o755)
+	run(t, "qemu-img", "create", "-q", "-f", "qcow2", "-b", profiles["nc"], "-F", "qcow2", node4.disk)
+	node4Opts := bootOpts{memory: 640, netdev: append(net.tap(t, lateMAC), "-smbios", "type=1,serial=ds=nocloud-net;s=http://"+labGateway+":8001/node4/"),
+		cmdline: fmt.Sprintf("lab.ip=%s/24 lab.gw=%s lab.ctl=%s", lateAddress, labGateway, labControlURL)}
+
 	for boot := 0; boot < 2; boot++ {
-		ctl.expect(len(vms))
-		bootAll(t, vms, opts, baseDir)
 		key := "converged-seconds"
-		if boot == 1 {
+		if boot == 0 {
+			ctl.expect(len(vms))
+			bootAll(t, vms, opts, baseDir)
+		} else {
 			key = "reboot-converged-seconds"
+			ctl.expect(len(vms) + 1)
+			summary["late-host-enrolled-seconds"] = rebootWithLateHost(t, net, ctl, vms, opts, node4, node4Opts, baseDir)
 		}
 		summary[key] = settled(t, vms, boot)
 		checkCloud(t, c, hosts, vms, boot)
+		if boot == 0 {
+			checkSiteByReference(t, hosts, vms)
+		}
 		if t.Failed() {
 			break
 		}
 	}
 	writeSummary(t, summary)
+}
+
+// checkSiteByReference: the golden-image hosts' seeds carried the site data by reference;
+// their hooks fetched it from serve and verified it.
+func checkSiteByReference(t *testing.T, hosts []labHost, vms map[string]*image) {
+	t.Helper()
+	for _, h := range hosts {
+		if h.seed != "serve" {
+			continue
+		}
+		out := vms[h.name].report(t, 0, "cloud-init-output.log")
+		if !strings.Contains(out, "site data: fetched http://"+labGateway+":8000/site/cloud.yaml, verified") {
+			t.Errorf("%s: the hook did not fetch the site data by reference:\n%s", h.name, tail(out, 30))
+		}
+	}
 }
 
 // workDir is where the lab keeps its images, seeds and the VMs' reports: a temporary
@@ -210,6 +247,14 @@ func profilesOf(hosts []labHost) []string {
 // bootAll boots every VM at once and waits for all to report and power off.
 func bootAll(t *testing.T, vms map[string]*image, opts map[string]bootOpts, baseDir string) {
 	t.Helper()
+	bootEach(t, vms, opts, baseDir)
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
+// bootEach is bootAll for a goroutine of the test: failures are reported, not fatal.
+func bootEach(t *testing.T, vms map[string]*image, opts map[string]bootOpts, baseDir string) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for name, vm := range vms {
@@ -224,9 +269,6 @@ func bootAll(t *testing.T, vms map[string]*image, opts map[string]bootOpts, base
 		}()
 	}
 	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
 }
 
 // settled is when the last VM's boot n had settled (no job left: every hook done), in
@@ -350,6 +392,9 @@ func checkCloud(t *testing.T, c *cloud.Cloud, hosts []labHost, vms map[string]*i
 				t.Errorf("%s: Midolman started with cassandra.servers %q, want %q: it started before the NSDB settings were in place", where, started["cassandra.servers"], want)
 			}
 		}
+		if hostRec.Has(cloud.RoleCLC) && !strings.Contains(vm.report(t, n, "units.txt"), "midobake-enrol active enabled") {
+			t.Errorf("%s: the enrolment service is not running:\n%s", where, vm.report(t, n, "units.txt"))
+		}
 		if c.Gateway(hostRec) != nil {
 			units := vm.report(t, n, "units.txt")
 			if !strings.Contains(units, "midobake-uplink active") || !strings.Contains(vm.report(t, n, "addr.txt"), "uplinkbridge") {
@@ -394,6 +439,9 @@ func checkCloud(t *testing.T, c *cloud.Cloud, hosts []labHost, vms map[string]*i
 	want := map[string]string{}
 	for _, h := range top.Agents {
 		want[h.Name] = h.TunnelAddress
+	}
+	if n == 1 {
+		want["node4"] = lateAddress // the late host, which the CLC's description does not name
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("boot %d: tunnel zone %s holds %v, want %v", n, tz.Zones[0].Name, got, want)

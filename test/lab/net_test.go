@@ -108,6 +108,13 @@ type labControl struct {
 	settled map[string]float64 // host name -> uptime when it settled
 }
 
+// count is how many hosts of the boot have settled.
+func (c *labControl) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.settled)
+}
+
 // expect starts a boot of n hosts.
 func (c *labControl) expect(n int) {
 	c.mu.Lock()
@@ -167,4 +174,31 @@ func (n *labNet) serveControl(t *testing.T, addr string) *labControl {
 	go srv.Serve(res.l)
 	t.Cleanup(func() { srv.Close() })
 	return c
+}
+
+// dial connects to addr from inside the lab's namespace: a thread of this process enters it
+// for the one call (and is never handed back to the runtime); the socket stays there.
+func (n *labNet) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
+	type result struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		ns, err := os.Open("/var/run/netns/" + n.ns)
+		if err != nil {
+			ch <- result{nil, err}
+			return
+		}
+		defer ns.Close()
+		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+			ch <- result{nil, fmt.Errorf("setns: %w", err)}
+			return
+		}
+		c, err := net.DialTimeout(network, addr, timeout)
+		ch <- result{c, err}
+	}()
+	r := <-ch
+	return r.c, r.err
 }

@@ -124,7 +124,7 @@ cp /var/lib/midolman/started.json $d/midolman-started.json 2>/dev/null
 cp /var/lib/midobake/state.json $d/midobake-state.json 2>/dev/null
 cp /var/log/cloud-init-output.log $d/cloud-init-output.log 2>/dev/null
 journalctl -b -u midobake-firstboot --no-pager -o cat > $d/hook.log 2>&1
-for u in zookeeper cassandra midonet-cluster midolman midobake-uplink midobake-firstboot; do
+for u in zookeeper cassandra midonet-cluster midolman midobake-uplink midobake-firstboot midobake-enrol; do
   echo "$u $(systemctl is-active $u) $(systemctl is-enabled $u 2>/dev/null)"
 done > $d/units.txt
 ip -br addr > $d/addr.txt 2>&1
@@ -135,13 +135,21 @@ def get(path, mt):
     return json.load(urllib.request.urlopen(req, timeout=5))
 import time
 # After a reboot nothing waits for midonet-cluster's API (the hook has nothing left to do):
-# give it two minutes to listen.
+# give it two minutes to listen. Enrolment runs as a service (a pass every few seconds), so
+# the last host to settle may be a pass away from membership: wait for every host MidoNet
+# reports alive to be a member, within that time too.
 for attempt in range(60):
     try:
         zones = get("/tunnel_zones", "application/vnd.org.midonet.collection.TunnelZone-v1+json")
         hosts = get("/hosts", "application/vnd.org.midonet.collection.Host-v3+json")
         for z in zones:
             z["members"] = get("/tunnel_zones/%s/hosts" % z["id"], "application/vnd.org.midonet.collection.TunnelZoneHost-v1+json")
+        alive = set(h["id"] for h in hosts if h.get("alive"))
+        members = set(m["hostId"] for z in zones for m in z["members"])
+        if alive - members and attempt < 59:
+            err = "not members yet: %s" % sorted(alive - members)
+            time.sleep(2)
+            continue
         print(json.dumps({"zones": zones, "hosts": hosts}))
         break
     except Exception as e:
