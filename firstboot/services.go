@@ -97,7 +97,7 @@ func (r *run) describeService(unit string) string {
 	if r.state == nil {
 		r.state = st
 	}
-	if st == nil || st.Inputs[unit] == nil {
+	if st == nil || st.Host != r.host.Name || st.Inputs[unit] == nil {
 		return fmt.Sprintf("systemctl enable %s; systemctl start %s", unit, unit)
 	}
 	now, err := r.serviceInputs(unit)

@@ -68,7 +68,7 @@ func ReadSiteRef(name string, data []byte) (SiteRef, error) {
 // serves, fetched with retries until the timeout, refused unless its hash is the reference's,
 // and kept at Path (0600) only then: a host never runs on, or keeps, data it cannot verify.
 func LoadSite(ctx context.Context, src SiteSource) ([]byte, error) {
-	refData, err := os.ReadFile(src.Ref)
+	refData, err := readBounded(src.Ref, maxRefSize)
 	if src.Ref == "" || errors.Is(err, os.ErrNotExist) {
 		data, err := cloud.ReadFile(src.Path)
 		if err != nil {
@@ -161,4 +161,14 @@ func fetch(ctx context.Context, client *http.Client, ref SiteRef) ([]byte, strin
 		return nil, final, fmt.Errorf("refused: its sha256 is %.12s…, the user-data expects %.12s… (publish site/cloud.yaml of the same render)", got, ref.SHA256)
 	}
 	return data, final, nil
+}
+
+// readBounded reads at most limit+1 bytes of a file: enough to tell it is too large.
+func readBounded(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit+1))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/internal/synth"
 	"github.com/midobake/midobake/internal/testenv"
 	"github.com/midobake/midobake/roles"
 )
@@ -193,5 +194,34 @@ func TestSecretsMakeFilesPrivate(t *testing.T) {
 	}
 	if file, _ := tree.Get("profiles/nc/user-data.full.yaml"); file.Mode != 0o600 {
 		t.Errorf("user-data with repository credentials has mode %o", file.Mode)
+	}
+}
+
+// TestSiteURLFitsEveryProvider: by reference, every user-data of a 10,000-host cloud fits the
+// smallest provider's limit (EC2's 16 KB); inline, a 100-host cloud already does not.
+func TestSiteURLFitsEveryProvider(t *testing.T) {
+	for _, tc := range []struct {
+		hosts   int
+		siteURL string
+		fits    bool
+	}{
+		{10000, "https://deploy.example.com/clouds/prod/", true},
+		{100, "", false},
+	} {
+		data := synth.Cloud(tc.hosts, 1)
+		c, rep := cloud.Load("synth.yaml", data)
+		if c == nil {
+			t.Fatal(rep.Format(false))
+		}
+		tree := renderWith(t, c, data, Options{SiteURL: tc.siteURL})
+		sizes := UserDataSizes(tree)
+		if len(sizes) == 0 {
+			t.Fatal("no user-data")
+		}
+		for _, d := range sizes {
+			if fits := d.Size <= WarnUserDataSize; fits != tc.fits {
+				t.Errorf("%d hosts, --site-url %q: %s is %d bytes; fits in %d: %v, want %v", tc.hosts, tc.siteURL, d.Path, d.Size, WarnUserDataSize, fits, tc.fits)
+			}
+		}
 	}
 }
