@@ -141,7 +141,7 @@ func (r *run) enrolOnce(ctx context.Context, seen map[string]string) error {
 func (r *run) remove(ctx context.Context, name string) error {
 	shown := cloud.Printable(name, 80)
 	if h, ok := r.c.Host(name); ok {
-		return fmt.Errorf("%s is in %s: enrolment would add it again while it runs; take it out of the cloud description, give the CLC the new site data (midobake firstboot --site FILE), then remove it", h.Name, r.opts.SiteName)
+		return fmt.Errorf("%s is in %s: enrolment would add it again while it runs; take it out of the cloud description, give the CLC the new site data (at %s, then midobake firstboot), then remove it", h.Name, r.opts.SiteName, roles.SitePath)
 	}
 	zones, err := r.api.tunnelZones(ctx)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -19,7 +20,7 @@ func runFirstboot(e *env, args []string) error {
 			"and its members. Safe to re-run: done steps are skipped, a failed one resumes.\n"+
 			"--host with --dry-run previews any host's first boot from any cloud file.")
 	site := fs.String("site", roles.SitePath, "site data: the cloud description (`FILE`)")
-	siteRef := fs.String("site-ref", roles.SiteRefPath, "when this `FILE` exists (user-data rendered with --site-url), fetch the site\ndata from the URL it names, verify its SHA-256 and keep it at --site")
+	siteRef := fs.String("site-ref", roles.SiteRefPath, "when this `FILE` exists (user-data rendered with --site-url), fetch the site\ndata from the URL it names, verify its SHA-256 and keep it at --site (not used\nwhen --site is given without --site-ref)")
 	host := fs.String("host", "", "this host's `NAME` in the site data (default: found by host name, then addresses)")
 	dry := fs.Bool("dry-run", false, "print the steps for this host and change nothing")
 	timeout := fs.Duration("timeout", 30*time.Minute, "give up waiting for services and hosts after `D`")
@@ -31,6 +32,13 @@ func runFirstboot(e *env, args []string) error {
 	applyNetwork := fs.Bool("apply-network", false, "on the CLC, once Eucalyptus is registered: give it the network configuration with euctl and check it")
 	if err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	// A --site named without --site-ref is that file's data, whatever reference this machine
+	// holds for its own site data: the reference names and would overwrite the default one.
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["site"] && !set["site-ref"] {
+		*siteRef = ""
 	}
 	backoff := firstboot.DefaultBackoff
 	backoff.Max = *retryMax

@@ -274,7 +274,8 @@ func TestPackerBuild(t *testing.T) {
 				if exists(filepath.Join(wants, u+".service")) {
 					t.Errorf("%s is still enabled", u)
 				}
-				if !strings.Contains(string(log), "systemctl enable "+u) {
+				// midobake's own enrolment unit comes with no package to enable it.
+				if u != roles.UnitEnrol && !strings.Contains(string(log), "systemctl enable "+u) {
 					t.Errorf("the stand-in package did not enable %s (the test would prove nothing):\n%s", u, log)
 				}
 			}
