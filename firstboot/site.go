@@ -121,6 +121,10 @@ func LoadSite(ctx context.Context, src SiteSource) ([]byte, error) {
 			fmt.Fprintf(src.Out, "site data: fetched %s%s, verified (sha256 %.12s, %d bytes), kept at %s\n", shown, from, ref.SHA256, len(data), src.Path)
 			return data, nil
 		}
+		if errors.Is(err, cloud.ErrTooLarge) {
+			// Not worth waiting for: nothing midobake publishes is that large.
+			return nil, fmt.Errorf("site data: %s: %v", shown, err)
+		}
 		if dl, _ := ctx.Deadline(); time.Until(dl) < delay {
 			return nil, fmt.Errorf("site data: %s: gave up after %d attempts in %s: %v", shown, attempt, src.Timeout, err)
 		}
@@ -155,7 +159,7 @@ func fetch(ctx context.Context, client *http.Client, ref SiteRef) ([]byte, strin
 	}
 	data, err := cloud.ReadLimited(resp.Body)
 	if err != nil {
-		return nil, final, fmt.Errorf("refused: %v", err)
+		return nil, final, fmt.Errorf("refused: %w", err)
 	}
 	if got := siteHash(data); got != ref.SHA256 {
 		return nil, final, fmt.Errorf("refused: its sha256 is %.12s…, the user-data expects %.12s… (publish site/cloud.yaml of the same render)", got, ref.SHA256)

@@ -81,7 +81,7 @@ func TestSiteWithAWrongHashIsRefused(t *testing.T) {
 	f := newSiteFixture(t, srv.URL+"/cloud.yaml")
 	old := []byte("version: 1 # what the host ran on before\n")
 	os.WriteFile(f.path, old, 0o600)
-	_, err := f.load(300 * time.Millisecond)
+	_, err := f.load(2 * time.Second)
 	if err == nil || !strings.Contains(err.Error(), "refused: its sha256 is") {
 		t.Fatalf("err = %v, want the hash refused\n%s", err, f.log.String())
 	}
@@ -158,8 +158,8 @@ func TestSiteLargerThanTheLimitIsRefused(t *testing.T) {
 	}))
 	defer srv.Close()
 	f := newSiteFixture(t, srv.URL+"/cloud.yaml")
-	_, err := f.load(300 * time.Millisecond)
-	if err == nil || !strings.Contains(err.Error(), "larger than 16 MiB") {
+	_, err := f.load(time.Minute) // refused at once: a body that large is not retried
+	if err == nil || !strings.Contains(err.Error(), "refused: larger than 16 MiB") {
 		t.Fatalf("err = %v\n%s", err, f.log.String())
 	}
 	if _, err := os.Stat(f.path); !os.IsNotExist(err) {
