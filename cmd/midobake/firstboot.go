@@ -20,7 +20,7 @@ func runFirstboot(e *env, args []string) error {
 			"and its members. Safe to re-run: done steps are skipped, a failed one resumes.\n"+
 			"--host with --dry-run previews any host's first boot from any cloud file.")
 	site := fs.String("site", roles.SitePath, "site data: the cloud description (`FILE`)")
-	siteRef := fs.String("site-ref", roles.SiteRefPath, "when this `FILE` exists (user-data rendered with --site-url), fetch the site\ndata from the URL it names, verify its SHA-256 and keep it at --site (not used\nwhen --site is given without --site-ref)")
+	siteRef := fs.String("site-ref", roles.SiteRefPath, "when this `FILE` exists (user-data rendered with --site-url), fetch the site\ndata from the URL it names, verify its SHA-256 and keep it at --site (not used\nwhen another --site is given without --site-ref)")
 	host := fs.String("host", "", "this host's `NAME` in the site data (default: found by host name, then addresses)")
 	dry := fs.Bool("dry-run", false, "print the steps for this host and change nothing")
 	timeout := fs.Duration("timeout", 30*time.Minute, "give up waiting for services and hosts after `D`")
@@ -33,11 +33,12 @@ func runFirstboot(e *env, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	// A --site named without --site-ref is that file's data, whatever reference this machine
-	// holds for its own site data: the reference names and would overwrite the default one.
+	// A --site other than the default, named without --site-ref, is that file's data, whatever
+	// reference this machine holds for its own site data (which would overwrite it). The
+	// user-data's runcmd and the unit name the default --site: the reference applies.
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["site"] && !set["site-ref"] {
+	if set["site"] && *site != roles.SitePath && !set["site-ref"] {
 		*siteRef = ""
 	}
 	backoff := firstboot.DefaultBackoff
