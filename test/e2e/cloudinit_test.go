@@ -213,10 +213,21 @@ func TestSiteByReferenceUserData(t *testing.T) {
 			if got := r.stubs[len(r.stubs)-1]; got != "midobake firstboot --site /etc/midobake/cloud.yaml" {
 				t.Errorf("last command %q", got)
 			}
-			out, err := exec.Command(midobakeBin(), "firstboot", "--dry-run", "--host", "node1",
-				"--site", filepath.Join(r.upper, roles.SitePath), "--site-ref", filepath.Join(r.upper, roles.SiteRefPath)).CombinedOutput()
+			// The command exactly as cloud-init ran it, run by the real hook on what cloud-init
+			// left (a root of its files and a static midobake): it must fetch by reference.
+			root := t.TempDir()
+			if out, err := exec.Command("cp", "-a", filepath.Join(r.upper, "etc"), root).CombinedOutput(); err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			build := exec.Command("go", "build", "-o", filepath.Join(root, "midobake"), "../../cmd/midobake")
+			build.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if out, err := build.CombinedOutput(); err != nil {
+				t.Fatalf("build: %v\n%s", err, out)
+			}
+			args := append(strings.Fields(r.stubs[len(r.stubs)-1])[1:], "--dry-run", "--host", "node1")
+			out, err := exec.Command("chroot", append([]string{root, "/midobake"}, args...)...).CombinedOutput()
 			if err != nil || !strings.Contains(string(out), "site data: fetched "+srv.URL+"/prod/cloud.yaml and verified") {
-				t.Errorf("the hook did not fetch and verify the site data (%v):\n%s", err, out)
+				t.Errorf("midobake %s did not fetch and verify the site data (%v):\n%s", strings.Join(args, " "), err, out)
 			}
 		})
 	}
