@@ -358,6 +358,40 @@ func TestMidolmanWaitsForNSDBSettings(t *testing.T) {
 	}
 }
 
+// TestEnableReloadsOnlyWhenNeeded: a unit systemd has as it is on disk is enabled without a
+// reload of systemd (seconds each on a busy boot); one it has not loaded, or that changed on
+// disk since, with one.
+func TestEnableReloadsOnlyWhenNeeded(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	units := "zookeeper loaded no\ncassandra loaded yes\nmidonet-cluster not-found no\n"
+	if err := os.WriteFile(filepath.Join(w.root("clc1"), ".test", "units"), []byte(units), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := w.hook("clc1", nil)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.out)
+	}
+	enables := map[string]string{}
+	for _, c := range r.log {
+		if rest, ok := strings.CutPrefix(c, "systemctl "); ok && strings.Contains(rest, "enable ") {
+			fields := strings.Fields(rest)
+			enables[fields[len(fields)-1]] = rest
+		}
+	}
+	want := map[string]string{
+		"zookeeper":       "--no-reload enable zookeeper",
+		"cassandra":       "enable cassandra",       // changed on disk since loaded
+		"midonet-cluster": "enable midonet-cluster", // not loaded
+		"midolman":        "enable midolman",        // systemd gave no answer
+	}
+	for unit, cmd := range want {
+		if enables[unit] != cmd {
+			t.Errorf("%s: systemctl %q, want %q", unit, enables[unit], cmd)
+		}
+	}
+}
+
 // TestNSDBGuideSteps: what MidoNet's NSDB guide does by hand on an NSDB host, the hook does:
 // /var/run/cassandra owned by cassandra before Cassandra starts, and at every boot through
 // tmpfiles.d; ZooKeeper's /usr/java/default/bin/java.

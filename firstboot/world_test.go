@@ -61,7 +61,8 @@ network:
       - {Ip: 127.0.0.30, ExternalCidr: 172.19.0.0/30, ExternalDevice: veth1, ExternalIp: 172.19.0.2, ExternalRouterIp: 172.19.0.1}
 `
 
-// stub is a stand-in command: it logs its arguments (and stdin for mn-conf), can fail with
+// stub is a stand-in command: it logs its arguments (and stdin for mn-conf), answers
+// "systemctl show" from the host's .test/units ("UNIT LOADSTATE NEEDRELOAD" lines), can fail with
 // exit 3 a number of times (ZooKeeper connection lost), can SIGKILL the hook that ran it, and
 // "systemctl start midolman" registers the host with the fake MidoNet, as Midolman does.
 const stub = `#!/bin/sh
@@ -77,6 +78,10 @@ fi
 if [ "$line" = "systemctl start midolman" ]; then
   echo "$MIDOBAKE_TEST_ADDRS" > "$MIDOBAKE_TEST_REGISTRY/$MIDOBAKE_TEST_HOST"
   echo "host_uuid=uuid-$MIDOBAKE_TEST_HOST" > "$(dirname "$MIDOBAKE_TEST_STATE")/etc/midonet_host_id.properties"
+fi
+if [ "$name" = systemctl ] && [ "$1" = show ] && [ -s "$MIDOBAKE_TEST_STATE/units" ]; then
+  for unit; do :; done
+  awk -v u="$unit" '$1 == u { print "LoadState=" $2; print "NeedDaemonReload=" $3 }' "$MIDOBAKE_TEST_STATE/units"
 fi
 if [ -n "$MIDOBAKE_TEST_KILL_ON" ] && [ "$line" = "$MIDOBAKE_TEST_KILL_ON" ]; then kill -9 $PPID; sleep 5; fi
 exit 0
