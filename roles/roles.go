@@ -83,7 +83,8 @@ const (
 
 // IdentityPaths are what a golden image must not carry: each clone must create its own
 // MidoNet host ID, ZooKeeper identity, Cassandra state, cloud-init instance, machine ID and
-// SSH host keys on first boot. Globs are expanded on the target.
+// SSH host keys on first boot; nor the logs of the bake's own boot under cloud-init (the
+// build machine's name, addresses and host key fingerprints). Globs are expanded on the target.
 var IdentityPaths = []string{
 	HostIDPath,
 	"/etc/midolman/host_uuid.properties",
@@ -95,6 +96,8 @@ var IdentityPaths = []string{
 	"/var/lib/cloud/instances",
 	"/var/lib/cloud/sem",
 	"/var/lib/cloud/data",
+	"/var/log/cloud-init.log",
+	"/var/log/cloud-init-output.log",
 	StatePath,
 	"/etc/ssh/ssh_host_*",
 }

@@ -72,6 +72,12 @@ func labBase(t *testing.T, baseDir, repo, work string) string {
 // TestCloud bakes the golden images with the real Packer (qemu builder), boots the cloud on a
 // network of its own, checks every host from the inside, reboots every VM and checks again.
 func TestCloud(t *testing.T) {
+	// Where the run's time went, in the log: each phase's end, from the test's start.
+	began, last := time.Now(), time.Now()
+	lap := func(phase string) {
+		t.Logf("lab: %-28s %6.0f s (+%.0f s)", phase, time.Since(began).Seconds(), time.Since(last).Seconds())
+		last = time.Now()
+	}
 	baseDir := base(t)
 	repo := standinRepo(t)
 	packer, plugins := packerEnv(t)
@@ -79,6 +85,7 @@ func TestCloud(t *testing.T) {
 	work := workDir(t)
 	mb := filepath.Join(binDir, "midobake")
 	summary := map[string]float64{}
+	lap("base image, repository, packer")
 
 	// Render what users render: the output, and templates for a qemu source of their own.
 	run(t, mb, "validate", "--strict", "-f", "cloud.yaml")
@@ -96,7 +103,9 @@ func TestCloud(t *testing.T) {
 		"--site-url", "http://"+labGateway+":8001/site/")
 	ctl := net.serveControl(t, labGateway+":8082")
 	baseQcow := labBase(t, baseDir, repo, work)
+	lap("render, serve, base qcow2")
 	summary["bare-boot-seconds"] = bareBoot(t, net, ctl, baseQcow, baseDir, hosts, work)
+	lap("bare boot")
 
 	// Bake every profile's golden image, in parallel, each with its own packer process.
 	pk := filepath.Join(work, "packer")
@@ -133,12 +142,14 @@ func TestCloud(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	lap("bake")
 	if t.Failed() {
 		t.FailNow()
 	}
 	for p, img := range profiles {
 		checkHygiene(t, p, img, work)
 	}
+	lap("hygiene")
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -189,11 +200,13 @@ func TestCloud(t *testing.T) {
 			ctl.expect(len(vms) + 1)
 			summary["late-host-enrolled-seconds"] = rebootWithLateHost(t, net, ctl, vms, opts, node4, node4Opts, baseDir)
 		}
+		lap(fmt.Sprintf("boot %d", boot))
 		summary[key] = settled(t, vms, boot)
 		checkCloud(t, c, hosts, vms, boot)
 		if boot == 0 {
 			checkSiteByReference(t, hosts, vms)
 		}
+		lap(fmt.Sprintf("boot %d checks", boot))
 		if t.Failed() {
 			break
 		}
@@ -327,7 +340,7 @@ func checkHygiene(t *testing.T, profile, qcow, work string) {
 	raw := filepath.Join(work, "hygiene-"+strings.ReplaceAll(profile, "+", "-")+".raw")
 	run(t, "qemu-img", "convert", "-O", "raw", qcow, raw)
 	defer os.Remove(raw)
-	for _, p := range []string{roles.HostIDPath, roles.ZooKeeperDataDir + "/myid", "/var/lib/cloud/instance", "/var/lib/cloud/instances", "/var/lib/midobake/state.json"} {
+	for _, p := range []string{roles.HostIDPath, roles.ZooKeeperDataDir + "/myid", "/var/lib/cloud/instance", "/var/lib/cloud/instances", "/var/lib/midobake/state.json", "/var/log/cloud-init-output.log"} {
 		if out, _ := exec.Command("debugfs", "-R", "stat "+p, raw).CombinedOutput(); !strings.Contains(string(out), "File not found") {
 			t.Errorf("%s: the golden image has %s", profile, p)
 		}
