@@ -44,6 +44,11 @@ kver=$(ls "$dir/lib/modules")
 for d in gpu media net/wireless net/ethernet net/can net/usb infiniband scsi staging usb bluetooth iio hid input/joystick input/touchscreen input/misc isdn mmc sound platform hwmon mtd video thunderbolt nfc w1 leds firewire edac; do
   rm -rf "$dir/lib/modules/$kver/kernel/drivers/$d"
 done
+# Drivers udev would load for the emulated PC's own devices (the IDE controller, floppy,
+# SMBus, PS/2 mouse, cpufreq, KVM itself), which a virtio VM never uses: each probe costs
+# seconds under TCG.
+rm -rf "$dir/lib/modules/$kver/kernel/arch/x86/kvm" "$dir/lib/modules/$kver/kernel/drivers/"{ata,i2c,cpufreq,parport,input/mouse,char/hw_random}
+find "$dir/lib/modules/$kver/kernel" -name 'floppy.ko*' -delete
 rm -rf "$dir/lib/modules/$kver/kernel/sound" "$dir/lib/modules/$kver/kernel/fs/"{btrfs,xfs,ocfs2,gfs2,nfs,nfsd,ceph,cifs,smb,f2fs,jfs,reiserfs,nilfs2,ubifs}
 chroot "$dir" depmod "$kver"
 echo 'MODULES=list' > "$dir/etc/initramfs-tools/conf.d/lab"

@@ -128,6 +128,8 @@ for u in zookeeper cassandra midonet-cluster midolman midobake-uplink midobake-f
   echo "$u $(systemctl is-active $u) $(systemctl is-enabled $u 2>/dev/null)"
 done > $d/units.txt
 ip -br addr > $d/addr.txt 2>&1
+# The tunnel zones, from the API: on the CLC only (elsewhere nothing serves it).
+systemctl -q is-enabled midonet-cluster 2>/dev/null || exit 0
 python3 - > $d/tunnel-zones.json <<'PY'
 import json, urllib.request
 def get(path, mt):
