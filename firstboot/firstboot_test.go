@@ -358,6 +358,21 @@ func TestMidolmanWaitsForNSDBSettings(t *testing.T) {
 	}
 }
 
+// TestTemplateWaitsForHostID: Midolman writes its host id some time after it started (after it
+// reached ZooKeeper); "mn-conf template-set -h local" before then would make an id of its own,
+// and the host would register twice. The template step waits for Midolman's.
+func TestTemplateWaitsForHostID(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	r := w.hook("node1", nil, "MIDOBAKE_TEST_HOSTID_DELAY=2")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.out)
+	}
+	if !strings.Contains(r.out, "waiting for Midolman's host id") {
+		t.Errorf("the hook did not wait for the host id:\n%s", r.out)
+	}
+}
+
 // TestEnableReloadsOnlyWhenNeeded: a unit systemd has as it is on disk is enabled without a
 // reload of systemd (seconds each on a busy boot); one it has not loaded, or that changed on
 // disk since, with one.

@@ -17,11 +17,12 @@ func (r *run) describeAnnounce() []string {
 // hostIDLine is the line Midolman writes on its first start: host_uuid=<uuid>.
 var hostIDLine = regexp.MustCompile(`(?m)^host_uuid=([0-9A-Za-z-]{1,64})\s*$`)
 
-// doAnnounce tells the CLC this host's MidoNet id and tunnel address, so that it is enrolled
-// even if the CLC's description does not name it.
-func (r *run) doAnnounce(ctx context.Context) (string, error) {
+// waitHostID waits for the MidoNet host id Midolman creates on its first start. Whatever
+// reads the id before then (mn-conf's "-h local" among them) creates one of its own, and the
+// host ends up registered twice, under two ids.
+func (r *run) waitHostID(ctx context.Context) (string, error) {
 	var id string
-	if err := r.wait(ctx, "Midolman's host id in "+roles.HostIDPath, func(ctx context.Context) error {
+	err := r.wait(ctx, "Midolman's host id in "+roles.HostIDPath, func(ctx context.Context) error {
 		b, err := r.opts.Root.Read(roles.HostIDPath)
 		if err != nil {
 			return err
@@ -32,7 +33,15 @@ func (r *run) doAnnounce(ctx context.Context) (string, error) {
 		}
 		id = string(m[1])
 		return nil
-	}); err != nil {
+	})
+	return id, err
+}
+
+// doAnnounce tells the CLC this host's MidoNet id and tunnel address, so that it is enrolled
+// even if the CLC's description does not name it.
+func (r *run) doAnnounce(ctx context.Context) (string, error) {
+	id, err := r.waitHostID(ctx)
+	if err != nil {
 		return "", err
 	}
 	a := announcement{Name: r.host.Name, HostID: id, TunnelAddress: r.host.TunnelAddress}

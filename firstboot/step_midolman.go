@@ -38,12 +38,16 @@ func (r *run) doMidolman(ctx context.Context) (string, error) {
 
 func (r *run) describeTemplate() []string {
 	t := r.top.Template(r.host)
-	return []string{fmt.Sprintf("mn-conf template-set -h local -t %s; install %s as %s; systemctl restart midolman if the template or the heap file changed", t.Name, roles.HeapFilePath(t), roles.MidolmanEnvPath)}
+	return []string{fmt.Sprintf("wait for Midolman's host id (%s); mn-conf template-set -h local -t %s; install %s as %s; systemctl restart midolman if the template or the heap file changed", roles.HostIDPath, t.Name, roles.HeapFilePath(t), roles.MidolmanEnvPath)}
 }
 
 func (r *run) doTemplate(ctx context.Context) (string, error) {
 	t := r.top.Template(r.host)
 	heapFile := roles.HeapFilePath(t)
+	// "-h local" is the id Midolman created: without one yet, mn-conf would make another.
+	if _, err := r.waitHostID(ctx); err != nil {
+		return "", err
+	}
 	if err := r.mnConf(ctx, nil, "template-set", "-h", "local", "-t", t.Name); err != nil {
 		return "", err
 	}

@@ -64,20 +64,30 @@ network:
 // stub is a stand-in command: it logs its arguments (and stdin for mn-conf), answers
 // "systemctl show" from the host's .test/units ("UNIT LOADSTATE NEEDRELOAD" lines), can fail with
 // exit 3 a number of times (ZooKeeper connection lost), can SIGKILL the hook that ran it, and
-// "systemctl start midolman" registers the host with the fake MidoNet, as Midolman does.
+// "systemctl start midolman" registers the host with the fake MidoNet, as Midolman does, and
+// writes its host id (MIDOBAKE_TEST_HOSTID_DELAY seconds later, if set); mn-conf's
+// template-set fails without one.
 const stub = `#!/bin/sh
 name=$(basename "$0")
 line="$name $*"
 echo "$line" >> "$MIDOBAKE_TEST_LOG"
 if [ "$name" = mn-conf ] && [ "$1" = set ]; then cat > "$MIDOBAKE_TEST_STATE/mn-conf-default"; fi
-if [ "$name" = mn-conf ] && [ "$1" = template-set ]; then echo "$5" > "$MIDOBAKE_TEST_STATE/template"; fi
+idfile="$(dirname "$MIDOBAKE_TEST_STATE")/etc/midonet_host_id.properties"
+if [ "$name" = mn-conf ] && [ "$1" = template-set ]; then
+  [ -s "$idfile" ] || { echo "mn-conf: no host id yet (the real one would make one of its own)" >&2; exit 1; }
+  echo "$5" > "$MIDOBAKE_TEST_STATE/template"
+fi
 if [ "$name" = mn-conf ] && [ -s "$MIDOBAKE_TEST_STATE/flaky" ]; then
   n=$(cat "$MIDOBAKE_TEST_STATE/flaky"); echo $((n-1)) > "$MIDOBAKE_TEST_STATE/flaky"
   [ "$n" -gt 0 ] && { echo "zookeeper connection lost" >&2; exit 3; }
 fi
 if [ "$line" = "systemctl start midolman" ]; then
   echo "$MIDOBAKE_TEST_ADDRS" > "$MIDOBAKE_TEST_REGISTRY/$MIDOBAKE_TEST_HOST"
-  echo "host_uuid=uuid-$MIDOBAKE_TEST_HOST" > "$(dirname "$MIDOBAKE_TEST_STATE")/etc/midonet_host_id.properties"
+  if [ -n "$MIDOBAKE_TEST_HOSTID_DELAY" ] && ! [ -s "$idfile" ]; then
+    (sleep "$MIDOBAKE_TEST_HOSTID_DELAY"; echo "host_uuid=uuid-$MIDOBAKE_TEST_HOST" > "$idfile") >/dev/null 2>&1 &
+  else
+    echo "host_uuid=uuid-$MIDOBAKE_TEST_HOST" > "$idfile"
+  fi
 fi
 if [ "$name" = systemctl ] && [ "$1" = show ] && [ -s "$MIDOBAKE_TEST_STATE/units" ]; then
   for unit; do :; done
