@@ -51,8 +51,10 @@ func rebootWithLateHost(t *testing.T, net *labNet, ctl *labControl, vms map[stri
 		defer wg.Done()
 		bootEach(t, map[string]*image{"node4": node4}, map[string]bootOpts{"node4": node4Opts}, baseDir)
 	}()
-	secs, err := watchEnrolment(net, "node4", deadline)
-	wg.Wait()
+	booted := make(chan struct{}) // every VM has powered off: nothing more will happen
+	go func() { wg.Wait(); close(booted) }()
+	secs, err := watchEnrolment(net, "node4", deadline, booted)
+	<-booted
 	if err != nil {
 		t.Errorf("late host: %v", err)
 	}
@@ -71,8 +73,8 @@ func rebootWithLateHost(t *testing.T, net *labNet, ctl *labControl, vms map[stri
 
 // watchEnrolment polls the CLC's ZooKeeper from the lab network until the host's
 // announcement and its tunnel-zone membership (the stand-in keeps members under
-// /midonet/tunnel_zones/<zone>/hosts/<host id>) are both there.
-func watchEnrolment(net *labNet, name string, deadline time.Time) (float64, error) {
+// /midonet/tunnel_zones/<zone>/hosts/<host id>) are both there, or the VMs have powered off.
+func watchEnrolment(net *labNet, name string, deadline time.Time, off <-chan struct{}) (float64, error) {
 	conn, _, err := zk.Connect([]string{clcZK}, 10*time.Second, zk.WithDialer(net.dial), zk.WithLogInfo(false), zk.WithLogger(quiet{}))
 	if err != nil {
 		return 0, err
@@ -81,7 +83,11 @@ func watchEnrolment(net *labNet, name string, deadline time.Time) (float64, erro
 	ann := path.Join("/midobake/lab/hosts", name)
 	last := "nothing yet"
 	for time.Now().Before(deadline) {
-		time.Sleep(time.Second)
+		select {
+		case <-off:
+			return 0, &lateError{name, last + ", when the VMs powered off"}
+		case <-time.After(time.Second):
+		}
 		data, annStat, err := conn.Get(ann)
 		if err != nil {
 			last = "no announcement: " + err.Error()
