@@ -38,7 +38,7 @@ generate:
 FUZZTIME ?= 5s
 
 # Every package's tests, then the lab on its own (its VMs under TCG want both cores): the
-# whole cloud (bake, first boot, reboot, late host; about 20 minutes under TCG) and its quick
+# whole cloud (bake, first boot, reboot, late host; about 22 minutes under TCG) and its quick
 # tests; its figures end the run.
 test:
 	@# The lab's base image (debootstrap, minutes) builds meanwhile; the lab waits for it.
