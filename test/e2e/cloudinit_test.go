@@ -197,6 +197,13 @@ func TestSiteByReferenceUserData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A static midobake, to run in a root of nothing but cloud-init's files.
+	static := filepath.Join(t.TempDir(), "midobake")
+	build := exec.Command("go", "build", "-o", static, "../../cmd/midobake")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
 	for _, kind := range []emit.UserDataKind{emit.FullUserData, emit.BakedUserData} {
 		t.Run(string(kind), func(t *testing.T) {
 			r := runCloudInit(t, map[string][]byte{
@@ -216,13 +223,8 @@ func TestSiteByReferenceUserData(t *testing.T) {
 			// The command exactly as cloud-init ran it, run by the real hook on what cloud-init
 			// left (a root of its files and a static midobake): it must fetch by reference.
 			root := t.TempDir()
-			if out, err := exec.Command("cp", "-a", filepath.Join(r.upper, "etc"), root).CombinedOutput(); err != nil {
+			if out, err := exec.Command("cp", "-a", filepath.Join(r.upper, "etc"), static, root).CombinedOutput(); err != nil {
 				t.Fatalf("%v: %s", err, out)
-			}
-			build := exec.Command("go", "build", "-o", filepath.Join(root, "midobake"), "../../cmd/midobake")
-			build.Env = append(os.Environ(), "CGO_ENABLED=0")
-			if out, err := build.CombinedOutput(); err != nil {
-				t.Fatalf("build: %v\n%s", err, out)
 			}
 			args := append(strings.Fields(r.stubs[len(r.stubs)-1])[1:], "--dry-run", "--host", "node1")
 			out, err := exec.Command("chroot", append([]string{root, "/midobake"}, args...)...).CombinedOutput()
