@@ -3,6 +3,9 @@
 GO      ?= go
 BIN     ?= bin
 export CHECKPOINT_DISABLE := 1
+# What midobake ships (the CLI and hook, the RPM's payload, the Packer plugin) runs on EL7,
+# whose glibc is 2.17: every binary is static, for linux/amd64, whatever builds it.
+SHIP    := CGO_ENABLED=0 GOOS=linux GOARCH=amd64
 
 PLUGIN_VERSION := $(shell sed -n 's/^var Version = "\(.*\)"/\1/p' internal/version/version.go)
 PACKER_PLUGIN_PATH ?= $(HOME)/.packer.d/plugins
@@ -11,12 +14,12 @@ PLUGIN_BIN := $(PACKER_PLUGIN_PATH)/github.com/midobake/midobake/packer-plugin-m
 .PHONY: build plugin packer rpm test fuzz lint golden generate bench clean lab
 
 build:
-	$(GO) build -trimpath -o $(BIN)/midobake ./cmd/midobake
+	$(SHIP) $(GO) build -trimpath -o $(BIN)/midobake ./cmd/midobake
 
 # Build the Packer plugin and install it where packer finds it for required_plugins.
 plugin:
 	mkdir -p $(dir $(PLUGIN_BIN))
-	$(GO) build -trimpath -o $(PLUGIN_BIN) ./cmd/packer-plugin-midobake
+	$(SHIP) $(GO) build -trimpath -o $(PLUGIN_BIN) ./cmd/packer-plugin-midobake
 	sha256sum $(PLUGIN_BIN) | cut -d' ' -f1 > $(PLUGIN_BIN)_SHA256SUM
 	@echo "installed $(PLUGIN_BIN)"
 

@@ -45,17 +45,12 @@ func packerEnv(t *testing.T) (packer, pluginPath string) {
 			}
 			os.Rename(packerPath+".tmp", packerPath)
 		}
+		// The plugin a user gets: "make plugin", into a plugin directory of the tests' own.
 		pluginDir = filepath.Join(binDir, "plugins")
-		dir := filepath.Join(pluginDir, "github.com", "midobake", "midobake")
-		os.MkdirAll(dir, 0o755)
-		name := filepath.Join(dir, fmt.Sprintf("packer-plugin-midobake_v%s_x5.0_linux_amd64", version.Version))
-		if out, err := exec.Command("go", "build", "-o", name, "../../cmd/packer-plugin-midobake").CombinedOutput(); err != nil {
-			packerErr = fmt.Errorf("building the plugin: %v\n%s", err, out)
+		if out, err := exec.Command("make", "-C", repo, "--no-print-directory", "plugin", "PACKER_PLUGIN_PATH="+pluginDir).CombinedOutput(); err != nil {
+			packerErr = fmt.Errorf("make plugin: %v\n%s", err, out)
 			return
 		}
-		b, _ := os.ReadFile(name)
-		sum := sha256.Sum256(b)
-		os.WriteFile(name+"_SHA256SUM", []byte(hex.EncodeToString(sum[:])), 0o644)
 	})
 	if packerErr != nil {
 		t.Fatal(packerErr)

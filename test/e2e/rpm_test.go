@@ -69,6 +69,8 @@ chroot "$ROOT" /usr/bin/midobake version`
 	if !strings.Contains(string(o), "midobake "+version.Version+"\n") || !strings.Contains(string(o), "midobake-"+version.Version+"-1") {
 		t.Errorf("the hook from the RPM did not run:\n%s", o)
 	}
+	// The RPM's payload, as installed: it must start on EL7 too.
+	assertRunsOnEL7(t, filepath.Join(root, "usr", "bin", "midobake"))
 	if !strings.Contains(strings.Join(doc.Packages, " "), "midobake") {
 		t.Errorf("the full user-data does not install the hook: %v", doc.Packages)
 	}
