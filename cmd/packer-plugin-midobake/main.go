@@ -1,5 +1,5 @@
 // Command packer-plugin-midobake is midobake's Packer plugin: the "midobake" provisioner and
-// data source (see packer/ and docs/).
+// data source (packer/provisioner, packer/datasource; see docs/).
 package main
 
 import (
@@ -10,13 +10,14 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/version"
 
 	mbversion "github.com/midobake/midobake/internal/version"
-	mbpacker "github.com/midobake/midobake/packer"
+	"github.com/midobake/midobake/packer/datasource"
+	"github.com/midobake/midobake/packer/provisioner"
 )
 
 func main() {
 	pps := plugin.NewSet()
-	pps.RegisterProvisioner(plugin.DEFAULT_NAME, new(mbpacker.Provisioner))
-	pps.RegisterDatasource(plugin.DEFAULT_NAME, new(mbpacker.Datasource))
+	pps.RegisterProvisioner(plugin.DEFAULT_NAME, new(provisioner.Provisioner))
+	pps.RegisterDatasource(plugin.DEFAULT_NAME, new(datasource.Datasource))
 	pps.SetVersion(version.NewRawVersion(mbversion.Version))
 	if err := pps.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, err.Error())

@@ -1,4 +1,4 @@
-package packer
+package provisioner
 
 import (
 	"context"
@@ -52,7 +52,7 @@ func prepare(t *testing.T, profile string) (*Provisioner, string) {
 	os.WriteFile(hook, []byte("#!hook"), 0o755)
 	p := &Provisioner{}
 	err := p.Prepare(map[string]interface{}{
-		"cloud_file": "../fixtures/valid/example.yaml", "profile": profile, "hook_binary": hook,
+		"cloud_file": "../../fixtures/valid/example.yaml", "profile": profile, "hook_binary": hook,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -114,11 +114,11 @@ func TestPrepareErrors(t *testing.T) {
 		cfg  map[string]interface{}
 		want string
 	}{
-		"wrong profile":   {map[string]interface{}{"cloud_file": "../fixtures/valid/example.yaml", "profile": "gateway", "hook_binary": hook}, `profile "gateway" is not a profile of ../fixtures/valid/example.yaml; its profiles are: clc+cassandra+zookeeper, nc, ufs`},
+		"wrong profile":   {map[string]interface{}{"cloud_file": "../../fixtures/valid/example.yaml", "profile": "gateway", "hook_binary": hook}, `profile "gateway" is not a profile of ../../fixtures/valid/example.yaml; its profiles are: clc+cassandra+zookeeper, nc, ufs`},
 		"missing cloud":   {map[string]interface{}{"cloud_file": "nope.yaml", "profile": "nc", "hook_binary": hook}, "cloud_file: open nope.yaml: no such file or directory"},
-		"invalid cloud":   {map[string]interface{}{"cloud_file": "../fixtures/invalid/bad-address.yaml", "profile": "nc", "hook_binary": hook}, "bad-address.yaml:17:14: error: hosts[1].address"},
-		"missing hook":    {map[string]interface{}{"cloud_file": "../fixtures/valid/example.yaml", "profile": "nc", "hook_binary": "/nope"}, "hook_binary /nope: not a file"},
-		"missing profile": {map[string]interface{}{"cloud_file": "../fixtures/valid/example.yaml", "hook_binary": hook}, "profile is required"},
+		"invalid cloud":   {map[string]interface{}{"cloud_file": "../../fixtures/invalid/bad-address.yaml", "profile": "nc", "hook_binary": hook}, "bad-address.yaml:17:14: error: hosts[1].address"},
+		"missing hook":    {map[string]interface{}{"cloud_file": "../../fixtures/valid/example.yaml", "profile": "nc", "hook_binary": "/nope"}, "hook_binary /nope: not a file"},
+		"missing profile": {map[string]interface{}{"cloud_file": "../../fixtures/valid/example.yaml", "hook_binary": hook}, "profile is required"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := (&Provisioner{}).Prepare(tc.cfg)
@@ -126,29 +126,5 @@ func TestPrepareErrors(t *testing.T) {
 				t.Errorf("error %v, want %q", err, tc.want)
 			}
 		})
-	}
-}
-
-func TestDatasource(t *testing.T) {
-	d := &Datasource{}
-	if err := d.Configure(map[string]interface{}{"cloud_file": "../fixtures/valid/ha-large.yaml"}); err != nil {
-		t.Fatal(err)
-	}
-	v, err := d.Execute()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := v.AsValueMap()
-	if got := m["cloud_name"].AsString(); got != "prod-east" {
-		t.Errorf("cloud_name %q", got)
-	}
-	if got := m["repos"].AsValueMap()["midonet"].AsString(); got != "http://mem-user:REDACTED@mirror.prod.example/mem-5.2/stable/el7/" {
-		t.Errorf("repos.midonet %q: credentials must be redacted", got)
-	}
-	if got := m["packages"].AsValueMap()["cassandra+zookeeper"].AsString(); got != "dsc22 java-1.8.0-openjdk-headless nmap-ncat zookeeper" {
-		t.Errorf("packages %q", got)
-	}
-	if n := len(m["profiles"].AsValueSlice()); n != 4 {
-		t.Errorf("%d profiles", n)
 	}
 }

@@ -1,17 +1,15 @@
-//go:generate go tool packer-sdc mapstructure-to-hcl2 -type ProvisionerConfig,DatasourceConfig,DatasourceOutput
+//go:generate go tool packer-sdc mapstructure-to-hcl2 -type ProvisionerConfig
 
-// Package packer is midobake's Packer plugin: the provisioner "midobake" bakes a profile of a
-// cloud description into a golden image by executing the profile's bake steps over Packer's
-// communicator, and the data source "midobake" exposes the description's profiles,
-// packages and repositories to templates.
-package packer
+// Package provisioner is the "midobake" provisioner of midobake's Packer plugin: it bakes a
+// profile of a cloud description into a golden image by executing the profile's bake steps
+// over Packer's communicator.
+package provisioner
 
 import (
 	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -19,7 +17,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/template/config"
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
 
-	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/packer/cloudfile"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -65,11 +63,11 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 	} else if st, err := os.Stat(p.config.HookBinary); err != nil || st.IsDir() {
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("hook_binary %s: not a file (%v)", p.config.HookBinary, err))
 	}
-	c, err := loadCloud(p.config.CloudFile)
+	c, err := cloudfile.Load(p.config.CloudFile)
 	if err != nil {
 		errs = packersdk.MultiErrorAppend(errs, err)
 	} else if p.config.Profile != "" {
-		plans, err := plans(c, p.config.TemplatesDir)
+		plans, err := cloudfile.Plans(c, p.config.TemplatesDir)
 		if err != nil {
 			errs = packersdk.MultiErrorAppend(errs, err)
 		}
@@ -88,32 +86,6 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 		return errs
 	}
 	return nil
-}
-
-// loadCloud reads and validates a cloud description, with positioned errors.
-func loadCloud(file string) (*cloud.Cloud, error) {
-	if file == "" {
-		return nil, fmt.Errorf("cloud_file is required")
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("cloud_file: %w", err)
-	}
-	c, rep := cloud.Load(file, data)
-	if c == nil {
-		return nil, fmt.Errorf("cloud_file %s is not a valid cloud description:\n%s", file, rep.Format(false))
-	}
-	return c, nil
-}
-
-func plans(c *cloud.Cloud, templatesDir string) ([]roles.Plan, error) {
-	t, err := roles.NewTemplates(templatesDir)
-	if err != nil {
-		return nil, err
-	}
-	ps, err := roles.Plans(roles.Resolve(c), t)
-	sort.Slice(ps, func(i, j int) bool { return ps[i].Profile < ps[j].Profile })
-	return ps, err
 }
 
 // Provision runs the profile's bake steps on the machine being built. A failing command

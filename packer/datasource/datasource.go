@@ -1,4 +1,8 @@
-package packer
+//go:generate go tool packer-sdc mapstructure-to-hcl2 -type DatasourceConfig,DatasourceOutput
+
+// Package datasource is the "midobake" data source of midobake's Packer plugin: it exposes a
+// cloud description's profiles, packages and repositories (redacted) to templates.
+package datasource
 
 import (
 	"crypto/sha256"
@@ -13,6 +17,7 @@ import (
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/internal/version"
+	"github.com/midobake/midobake/packer/cloudfile"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -51,7 +56,7 @@ func (d *Datasource) Configure(raws ...interface{}) error {
 	if err := config.Decode(&d.config, nil, raws...); err != nil {
 		return err
 	}
-	_, err := loadCloud(d.config.CloudFile)
+	_, err := cloudfile.Load(d.config.CloudFile)
 	return err
 }
 
@@ -66,11 +71,11 @@ func (d *Datasource) Execute() (cty.Value, error) {
 	if err != nil {
 		return cty.NullVal(cty.EmptyObject), err
 	}
-	c, err := loadCloud(d.config.CloudFile)
+	c, err := cloudfile.Load(d.config.CloudFile)
 	if err != nil {
 		return cty.NullVal(cty.EmptyObject), err
 	}
-	ps, err := plans(c, "")
+	ps, err := cloudfile.Plans(c, "")
 	if err != nil {
 		return cty.NullVal(cty.EmptyObject), err
 	}
