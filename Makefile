@@ -40,13 +40,13 @@ generate:
 
 FUZZTIME ?= 5s
 
-# Every package's tests, then the lab on its own (its VMs under TCG want both cores): the
+# Lint (gofmt, vet, staticcheck), every package's tests, then the lab on its own (its VMs under TCG want both cores): the
 # whole cloud (bake, first boot, reboot, late host; about 22 minutes under TCG) and its quick
 # tests; its figures end the run.
 test:
 	@# The lab's base image (debootstrap, minutes) builds meanwhile; the lab waits for it.
 	@mkdir -p build/_cache && (bash test/lab/base-image.sh $(CURDIR)/build/_cache > build/lab-base-image.log 2>&1 &)
-	$(GO) vet ./...
+	$(MAKE) --no-print-directory lint
 	$(GO) test -count=1 -timeout 30m $$($(GO) list ./... | grep -v /test/lab)
 	$(MAKE) --no-print-directory lab
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
@@ -75,7 +75,7 @@ golden:
 
 # Go benchmarks as a table (ms and MiB per operation), then the whole process on 10,000 hosts.
 bench:
-	@$(GO) test -run '^$$' -bench . -benchmem ./generator/... ./firstboot/... | awk '\
+	@$(GO) test -run '^$$' -bench . -benchmem ./generator/... ./firstboot/... ./enrol/... | awk '\
 	  BEGIN { printf "%-44s %12s %12s %12s\n", "benchmark", "ms/op", "MiB/op", "allocs/op" } \
 	  /^Benchmark/ { for (i = 1; i <= NF; i++) { if ($$i == "ns/op") ns = $$(i-1); if ($$i == "B/op") b = $$(i-1); if ($$i == "allocs/op") a = $$(i-1) } \
 	    printf "%-44s %12.2f %12.2f %12d\n", $$1, ns / 1e6, b / 1048576, a }'
