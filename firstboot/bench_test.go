@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/midobake/midobake/cloud"
-	"github.com/midobake/midobake/internal/synth"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/system"
 )
 
 // nopRunner stands in for systemctl and mn-conf when only the hook's own cost is measured.
@@ -60,40 +60,11 @@ func BenchmarkHookOverhead(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		os.Remove(filepath.Join(root, roles.StatePath))
-		err := Run(context.Background(), Options{Site: site, SiteName: "site", Host: "node1", Root: Root(root),
+		err := Run(context.Background(), Options{Site: site, SiteName: "site", Host: "node1", Root: system.Root(root),
 			ZooKeeperPort: port, Templates: tpl, Out: io.Discard, Runner: nopRunner{}})
 		if err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// BenchmarkEnroll1000Hosts is the CLC's tunnel-zone step for a cloud of 1,000 hosts that are
-// all registered: creating the zone and enrolling every Midolman host through the API.
-func BenchmarkEnroll1000Hosts(b *testing.B) {
-	c, rep := cloud.Load("synth", synth.Cloud(1000, 1))
-	if c == nil {
-		b.Fatal(rep.Format(false))
-	}
-	var alive []midoHost
-	for _, h := range c.Hosts {
-		alive = append(alive, midoHost{ID: "uuid-" + h.Name, Name: h.Name, Alive: true})
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		api := newFakeMidoNet(func() []midoHost { return alive })
-		r := &run{opts: Options{Out: io.Discard, Backoff: Backoff{Initial: 1, Max: 1}}, c: c, api: &apiClient{base: api.URL(), http: api.srv.Client()}}
-		b.StartTimer()
-		if _, err := r.doTunnelZone(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		b.StopTimer()
-		if n := len(api.snapshot()["mido-tz/vxlan"]); n != 1000-3 {
-			b.Fatalf("%d members", n)
-		}
-		api.Close()
-		b.StartTimer()
 	}
 }
 

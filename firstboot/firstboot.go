@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/system"
 )
 
 // Options configures a run. The zero values of the optional fields are the real host's.
@@ -28,16 +30,16 @@ type Options struct {
 	// (once Eucalyptus is registered, which is usually after the first boot).
 	ApplyNetwork bool
 
-	Root          Root   // default "/"
-	API           string // MidoNet REST API; default DefaultAPI
-	ZooKeeperPort int    // default 2181
-	CassandraPort int    // default 9042
+	Root          system.Root // default "/"
+	API           string      // MidoNet REST API; default midonet.DefaultAPI
+	ZooKeeperPort int         // default 2181
+	CassandraPort int         // default 9042
 	Templates     *roles.Templates
 	Out           io.Writer // the log: one line per step
-	Runner        Runner
-	Identity      Identity
+	Runner        system.Runner
+	Identity      system.Identity
 	HTTP          *http.Client
-	Backoff       Backoff
+	Backoff       system.Backoff
 }
 
 func (o *Options) defaults() error {
@@ -45,7 +47,7 @@ func (o *Options) defaults() error {
 		o.Root = "/"
 	}
 	if o.API == "" {
-		o.API = DefaultAPI
+		o.API = midonet.DefaultAPI
 	}
 	if o.ZooKeeperPort == 0 {
 		o.ZooKeeperPort = roles.ZooKeeperPort
@@ -57,9 +59,15 @@ func (o *Options) defaults() error {
 		o.Timeout = 30 * time.Minute
 	}
 	if o.Templates == nil {
-		t, err := roles.NewTemplates("")
+		// The render's overrides, where the user-data or the image put them; else the
+		// built-in templates.
+		dir := o.Root.Path(roles.TemplatesPath)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			dir = ""
+		}
+		t, err := roles.NewTemplates(dir)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", roles.TemplatesPath, err)
 		}
 		o.Templates = t
 	}
@@ -67,31 +75,18 @@ func (o *Options) defaults() error {
 		o.Out = os.Stdout
 	}
 	if o.Runner == nil {
-		o.Runner = ExecRunner{}
+		o.Runner = system.ExecRunner{}
 	}
 	if o.Identity == nil {
-		o.Identity = HostIdentity{}
+		o.Identity = system.HostIdentity{}
 	}
 	if o.HTTP == nil {
 		o.HTTP = &http.Client{Timeout: 30 * time.Second}
 	}
-	if o.Backoff == (Backoff{}) {
-		o.Backoff = DefaultBackoff
+	if o.Backoff == (system.Backoff{}) {
+		o.Backoff = system.DefaultBackoff
 	}
 	return nil
-}
-
-// run is one execution of the hook on one host.
-type run struct {
-	opts  Options
-	c     *cloud.Cloud
-	host  cloud.Host
-	top   roles.Topology
-	plan  roles.Plan
-	api   *apiClient
-	site  string // hash of the site data: what "done" is relative to
-	steps []step
-	state *state // what earlier runs finished, and what the services were started with
 }
 
 // Run executes the hook. The returned error says which step failed and why; what was done
@@ -104,7 +99,7 @@ func Run(ctx context.Context, opts Options) error {
 	if c == nil {
 		return fmt.Errorf("the site data is not a valid cloud description:\n%s", rep.Format(false))
 	}
-	r := &run{opts: opts, c: c, site: siteHash(opts.Site), api: &apiClient{base: opts.API, http: opts.HTTP}}
+	e := &Env{opts: opts, c: c, site: siteHash(opts.Site), api: midonet.NewClient(opts.API, opts.HTTP)}
 
 	how := "given with --host"
 	if opts.Host != "" {
@@ -112,58 +107,63 @@ func Run(ctx context.Context, opts Options) error {
 		if !ok {
 			return fmt.Errorf("--host %s: no host of that name in %s", opts.Host, opts.SiteName)
 		}
-		r.host = h
+		e.host = h
 	} else {
 		h, found, err := identify(c, opts.Identity)
 		if err != nil {
 			return fmt.Errorf("identify: %w", err)
 		}
-		r.host, how = h, "found by "+found
+		e.host, how = h, "found by "+found
 	}
-	r.top = roles.Resolve(c)
-	plans, err := roles.Plans(r.top, opts.Templates)
+	e.top = roles.Resolve(c)
+	plans, err := roles.Plans(e.top, opts.Templates)
 	if err != nil {
 		return err
 	}
 	for _, p := range plans {
-		if p.Profile == r.host.Profile() {
-			r.plan = p
+		if p.Profile == e.host.Profile() {
+			e.plan = p
 		}
 	}
-	r.steps = r.buildSteps()
+	steps := StepsFor(e.plan)
 
 	if opts.DryRun {
-		r.logf("midobake firstboot --dry-run: host %s (profile %s, %s) of cloud %s; nothing is changed", r.host.Name, r.plan.Profile, how, c.Name)
+		e.logf("midobake firstboot --dry-run: host %s (profile %s, %s) of cloud %s; nothing is changed", e.host.Name, e.plan.Profile, how, c.Name)
 		st, _ := loadState(opts.Root)
 		if st == nil {
 			st = &state{}
 		}
-		for i, s := range r.steps {
-			label := string(s.name)
-			switch done := st.Steps[s.name]; {
-			case st.Host == r.host.Name && done == r.site:
-				label += " (done: skipped)"
-			case st.Host == r.host.Name && done != "":
+		e.state = st
+		for i, s := range steps {
+			label := string(s.Name)
+			switch done := st.Steps[s.Name]; {
+			case st.Host == e.host.Name && done == e.site:
+				if c := s.Check(ctx, e); c.Verdict == Fails {
+					label += " (done, but " + c.Detail + ": runs again)"
+				} else {
+					label += " (done: skipped)"
+				}
+			case st.Host == e.host.Name && done != "":
 				label += " (done for other site data: runs again)"
 			}
-			for j, line := range s.describe() {
+			for j, line := range s.Describe(e) {
 				if j == 0 {
-					r.logf("%2d. %s: %s", i+1, label, line)
+					e.logf("%2d. %s: %s", i+1, label, line)
 				} else {
-					r.logf("    %s", line)
+					e.logf("    %s", line)
 				}
 			}
 		}
 		if opts.ApplyNetwork {
-			r.logf("then: %s", r.describeApplyNetwork())
+			e.logf("then: %s", describeApplyNetwork(e))
 		}
 		return nil
 	}
-	if opts.ApplyNetwork && !r.host.Has(cloud.RoleCLC) {
-		return fmt.Errorf("--apply-network: host %s is not the CLC, where euctl talks to Eucalyptus", r.host.Name)
+	if opts.ApplyNetwork && !e.host.Has(cloud.RoleCLC) {
+		return fmt.Errorf("--apply-network: host %s is not the CLC, where euctl talks to Eucalyptus", e.host.Name)
 	}
 
-	unlock, err := r.lock()
+	unlock, err := e.lock()
 	if err != nil {
 		return err
 	}
@@ -173,58 +173,59 @@ func Run(ctx context.Context, opts Options) error {
 		if st == nil {
 			return warn
 		}
-		r.logf("midobake: %v", warn)
+		e.logf("midobake: %v", warn)
 	}
-	if st.Host != "" && st.Host != r.host.Name {
-		return fmt.Errorf("this machine was finished as host %s, not %s: refusing to give it another identity (remove %s to start over)", st.Host, r.host.Name, roles.StatePath)
+	if st.Host != "" && st.Host != e.host.Name {
+		return fmt.Errorf("this machine was finished as host %s, not %s: refusing to give it another identity (remove %s to start over)", st.Host, e.host.Name, roles.StatePath)
 	}
-	st.Host, st.Site = r.host.Name, r.site
-	r.state = st
+	st.Host, st.Site = e.host.Name, e.site
+	e.state = st
 
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	r.logf("midobake firstboot: host %s (profile %s, %s) of cloud %s: %d steps", r.host.Name, r.plan.Profile, how, c.Name, len(r.steps))
+	e.logf("midobake firstboot: host %s (profile %s, %s) of cloud %s: %d steps", e.host.Name, e.plan.Profile, how, c.Name, len(steps))
 	counts := map[string]int{}
-	for i, s := range r.steps {
-		prefix := fmt.Sprintf("[%d/%d] %s", i+1, len(r.steps), s.name)
-		if st.done(s.name, r.site) {
-			r.logf("%s: skipped (done in an earlier run)", prefix)
-			counts["skipped"]++
-			continue
+	for i, s := range steps {
+		prefix := fmt.Sprintf("[%d/%d] %s", i+1, len(steps), s.Name)
+		if st.done(s.Name, e.site) {
+			// Done with this site data: skipped, unless its result no longer holds.
+			c := s.Check(ctx, e)
+			if c.Verdict != Fails {
+				e.logf("%s: skipped (done in an earlier run)", prefix)
+				counts["skipped"]++
+				continue
+			}
+			e.logf("%s: done in an earlier run, but %s: running it again", prefix, c.Detail)
 		}
-		summary, err := s.do(ctx)
+		summary, err := s.Do(ctx, e)
 		if err != nil {
-			r.logf("%s: FAILED: %v", prefix, err)
-			r.logf("midobake firstboot: host %s stopped at step %s; fix the cause and run again to resume (%d done, %d skipped before it)", r.host.Name, s.name, counts["done"], counts["skipped"])
-			return fmt.Errorf("step %s: %w", s.name, err)
+			e.logf("%s: FAILED: %v", prefix, err)
+			e.logf("midobake firstboot: host %s stopped at step %s; fix the cause and run again to resume (%d done, %d skipped before it)", e.host.Name, s.Name, counts["done"], counts["skipped"])
+			return fmt.Errorf("step %s: %w", s.Name, err)
 		}
-		st.Steps[s.name] = r.site
+		st.Steps[s.Name] = e.site
 		if err := st.save(opts.Root); err != nil {
-			return fmt.Errorf("step %s done, but recording it failed: %w", s.name, err)
+			return fmt.Errorf("step %s done, but recording it failed: %w", s.Name, err)
 		}
-		r.logf("%s: done (%s)", prefix, summary)
+		e.logf("%s: done (%s)", prefix, summary)
 		counts["done"]++
 	}
-	r.logf("midobake firstboot: host %s is finished: %d steps done, %d skipped", r.host.Name, counts["done"], counts["skipped"])
+	e.logf("midobake firstboot: host %s is finished: %d steps done, %d skipped", e.host.Name, counts["done"], counts["skipped"])
 	if opts.ApplyNetwork {
-		summary, err := r.applyNetwork(ctx)
+		summary, err := applyNetwork(ctx, e)
 		if err != nil {
-			r.logf("apply-network: FAILED: %v", err)
+			e.logf("apply-network: FAILED: %v", err)
 			return fmt.Errorf("apply-network: %w", err)
 		}
-		r.logf("apply-network: %s", summary)
+		e.logf("apply-network: %s", summary)
 	}
 	return nil
 }
 
-func (r *run) logf(format string, args ...any) {
-	fmt.Fprintf(r.opts.Out, format+"\n", args...)
-}
-
 // lock keeps two runs (cloud-init's and the systemd unit's) from interleaving on one host.
-func (r *run) lock() (func(), error) {
-	path := r.opts.Root.Path("/var/lib/midobake/lock")
-	if err := os.MkdirAll(r.opts.Root.Path("/var/lib/midobake"), 0o755); err != nil {
+func (e *Env) lock() (func(), error) {
+	path := e.opts.Root.Path("/var/lib/midobake/lock")
+	if err := os.MkdirAll(e.opts.Root.Path("/var/lib/midobake"), 0o755); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
@@ -232,7 +233,7 @@ func (r *run) lock() (func(), error) {
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		r.logf("midobake firstboot: another run holds %s; waiting for it", path)
+		e.logf("midobake firstboot: another run holds %s; waiting for it", path)
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 			f.Close()
 			return nil, err

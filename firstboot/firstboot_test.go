@@ -45,10 +45,10 @@ func TestExampleCloudInAnyOrder(t *testing.T) {
 				t.Fatalf("enrol --once: exit %d\n%s", r.code, r.out)
 			}
 			want := map[string][]string{"eucatz/gre": {"clc1=127.0.0.10", "node1=127.0.1.21", "node2=127.0.1.22", "ufs1=127.0.0.30"}}
-			if diff := cmp.Diff(want, w.api.snapshot()); diff != "" {
+			if diff := cmp.Diff(want, w.api.Snapshot()); diff != "" {
 				t.Errorf("MidoNet state (-want +got):\n%s", diff)
 			}
-			for id, n := range w.api.posts {
+			for id, n := range w.api.Posts {
 				if n != 1 {
 					t.Errorf("host %s was enrolled %d times", id, n)
 				}
@@ -100,13 +100,13 @@ func TestSecondRunDoesNothing(t *testing.T) {
 	w.zk.Start(t)
 	w.runAll(hosts)
 	before := w.files("clc1")
-	calls := len(w.api.calls)
+	calls := len(w.api.Calls)
 	r := w.hook("clc1", nil)
 	if r.code != 0 || len(r.log) != 0 || strings.Count(r.out, "skipped (done in an earlier run)") != 12 {
 		t.Errorf("second run: exit %d, commands %v\n%s", r.code, r.log, r.out)
 	}
-	if len(w.api.calls) != calls {
-		t.Errorf("second run called the API: %v", w.api.calls[calls:])
+	if len(w.api.Calls) != calls {
+		t.Errorf("second run called the API: %v", w.api.Calls[calls:])
 	}
 	if diff := cmp.Diff(before, w.files("clc1")); diff != "" {
 		t.Errorf("second run changed files:\n%s", diff)
@@ -182,22 +182,22 @@ func TestAPIFaultsAreRetried(t *testing.T) {
 			t.Fatalf("%s: %s", h, r.out)
 		}
 	}
-	w.api.mu.Lock()
-	w.api.faults = 6
-	w.api.mu.Unlock()
+	w.api.Mu.Lock()
+	w.api.Faults = 6
+	w.api.Mu.Unlock()
 	r := w.hook("clc1", nil)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.out)
 	}
-	w.api.mu.Lock()
-	left := w.api.faults
-	w.api.mu.Unlock()
+	w.api.Mu.Lock()
+	left := w.api.Faults
+	w.api.Mu.Unlock()
 	// Dropped connections may be retried inside Go's HTTP transport already (idempotent
 	// GETs); the 503s must show in the log as waits.
 	if left != 0 || !strings.Contains(r.out, "HTTP 503") {
 		t.Errorf("the faults were not all served (%d left) and retried:\n%s", left, r.out)
 	}
-	if got := len(w.api.snapshot()["eucatz/gre"]); got != 4 {
+	if got := len(w.api.Snapshot()["eucatz/gre"]); got != 4 {
 		t.Errorf("%d members, want 4", got)
 	}
 }
@@ -215,7 +215,7 @@ func TestKilledAtEachStep(t *testing.T) {
 	if full.code != 0 {
 		t.Fatal(full.out)
 	}
-	wantFiles, wantAPI := ref.files("clc1"), ref.api.snapshot()
+	wantFiles, wantAPI := ref.files("clc1"), ref.api.Snapshot()
 	killPoints := append([]string{}, full.log...)
 	killPoints = append(killPoints, "api:first-member")
 	for _, kill := range killPoints {
@@ -228,9 +228,9 @@ func TestKilledAtEachStep(t *testing.T) {
 			var first hookRun
 			if kill == "api:first-member" {
 				// The API kills the hook as it receives the first member.
-				w.api.mu.Lock()
-				w.api.killOnMember = true
-				w.api.mu.Unlock()
+				w.api.Mu.Lock()
+				w.api.KillOnMember = true
+				w.api.Mu.Unlock()
 				first = w.hookKillable("clc1")
 			} else {
 				first = w.hook("clc1", nil, "MIDOBAKE_TEST_KILL_ON="+strings.ReplaceAll(kill, "ROOT", w.root("clc1")))
@@ -257,7 +257,7 @@ func TestKilledAtEachStep(t *testing.T) {
 			if diff := cmp.Diff(wantFiles, w.files("clc1")); diff != "" {
 				t.Errorf("files differ from an uninterrupted run (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(wantAPI, w.api.snapshot()); diff != "" {
+			if diff := cmp.Diff(wantAPI, w.api.Snapshot()); diff != "" {
 				t.Errorf("MidoNet state differs (-want +got):\n%s", diff)
 			}
 		})
@@ -280,7 +280,7 @@ func TestTunnelAddressChangeReenrolls(t *testing.T) {
 		t.Fatal(r.out)
 	}
 	want := []string{"clc1=127.0.0.10", "node1=127.0.2.21", "node2=127.0.1.22", "ufs1=127.0.0.30"}
-	if diff := cmp.Diff(want, w.api.snapshot()["eucatz/gre"]); diff != "" {
+	if diff := cmp.Diff(want, w.api.Snapshot()["eucatz/gre"]); diff != "" {
 		t.Error(diff)
 	}
 }

@@ -5,12 +5,13 @@ import (
 	"strings"
 
 	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/system"
 )
 
 // identify finds this host in the site data: by host name (short or fully qualified), else by
 // one of its addresses. Several matches, or none, are errors an operator must resolve; a
 // wrong guess would give the host another host's ZooKeeper myid or uplink.
-func identify(c *cloud.Cloud, id Identity) (cloud.Host, string, error) {
+func identify(c *cloud.Cloud, id system.Identity) (cloud.Host, string, error) {
 	name, err := id.Hostname()
 	if err != nil {
 		return cloud.Host{}, "", fmt.Errorf("reading the host name: %w", err)

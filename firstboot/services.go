@@ -18,7 +18,7 @@ import (
 // decision right when a run was killed between writing a file and restarting its service.
 
 // serviceInputs names what each service reads at start, with a hash of each as it is now.
-func (r *run) serviceInputs(unit string) (map[string]string, error) {
+func (e *Env) serviceInputs(unit string) (map[string]string, error) {
 	files := map[string][]string{
 		roles.UnitZooKeeper: {roles.ZooCfgPath, roles.ZooKeeperDataDir + "/myid"},
 		roles.UnitCassandra: {roles.CassandraYAMLPath},
@@ -28,7 +28,7 @@ func (r *run) serviceInputs(unit string) (map[string]string, error) {
 	}[unit]
 	in := map[string]string{}
 	for _, p := range files {
-		b, err := r.opts.Root.Read(p)
+		b, err := e.opts.Root.Read(p)
 		if err != nil {
 			return nil, err
 		}
@@ -37,10 +37,10 @@ func (r *run) serviceInputs(unit string) (map[string]string, error) {
 	switch unit {
 	case roles.UnitMidolman:
 		// Midolman reads the NSDB settings from ZooKeeper at start, and its template.
-		in["the NSDB servers"] = hashString(r.zkHostsSetting() + " " + strings.Join(r.top.CassandraServers(), ","))
-		in["the Midolman template"] = hashString(r.state.Template)
+		in["the NSDB servers"] = hashString(zkHostsSetting(e) + " " + strings.Join(e.top.CassandraServers(), ","))
+		in["the Midolman template"] = hashString(e.state.Template)
 	case roles.UnitEnrol:
-		in["the site data"] = r.site
+		in["the site data"] = e.site
 	}
 	return in, nil
 }
@@ -65,42 +65,42 @@ func changedInputs(before, now map[string]string) []string {
 // startService brings a service up with its configuration as it is now: enabled and started
 // the first time, restarted when an input changed since it was last (re)started (the log says
 // which), else started, which leaves a running service alone.
-func (r *run) startService(ctx context.Context, unit string) error {
-	now, err := r.serviceInputs(unit)
+func (e *Env) startService(ctx context.Context, unit string) error {
+	now, err := e.serviceInputs(unit)
 	if err != nil {
 		return err
 	}
-	before, known := r.state.Inputs[unit]
+	before, known := e.state.Inputs[unit]
 	switch diff := changedInputs(before, now); {
 	case !known:
-		if err := r.enableStart(ctx, unit); err != nil {
+		if err := e.enableStart(ctx, unit); err != nil {
 			return err
 		}
 	case len(diff) > 0:
-		if err := r.cmd(ctx, nil, "systemctl", "restart", unit); err != nil {
+		if err := e.cmd(ctx, nil, "systemctl", "restart", unit); err != nil {
 			return err
 		}
-		r.logf("  restarted %s: %s changed", unit, strings.Join(diff, ", "))
+		e.logf("  restarted %s: %s changed", unit, strings.Join(diff, ", "))
 	default:
-		if err := r.cmd(ctx, nil, "systemctl", "start", unit); err != nil {
+		if err := e.cmd(ctx, nil, "systemctl", "start", unit); err != nil {
 			return err
 		}
 	}
-	r.state.Inputs[unit] = now
-	return r.state.save(r.opts.Root)
+	e.state.Inputs[unit] = now
+	return e.state.save(e.opts.Root)
 }
 
 // describeService says, for --dry-run, what startService will decide from what is on the host
 // now (a step that rewrites a file before it may add to the reasons).
-func (r *run) describeService(unit string) string {
-	st, _ := loadState(r.opts.Root)
-	if r.state == nil {
-		r.state = st
+func (e *Env) describeService(unit string) string {
+	st, _ := loadState(e.opts.Root)
+	if e.state == nil {
+		e.state = st
 	}
-	if st == nil || st.Host != r.host.Name || st.Inputs[unit] == nil {
+	if st == nil || st.Host != e.host.Name || st.Inputs[unit] == nil {
 		return fmt.Sprintf("systemctl enable %s; systemctl start %s", unit, unit)
 	}
-	now, err := r.serviceInputs(unit)
+	now, err := e.serviceInputs(unit)
 	if err != nil {
 		return fmt.Sprintf("systemctl start %s (cannot read its inputs: %v)", unit, err)
 	}

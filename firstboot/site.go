@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/system"
 )
 
 // SiteSource says where the site data comes from: the file Path, or, when the reference file
@@ -27,7 +28,7 @@ type SiteSource struct {
 	DryRun  bool // fetch and verify, but keep nothing
 	Timeout time.Duration
 	HTTP    *http.Client
-	Backoff Backoff
+	Backoff system.Backoff
 	Out     io.Writer
 }
 
@@ -90,8 +91,8 @@ func LoadSite(ctx context.Context, src SiteSource) ([]byte, error) {
 	if src.Timeout <= 0 {
 		src.Timeout = 30 * time.Minute
 	}
-	if src.Backoff == (Backoff{}) {
-		src.Backoff = DefaultBackoff
+	if src.Backoff == (system.Backoff{}) {
+		src.Backoff = system.DefaultBackoff
 	}
 	if src.HTTP == nil {
 		src.HTTP = &http.Client{Timeout: 30 * time.Second}
@@ -115,7 +116,7 @@ func LoadSite(ctx context.Context, src SiteSource) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			if _, err := Root("/").Write(abs, data, 0o600); err != nil {
+			if _, err := system.Root("/").Write(abs, data, 0o600); err != nil {
 				return nil, fmt.Errorf("site data verified, but keeping it failed: %w", err)
 			}
 			fmt.Fprintf(src.Out, "site data: fetched %s%s, verified (sha256 %.12s, %d bytes), kept at %s\n", shown, from, ref.SHA256, len(data), src.Path)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/system"
 )
 
 // siteFixture is a host's /etc/midobake as the user-data leaves it with --site-url: the
@@ -41,7 +42,7 @@ func writeRef(t *testing.T, path, url, sum string) {
 
 func (f *siteFixture) load(timeout time.Duration) ([]byte, error) {
 	return LoadSite(context.Background(), SiteSource{Path: f.path, Ref: f.ref, Timeout: timeout,
-		Backoff: Backoff{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond}, Out: &f.log})
+		Backoff: system.Backoff{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond}, Out: &f.log})
 }
 
 func TestSiteFetchedVerifiedAndKept(t *testing.T) {

@@ -6,12 +6,25 @@ import (
 	"path"
 	"regexp"
 
+	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/system"
 )
 
-func (r *run) describeAnnounce() []string {
+// announce: tell the CLC this host's MidoNet id and tunnel address through ZooKeeper, so
+// that its enrolment finds it whether or not the CLC's description names it.
+func init() {
+	register(Step{Name: "announce", Order: 100,
+		RunsOn:   func(p roles.Plan) bool { return p.Midolman },
+		Describe: describeAnnounce, Do: doAnnounce,
+		Check: func(ctx context.Context, e *Env) Check {
+			return unknown("the announcement is in ZooKeeper (%s)", path.Join(midonet.AnnouncementDir(e.c.Name), e.host.Name))
+		}})
+}
+
+func describeAnnounce(e *Env) []string {
 	return []string{fmt.Sprintf("wait for Midolman's host id (%s); announce host %s with it and tunnel address %s in ZooKeeper (%s), where the CLC's enrolment finds it",
-		roles.HostIDPath, r.host.Name, r.host.TunnelAddress, path.Join(announcementDir(r.c.Name), r.host.Name))}
+		roles.HostIDPath, e.host.Name, e.host.TunnelAddress, path.Join(midonet.AnnouncementDir(e.c.Name), e.host.Name))}
 }
 
 // hostIDLine is the line Midolman writes on its first start: host_uuid=<uuid>.
@@ -20,16 +33,16 @@ var hostIDLine = regexp.MustCompile(`(?m)^host_uuid=([0-9A-Za-z-]{1,64})\s*$`)
 // waitHostID waits for the MidoNet host id Midolman creates on its first start. Whatever
 // reads the id before then (mn-conf's "-h local" among them) creates one of its own, and the
 // host ends up registered twice, under two ids.
-func (r *run) waitHostID(ctx context.Context) (string, error) {
+func waitHostID(ctx context.Context, e *Env) (string, error) {
 	var id string
-	err := r.wait(ctx, "Midolman's host id in "+roles.HostIDPath, func(ctx context.Context) error {
-		b, err := r.opts.Root.Read(roles.HostIDPath)
+	err := e.wait(ctx, "Midolman's host id in "+roles.HostIDPath, func(ctx context.Context) error {
+		b, err := e.opts.Root.Read(roles.HostIDPath)
 		if err != nil {
 			return err
 		}
 		m := hostIDLine.FindSubmatch(b)
 		if m == nil {
-			return retryable(fmt.Errorf("no host_uuid in %s yet (Midolman writes it on its first start)", roles.HostIDPath))
+			return system.Retryable(fmt.Errorf("no host_uuid in %s yet (Midolman writes it on its first start)", roles.HostIDPath))
 		}
 		id = string(m[1])
 		return nil
@@ -39,17 +52,17 @@ func (r *run) waitHostID(ctx context.Context) (string, error) {
 
 // doAnnounce tells the CLC this host's MidoNet id and tunnel address, so that it is enrolled
 // even if the CLC's description does not name it.
-func (r *run) doAnnounce(ctx context.Context) (string, error) {
-	id, err := r.waitHostID(ctx)
+func doAnnounce(ctx context.Context, e *Env) (string, error) {
+	id, err := waitHostID(ctx, e)
 	if err != nil {
 		return "", err
 	}
-	a := announcement{Name: r.host.Name, HostID: id, TunnelAddress: r.host.TunnelAddress}
+	a := midonet.Announcement{Name: e.host.Name, HostID: id, TunnelAddress: e.host.TunnelAddress}
 	var did bool
-	if err := r.wait(ctx, "ZooKeeper to take the announcement", func(ctx context.Context) error {
+	if err := e.wait(ctx, "ZooKeeper to take the announcement", func(ctx context.Context) error {
 		var err error
-		did, err = announce(ctx, r.zkClients(), r.c.Name, a)
-		return retryable(err)
+		did, err = midonet.Announce(ctx, e.zkClients(), e.c.Name, a)
+		return system.Retryable(err)
 	}); err != nil {
 		return "", err
 	}

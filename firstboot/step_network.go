@@ -11,12 +11,28 @@ import (
 	"github.com/midobake/midobake/roles"
 )
 
-func (r *run) describeNetwork() []string {
+// network-config: on the CLC, Eucalyptus's network configuration as JSON for euctl.
+func init() {
+	register(Step{Name: "network-config", Order: 120,
+		RunsOn:   func(p roles.Plan) bool { return p.Has(cloud.RoleCLC) },
+		Describe: describeNetwork, Do: doNetwork,
+		Check: func(ctx context.Context, e *Env) Check {
+			got, err := e.opts.Root.Read(roles.NetworkPath)
+			if err != nil {
+				return unknown("cannot read %s: %v", roles.NetworkPath, err)
+			}
+			return holdsIf(string(got) == string(cloud.NetworkJSON(e.c)),
+				roles.NetworkPath+" is the site data's network configuration",
+				roles.NetworkPath+" is not the site data's network configuration")
+		}})
+}
+
+func describeNetwork(e *Env) []string {
 	return []string{fmt.Sprintf("write %s for: euctl %s=@%s", roles.NetworkPath, networkProperty, roles.NetworkPath)}
 }
 
-func (r *run) doNetwork(ctx context.Context) (string, error) {
-	did, err := r.opts.Root.Write(roles.NetworkPath, cloud.NetworkJSON(r.c), 0o644)
+func doNetwork(ctx context.Context, e *Env) (string, error) {
+	did, err := e.opts.Root.Write(roles.NetworkPath, cloud.NetworkJSON(e.c), 0o644)
 	if err != nil {
 		return "", err
 	}
@@ -26,29 +42,29 @@ func (r *run) doNetwork(ctx context.Context) (string, error) {
 // networkProperty is the Eucalyptus property that holds the network configuration.
 const networkProperty = "cloud.network.network_configuration"
 
-func (r *run) describeApplyNetwork() string {
+func describeApplyNetwork(e *Env) string {
 	return fmt.Sprintf("apply-network: euctl %s=@%s unless euctl -n %s already shows it; read it back and check it", networkProperty, roles.NetworkPath, networkProperty)
 }
 
 // applyNetwork gives Eucalyptus the network configuration unless it has it already (the same
 // JSON, whatever its formatting), then reads it back: a value Eucalyptus changed or refused
 // quietly is an error.
-func (r *run) applyNetwork(ctx context.Context) (string, error) {
-	want := cloud.NetworkJSON(r.c)
-	if _, err := r.opts.Root.Write(roles.NetworkPath, want, 0o644); err != nil {
+func applyNetwork(ctx context.Context, e *Env) (string, error) {
+	want := cloud.NetworkJSON(e.c)
+	if _, err := e.opts.Root.Write(roles.NetworkPath, want, 0o644); err != nil {
 		return "", err
 	}
-	current, err := r.opts.Runner.Run(ctx, nil, "euctl", "-n", networkProperty)
+	current, err := e.opts.Runner.Run(ctx, nil, "euctl", "-n", networkProperty)
 	if err != nil {
 		return "", fmt.Errorf("cannot read %s with euctl (are Eucalyptus's tools installed and the cloud registered?): %w", networkProperty, err)
 	}
 	if sameJSON(current, want) {
 		return "Eucalyptus already has this network configuration", nil
 	}
-	if _, err := r.opts.Runner.Run(ctx, nil, "euctl", networkProperty+"=@"+r.opts.Root.Path(roles.NetworkPath)); err != nil {
+	if _, err := e.opts.Runner.Run(ctx, nil, "euctl", networkProperty+"=@"+e.opts.Root.Path(roles.NetworkPath)); err != nil {
 		return "", err
 	}
-	applied, err := r.opts.Runner.Run(ctx, nil, "euctl", "-n", networkProperty)
+	applied, err := e.opts.Runner.Run(ctx, nil, "euctl", "-n", networkProperty)
 	if err != nil {
 		return "", err
 	}

@@ -2,6 +2,7 @@ package firstboot
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/internal/testenv"
+	"github.com/midobake/midobake/midonet"
+	"github.com/midobake/midobake/midonet/midonettest"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -103,7 +106,7 @@ type world struct {
 	site      string
 	stubs     string
 	registry  string
-	api       *fakeMidoNet
+	api       *midonettest.API
 	zk        *testenv.ZooKeeper
 	cassandra net.Listener
 	csPort    int
@@ -125,7 +128,7 @@ func newWorld(t *testing.T, site string) *world {
 	for _, name := range []string{"systemctl", "mn-conf", "chown"} {
 		os.WriteFile(filepath.Join(w.stubs, name), []byte(stub), 0o755)
 	}
-	w.api = newFakeMidoNet(w.registered)
+	w.api = midonettest.NewAPI(w.registered)
 	t.Cleanup(w.api.Close)
 	w.zk = testenv.NewZooKeeper(t)
 	l, err := net.Listen("tcp", "127.0.0.10:0")
@@ -166,7 +169,7 @@ func (w *world) playMnConf() {
 			if set, _ := filepath.Glob(filepath.Join(w.dir, "roots", "*", ".test", "mn-conf-default")); len(set) == 0 && !w.nsdbPreset.Load() {
 				continue
 			}
-			conn, _, err := zk.Connect([]string{fmt.Sprintf("127.0.0.1:%d", w.zk.Port)}, 5*time.Second, zk.WithLogInfo(false), zk.WithLogger(quietLogger{}))
+			conn, err := midonet.Session(context.Background(), []string{fmt.Sprintf("127.0.0.1:%d", w.zk.Port)})
 			if err != nil {
 				continue
 			}
@@ -190,12 +193,12 @@ func (w *world) playMnConf() {
 
 // registered lists the hosts whose Midolman has started, as MidoNet would report them: with
 // the addresses the host had when it started (its address and tunnel address).
-func (w *world) registered() []midoHost {
+func (w *world) registered() []midonet.Host {
 	entries, _ := os.ReadDir(w.registry)
-	var out []midoHost
+	var out []midonet.Host
 	for _, e := range entries {
 		b, _ := os.ReadFile(filepath.Join(w.registry, e.Name()))
-		out = append(out, midoHost{ID: "uuid-" + e.Name(), Name: e.Name(), Addresses: strings.Fields(string(b)), Alive: true})
+		out = append(out, midonet.Host{ID: "uuid-" + e.Name(), Name: e.Name(), Addresses: strings.Fields(string(b)), Alive: true})
 	}
 	return out
 }
@@ -336,15 +339,15 @@ func (w *world) hookKillable(host string) hookRun {
 	w.t.Helper()
 	var proc *os.Process
 	var mu sync.Mutex
-	w.api.mu.Lock()
-	w.api.onKill = func() {
+	w.api.Mu.Lock()
+	w.api.OnKill = func() {
 		mu.Lock()
 		defer mu.Unlock()
 		if proc != nil {
 			proc.Kill()
 		}
 	}
-	w.api.mu.Unlock()
+	w.api.Mu.Unlock()
 	return w.hookWith(host, nil, nil, func(p *os.Process) { mu.Lock(); proc = p; mu.Unlock() })
 }
 

@@ -23,7 +23,7 @@ type BakeStep struct {
 func Bake(p Plan, hook File) []BakeStep {
 	var repos, config []File
 	for _, f := range p.Files {
-		if strings.HasPrefix(f.Path, "/etc/yum.repos.d/") {
+		if p.OS.IsRepoFile(f.Path) {
 			repos = append(repos, f)
 		} else {
 			config = append(config, f)
@@ -31,7 +31,7 @@ func Bake(p Plan, hook File) []BakeStep {
 	}
 	steps := []BakeStep{
 		{Name: "repositories", Files: repos},
-		{Name: "packages", Command: "yum -y install " + strings.Join(p.Packages, " ")},
+		{Name: "packages", Command: p.OS.Install + " " + strings.Join(p.Packages, " ")},
 		{Name: "configuration", Files: config},
 		{Name: "first-boot hook", Files: []File{hook}, Command: "systemctl enable " + UnitFirstBoot + ".service"},
 	}

@@ -6,6 +6,7 @@ package roles
 
 import (
 	"io/fs"
+	"path"
 	"sort"
 	"strings"
 
@@ -32,8 +33,7 @@ var DefaultRepos = map[string]Repo{
 		BaseURL: "http://rpm.datastax.com/community", GPGKey: "https://rpm.datastax.com/rpm/repo_key", GPGCheck: true},
 }
 
-// Service unit names, in the order first boot starts them: the NSDB before anything that
-// connects to it, the cluster before the agents that register with it.
+// Service unit names (unitOrder, role.go, is the order first boot starts them in).
 const (
 	UnitZooKeeper = "zookeeper"
 	UnitCassandra = "cassandra"
@@ -47,6 +47,9 @@ const (
 // Paths on the target host that the plans and the hook share.
 const (
 	SitePath = "/etc/midobake/cloud.yaml"
+	// TemplatesPath holds the template overrides of the render (midobake render --templates):
+	// the hook renders with them, as the render did.
+	TemplatesPath = "/etc/midobake/templates"
 	// SiteRefPath holds, for a user-data rendered with --site-url, where to fetch the site
 	// data and its SHA-256; the hook fetches and verifies it into SitePath.
 	SiteRefPath           = "/etc/midobake/site.ref"
@@ -113,27 +116,6 @@ type File struct {
 	Defer bool
 }
 
-// Step names a first-boot step. Names are recorded in the hook's state file, so they never
-// change.
-type Step string
-
-// The first-boot steps, in the order they run. A plan lists the ones its roles need; the hook
-// implements each.
-const (
-	StepIdentify    Step = "identify"
-	StepZooKeeper        = "zookeeper"
-	StepCassandra        = "cassandra"
-	StepMidonetConf      = "midonet-conf"
-	StepNSDBConfig       = "mn-conf-default"
-	StepCluster          = "midonet-cluster"
-	StepMidolman         = "midolman"
-	StepTemplate         = "template"
-	StepUplink           = "uplink"
-	StepAnnounce         = "announce"
-	StepTunnelZone       = "tunnel-zone"
-	StepNetwork          = "network-config"
-)
-
 // Plan is everything one profile (a set of roles shared by some hosts) needs. Nothing in it
 // depends on which host of the profile it runs on: that is resolved at first boot.
 type Plan struct {
@@ -144,7 +126,10 @@ type Plan struct {
 	Packages []string // installed in one transaction
 	Files    []File   // host-independent configuration, sorted by path
 	Units    []string // services the bake disables and first boot enables, in start order
-	Steps    []Step   // first-boot steps, in order
+	// Midolman: some host of the profile runs the Midolman agent (a profile of only NSDB
+	// roles runs none, unless a host is a gateway).
+	Midolman bool
+	OS       OS
 }
 
 // Has reports whether the plan's profile includes the role.
@@ -206,13 +191,15 @@ func Plans(top Topology, t *Templates) ([]Plan, error) {
 // renderContext renders each cloud-level file once; profiles then share the results.
 type renderContext struct {
 	top   Topology
-	t     *Templates
+	os    OS
 	repos map[string]Repo
 	files map[string]File
+	// overrides are the paths of the template overrides on the hosts: every profile's.
+	overrides []string
 }
 
 func newRenderContext(top Topology, t *Templates) (*renderContext, error) {
-	rc := &renderContext{top: top, t: t, repos: Repos(top.Cloud), files: map[string]File{}}
+	rc := &renderContext{top: top, os: ForOS(top.Cloud.OS), repos: Repos(top.Cloud), files: map[string]File{}}
 	vars := CloudVars(top)
 	add := func(tmpl, path string, mode fs.FileMode, extra map[string]any) error {
 		content, err := t.Render(tmpl, vars, extra)
@@ -228,26 +215,37 @@ func newRenderContext(top Topology, t *Templates) (*renderContext, error) {
 		if cloud.HasPassword(r.BaseURL) || cloud.HasPassword(r.GPGKey) {
 			mode = 0o600
 		}
-		if err := add("repo.tmpl", "/etc/yum.repos.d/"+id+".repo", mode, map[string]any{"repo": r}); err != nil {
+		path := rc.os.RepoPath(id)
+		if err := add(rc.os.RepoTemplate, path, mode, map[string]any{"repo": r}); err != nil {
 			return nil, err
 		}
-		// yum needs the repositories before it installs anything.
-		f := rc.files["/etc/yum.repos.d/"+id+".repo"]
+		// The package manager needs the repositories before it installs anything.
+		f := rc.files[path]
 		f.Defer = false
-		rc.files[f.Path] = f
+		rc.files[path] = f
 	}
-	for _, f := range []struct{ tmpl, path string }{
-		{"midolman.conf.tmpl", MidolmanConfPath},
-		{"midonet.conf.tmpl", MidonetConfPath},
-		{"zoo.cfg.tmpl", ZooCfgPath},
-		{"mn-conf-default.conf.tmpl", NSDBConfPath},
-		{"cassandra-settings.yaml.tmpl", CassandraSettingsPath},
-		{"cassandra-tmpfiles.conf.tmpl", CassandraTmpfilesPath},
-		{"midobake-firstboot.service.tmpl", FirstBootUnitPath},
-		{"midobake-enrol.service.tmpl", EnrolUnitPath},
-	} {
-		if err := add(f.tmpl, f.path, 0o644, nil); err != nil {
-			return nil, err
+	overrides, err := t.Overrides()
+	if err != nil {
+		return nil, err
+	}
+	for name, content := range overrides {
+		p := path.Join(TemplatesPath, name)
+		rc.files[p] = File{Path: p, Mode: 0o644, Owner: "root:root", Content: content}
+		rc.overrides = append(rc.overrides, p)
+	}
+	sort.Strings(rc.overrides)
+	for _, role := range allRoles {
+		for _, f := range role.Files {
+			mode := f.Mode
+			if mode == 0 {
+				mode = 0o644
+			}
+			if _, done := rc.files[f.Path]; done {
+				continue
+			}
+			if err := add(f.Template, f.Path, mode, nil); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return rc, nil
@@ -287,75 +285,59 @@ func CloudVars(top Topology) map[string]any {
 	}
 }
 
+// plan gathers what the profile's roles need.
 func (rc *renderContext) plan(profile string, hosts []cloud.Host) Plan {
-	p := Plan{Profile: profile, Roles: hosts[0].Roles}
+	p := Plan{Profile: profile, Roles: hosts[0].Roles, OS: rc.os}
 	for _, h := range hosts {
 		p.Hosts = append(p.Hosts, h.Name)
+		p.Midolman = p.Midolman || rc.top.RunsMidolman(h)
 	}
-	midolman := false // a profile of only NSDB roles runs none, unless a host is a gateway
-	for _, h := range hosts {
-		midolman = midolman || rc.top.RunsMidolman(h)
-	}
-	repos := []string{"midonet", "midonet-misc"}
-	if p.Has(cloud.RoleCassandra) {
-		repos = append(repos, "datastax")
-	}
-	// The full user-data installs the hook as a package; operators publish it in their
-	// own repository, which the description names.
+	repos, pkgs, files, units := map[string]bool{}, map[string]bool{rc.os.Java: true}, map[string]bool{}, map[string]bool{}
+	// The full user-data installs the hook as a package; operators publish it in their own
+	// repository, which the description names.
 	if _, ok := rc.repos["midobake"]; ok {
-		repos = append(repos, "midobake")
+		repos["midobake"] = true
 	}
-	sort.Strings(repos)
-	for _, id := range repos {
+	for _, role := range allRoles {
+		if !role.In(p) {
+			continue
+		}
+		for _, r := range role.Repos {
+			repos[r] = true
+		}
+		for _, x := range role.Packages {
+			pkgs[x] = true
+		}
+		for _, f := range role.Files {
+			files[f.Path] = true
+		}
+		for _, u := range role.Units {
+			units[u] = true
+		}
+	}
+	for _, o := range rc.overrides {
+		files[o] = true
+	}
+	for _, id := range sortedKeys(repos) {
 		p.Repos = append(p.Repos, rc.repos[id])
+		files[rc.os.RepoPath(id)] = true
 	}
-
-	pkgs := map[string]bool{"java-1.8.0-openjdk-headless": true}
-	files := []string{FirstBootUnitPath}
-	for _, id := range repos {
-		files = append(files, "/etc/yum.repos.d/"+id+".repo")
-	}
-	p.Steps = []Step{StepIdentify}
-	if p.Has(cloud.RoleZooKeeper) {
-		pkgs["zookeeper"], pkgs["nmap-ncat"] = true, true
-		files = append(files, ZooCfgPath)
-		p.Units = append(p.Units, UnitZooKeeper)
-		p.Steps = append(p.Steps, StepZooKeeper)
-	}
-	if p.Has(cloud.RoleCassandra) {
-		pkgs["dsc22"] = true
-		files = append(files, CassandraSettingsPath, CassandraTmpfilesPath)
-		p.Units = append(p.Units, UnitCassandra)
-		p.Steps = append(p.Steps, StepCassandra)
-	}
-	if p.Has(cloud.RoleCLC) || midolman {
-		pkgs["midonet-tools"] = true
-		p.Steps = append(p.Steps, StepMidonetConf)
-	}
-	if p.Has(cloud.RoleCLC) {
-		pkgs["midonet-cluster"], pkgs["python-midonetclient"] = true, true
-		files = append(files, MidonetConfPath, NSDBConfPath)
-		p.Units = append(p.Units, UnitCluster)
-		p.Steps = append(p.Steps, StepNSDBConfig, StepCluster)
-	}
-	if midolman {
-		pkgs["midolman"] = true
-		files = append(files, MidolmanConfPath)
-		p.Units = append(p.Units, UnitMidolman)
-		p.Steps = append(p.Steps, StepMidolman, StepTemplate, StepUplink, StepAnnounce)
-	}
-	if p.Has(cloud.RoleCLC) {
-		files = append(files, EnrolUnitPath)
-		p.Units = append(p.Units, UnitEnrol)
-		p.Steps = append(p.Steps, StepTunnelZone, StepNetwork)
-	}
-	for name := range pkgs {
-		p.Packages = append(p.Packages, name)
-	}
-	sort.Strings(p.Packages)
-	sort.Strings(files)
-	for _, path := range files {
+	p.Packages = sortedKeys(pkgs)
+	for _, path := range sortedKeys(files) {
 		p.Files = append(p.Files, rc.files[path])
 	}
+	for u := range units {
+		p.Units = append(p.Units, u)
+	}
+	sort.Slice(p.Units, func(i, j int) bool { return unitRank(p.Units[i]) < unitRank(p.Units[j]) })
 	return p
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

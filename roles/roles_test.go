@@ -58,7 +58,8 @@ func plansOf(t *testing.T, c *cloud.Cloud) map[string]Plan {
 	return out
 }
 
-// TestPlanPerRole: one row per profile, what it installs, starts and runs at first boot.
+// TestPlanPerRole: one row per profile, what it installs and starts (firstboot's
+// TestStepsPerProfile: what it runs at first boot).
 func TestPlanPerRole(t *testing.T) {
 	plans := plansOf(t, load(t, strings.Replace(threeProfiles, "SIZE", "", 1)))
 	for _, tc := range []struct {
@@ -66,33 +67,28 @@ func TestPlanPerRole(t *testing.T) {
 		hosts    []string
 		packages []string
 		units    []string
-		steps    []Step
 	}{
 		{"cassandra+zookeeper", []string{"nsdb1"},
 			[]string{"dsc22", "java-1.8.0-openjdk-headless", "nmap-ncat", "zookeeper"},
-			[]string{UnitZooKeeper, UnitCassandra},
-			[]Step{StepIdentify, StepZooKeeper, StepCassandra}},
+			[]string{UnitZooKeeper, UnitCassandra}},
 		{"clc", []string{"clc1"},
 			[]string{"java-1.8.0-openjdk-headless", "midolman", "midonet-cluster", "midonet-tools", "python-midonetclient"},
-			[]string{UnitCluster, UnitMidolman, UnitEnrol},
-			[]Step{StepIdentify, StepMidonetConf, StepNSDBConfig, StepCluster, StepMidolman, StepTemplate, StepUplink, StepAnnounce, StepTunnelZone, StepNetwork}},
+			[]string{UnitCluster, UnitMidolman, UnitEnrol}},
 		{"nc", []string{"nc1"},
 			[]string{"java-1.8.0-openjdk-headless", "midolman", "midonet-tools"},
-			[]string{UnitMidolman},
-			[]Step{StepIdentify, StepMidonetConf, StepMidolman, StepTemplate, StepUplink, StepAnnounce}},
+			[]string{UnitMidolman}},
 		{"ufs", []string{"gw1", "ufs2"},
 			[]string{"java-1.8.0-openjdk-headless", "midolman", "midonet-tools"},
-			[]string{UnitMidolman},
-			[]Step{StepIdentify, StepMidonetConf, StepMidolman, StepTemplate, StepUplink, StepAnnounce}},
+			[]string{UnitMidolman}},
 	} {
 		p, ok := plans[tc.profile]
 		if !ok {
 			t.Fatalf("no plan for profile %s (have %v)", tc.profile, plans)
 		}
-		got := []any{p.Hosts, p.Packages, p.Units, p.Steps}
-		want := []any{tc.hosts, tc.packages, tc.units, tc.steps}
+		got := []any{p.Hosts, p.Packages, p.Units}
+		want := []any{tc.hosts, tc.packages, tc.units}
 		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%s: hosts, packages, units, steps (-want +got):\n%s", tc.profile, diff)
+			t.Errorf("%s: hosts, packages, units (-want +got):\n%s", tc.profile, diff)
 		}
 		var repos []string
 		for _, r := range p.Repos {

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -76,6 +77,38 @@ func NewTemplates(dir string) (*Templates, error) {
 	set.Options.TrimBlocks = true
 	set.Options.LStripBlocks = true
 	return &Templates{dir: dir, set: set, parsed: map[string]*pongo2.Template{}}, nil
+}
+
+// maxTemplate bounds an override file: templates are a few KB.
+const maxTemplate = 1 << 20
+
+// Overrides are the override files, by template name: what the hosts need to render as the
+// render did (the hook renders the uplink, and takes the keys it owns from the plan).
+func (t *Templates) Overrides() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	if t.dir == "" {
+		return out, nil
+	}
+	for _, name := range TemplateNames() {
+		p := filepath.Join(t.dir, name)
+		f, err := os.Open(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		b, err := io.ReadAll(io.LimitReader(f, maxTemplate+1))
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		if len(b) > maxTemplate {
+			return nil, fmt.Errorf("%s: larger than %d bytes", p, maxTemplate)
+		}
+		out[name] = b
+	}
+	return out, nil
 }
 
 // TemplateNames lists the embedded templates, sorted.

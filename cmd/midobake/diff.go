@@ -14,7 +14,6 @@ import (
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/diff"
 	"github.com/midobake/midobake/generator/emit"
-	"github.com/midobake/midobake/roles"
 )
 
 func runDiff(e *env, args []string) error {
@@ -27,7 +26,7 @@ func runDiff(e *env, args []string) error {
 	stat := fs.Bool("stat", false, "print only the summary and a line per changed file")
 	format := fs.String("o", "text", "output `FORMAT`: text or json")
 	color := fs.String("color", "auto", "colour the diff: auto (on a terminal), always or never")
-	tdir := fs.String("templates", "", "`DIR` of template overrides")
+	ro := addRenderFlags(fs, "diff", true)
 	if err := parse(fs, args, 2); err != nil {
 		return err
 	}
@@ -40,9 +39,7 @@ func runDiff(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake diff: -o %q: use text or json\n", *format)
 		return errUsage
 	}
-	t, err := roles.NewTemplates(*tdir)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
+	if err := ro.prepare(e); err != nil {
 		return err
 	}
 	var sides [2]diff.Side
@@ -57,9 +54,12 @@ func runDiff(e *env, args []string) error {
 			fmt.Fprint(e.stderr, rep.Format(false))
 			return failed{"invalid cloud description"}
 		}
-		tree, err := emit.Render(c, in.data, emit.Options{Templates: t})
+		tree, err := ro.render(c, in.data)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
+			return err
+		}
+		if err := checkSizes(e, emit.UserDataSizes(tree), ro.limit, ro.byReference()); err != nil {
 			return err
 		}
 		sides[i] = diff.Side{Name: in.name, Cloud: c, Tree: tree}

@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/midobake/midobake/cloud"
-	"github.com/midobake/midobake/firstboot"
+	"github.com/midobake/midobake/enrol"
+	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -24,7 +25,7 @@ func runEnrol(e *env, args []string) error {
 	once := fs.Bool("once", false, "one pass, then exit (non-zero if it failed)")
 	interval := fs.Duration("interval", 5*time.Second, "pause between passes (`D`)")
 	remove := fs.String("remove", "", "take host `NAME` out of the tunnel zone and forget its announcement")
-	api := fs.String("api", firstboot.DefaultAPI, "MidoNet REST API `URL` (the CLC's loopback API)")
+	api := fs.String("api", midonet.DefaultAPI, "MidoNet REST API `URL` (the CLC's loopback API)")
 	zkPort := fs.Int("zookeeper-port", roles.ZooKeeperPort, "ZooKeeper client `PORT`")
 	if err := parse(fs, args, 0); err != nil {
 		return err
@@ -36,8 +37,8 @@ func runEnrol(e *env, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err = firstboot.Enrol(ctx, firstboot.Options{Site: data, SiteName: *site, API: *api, ZooKeeperPort: *zkPort, Out: e.stdout},
-		firstboot.EnrolOptions{Interval: *interval, Once: *once, Remove: *remove})
+	err = enrol.Run(ctx, enrol.Options{Site: data, SiteName: *site, API: *api, ZooKeeperPort: *zkPort, Out: e.stdout,
+		Interval: *interval, Once: *once, Remove: *remove})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake enrol: %v\n", err)
 	}

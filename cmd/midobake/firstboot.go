@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/midobake/midobake/firstboot"
+	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/system"
 )
 
 func runFirstboot(e *env, args []string) error {
@@ -25,10 +27,10 @@ func runFirstboot(e *env, args []string) error {
 	dry := fs.Bool("dry-run", false, "print the steps for this host and change nothing")
 	timeout := fs.Duration("timeout", 30*time.Minute, "give up waiting for services and hosts after `D`")
 	root := fs.String("root", "/", "file system root to configure (`DIR`)")
-	api := fs.String("api", firstboot.DefaultAPI, "MidoNet REST API `URL` (the CLC's loopback API)")
+	api := fs.String("api", midonet.DefaultAPI, "MidoNet REST API `URL` (the CLC's loopback API)")
 	zkPort := fs.Int("zookeeper-port", roles.ZooKeeperPort, "ZooKeeper client `PORT`")
 	csPort := fs.Int("cassandra-port", 9042, "Cassandra CQL `PORT`")
-	retryMax := fs.Duration("retry-max", firstboot.DefaultBackoff.Max, "longest pause between retries (`D`)")
+	retryMax := fs.Duration("retry-max", system.DefaultBackoff.Max, "longest pause between retries (`D`)")
 	applyNetwork := fs.Bool("apply-network", false, "on the CLC, once Eucalyptus is registered: give it the network configuration with euctl and check it")
 	if err := parse(fs, args, 0); err != nil {
 		return err
@@ -41,7 +43,7 @@ func runFirstboot(e *env, args []string) error {
 	if set["site"] && *site != roles.SitePath && !set["site-ref"] {
 		*siteRef = ""
 	}
-	backoff := firstboot.DefaultBackoff
+	backoff := system.DefaultBackoff
 	backoff.Max = *retryMax
 	backoff.Initial = min(backoff.Initial, backoff.Max)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -54,7 +56,7 @@ func runFirstboot(e *env, args []string) error {
 	}
 	err = firstboot.Run(ctx, firstboot.Options{
 		Site: data, SiteName: *site, Host: *host, DryRun: *dry, Timeout: *timeout, ApplyNetwork: *applyNetwork,
-		Root: firstboot.Root(*root), API: *api, ZooKeeperPort: *zkPort, CassandraPort: *csPort,
+		Root: system.Root(*root), API: *api, ZooKeeperPort: *zkPort, CassandraPort: *csPort,
 		Out: e.stdout, Backoff: backoff,
 	})
 	if err != nil {

@@ -49,7 +49,7 @@ func commands() []command {
 		{"validate", "[-f cloud.yaml] [--strict]", "check a cloud description and print its errors and warnings", runValidate},
 		{"firstboot", "[--site FILE] [--site-ref FILE] [--host NAME] [--dry-run] [--apply-network] [--timeout D] [--root DIR] [--api URL] [--zookeeper-port PORT] [--cassandra-port PORT] [--retry-max D]", "finish this host on its first start (run by cloud-init and midobake-firstboot.service)", runFirstboot},
 		{"enrol", "[--site FILE] [--once] [--interval D] [--remove NAME] [--api URL] [--zookeeper-port PORT]", "on the CLC: enrol every Midolman host in the tunnel zone whenever it comes (midobake-enrol.service)", runEnrol},
-		{"diff", "[--exit-code] [--stat] [-o text|json] [--color auto|always|never] [--templates DIR] OLD NEW", "show what changes between two cloud descriptions (files or REV:PATH)", runDiff},
+		{"diff", "[--exit-code] [--stat] [-o text|json] [--color auto|always|never] [--templates DIR] [--packer-source TYPE.NAME] [--site-url URL] [--max-user-data SIZE] OLD NEW", "show what changes between two cloud descriptions (files or REV:PATH)", runDiff},
 		{"templates", "list | dump DIR", "list or export the embedded templates, to override them with --templates", runTemplates},
 		{"serve", "[-f cloud.yaml] [--listen 127.0.0.1:8000] [--mode full|baked] [--templates DIR] [--site-url URL] [--max-user-data SIZE]", "serve NoCloud-net seeds to PXE-booted hosts", runServe},
 		{"example", "[--hosts N [--seed S]]", "print the embedded example cloud description", runExample},

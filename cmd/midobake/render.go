@@ -8,7 +8,6 @@ import (
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
 	"github.com/midobake/midobake/internal/synth"
-	"github.com/midobake/midobake/roles"
 )
 
 // input is a loaded cloud description and where it came from.
@@ -59,44 +58,26 @@ func runRender(e *env, args []string) error {
 		"Render per-profile and per-host cloud-init user-data, the Eucalyptus network configuration\nand a manifest into the output directory, atomically: on any error it is left as it was.")
 	file := fs.String("f", "", "cloud description (`FILE`, - for stdin); default: the embedded example")
 	out := fs.String("o", "out", "output `DIR`")
-	tdir := fs.String("templates", "", "`DIR` of template overrides (see 'midobake templates list')")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
-	source := fs.String("packer-source", emit.DefaultPackerSource, "Packer source the image builds use (`TYPE.NAME`); for anything but the\ndefault null/SSH source, write that source block yourself beside packer/")
-	siteURL := fs.String("site-url", "", "carry the site data by reference: `URL` where you publish site/ of the output\n(ending in /) or site/cloud.yaml itself; each user-data holds the URL and its SHA-256")
-	maxSize := fs.String("max-user-data", "", "fail when a user-data is larger than `SIZE` (bytes, or with a KiB or MiB suffix)")
+	ro := addRenderFlags(fs, "render", true)
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if err := emit.CheckPackerSource(*source); err != nil {
-		fmt.Fprintf(e.stderr, "midobake render: %v\n", err)
-		return errUsage
-	}
-	if err := emit.CheckSiteURL(*siteURL); err != nil {
-		fmt.Fprintf(e.stderr, "midobake render: %v\n", err)
-		return errUsage
-	}
-	limit, err := parseMaxUserData(*maxSize)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "midobake render: --max-user-data %v\n", err)
-		return errUsage
+	if err := ro.prepare(e); err != nil {
+		return err
 	}
 	c, in, err := load(e, *file, *strict)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake: nothing was written; %s is unchanged\n", *out)
 		return err
 	}
-	t, err := roles.NewTemplates(*tdir)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
-		return err
-	}
-	tree, err := emit.Render(c, in.data, emit.Options{Templates: t, PackerSource: *source, SiteURL: *siteURL})
+	tree, err := ro.render(c, in.data)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
 		return err
 	}
 	sizes := emit.UserDataSizes(tree)
-	if err := checkSizes(e, sizes, limit, *siteURL != ""); err != nil {
+	if err := checkSizes(e, sizes, ro.limit, ro.byReference()); err != nil {
 		fmt.Fprintf(e.stderr, "midobake: nothing was written; %s is unchanged\n", *out)
 		return err
 	}
@@ -109,8 +90,8 @@ func runRender(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "rendered %s (%d hosts) into %s: %d files\n", c.Name, len(c.Hosts), *out, tree.Len())
 	printSizes(e, sizes)
-	if *siteURL != "" {
-		fmt.Fprintf(e.stdout, "publish %s/%s at %s before the hosts boot\n", *out, emit.SiteDataPath, cloud.Printable(cloud.Redact(emit.SiteDataURL(*siteURL)), 300))
+	if ro.byReference() {
+		fmt.Fprintf(e.stdout, "publish %s/%s at %s before the hosts boot\n", *out, emit.SiteDataPath, cloud.Printable(cloud.Redact(emit.SiteDataURL(ro.siteURL)), 300))
 	}
 	return nil
 }

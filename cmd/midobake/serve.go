@@ -14,7 +14,6 @@ import (
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
-	"github.com/midobake/midobake/roles"
 	"github.com/midobake/midobake/seed"
 )
 
@@ -28,20 +27,12 @@ func runServe(e *env, args []string) error {
 	file := fs.String("f", "", "cloud description (`FILE`); default: the embedded example")
 	listen := fs.String("listen", "127.0.0.1:8000", "`ADDR` to listen on (loopback unless you say otherwise)")
 	mode := fs.String("mode", string(emit.FullUserData), "user-data to serve: full (plain images) or baked (golden images)")
-	tdir := fs.String("templates", "", "`DIR` of template overrides")
-	siteURL := fs.String("site-url", "", "serve user-data that carries the site data by reference: the `URL` it is\nfetched from (as for render; http://HOST:PORT/site/ is this server's)")
-	maxSize := fs.String("max-user-data", "", "refuse to serve a user-data larger than `SIZE` (bytes, or with a KiB or MiB suffix)")
+	ro := addRenderFlags(fs, "serve", false)
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if err := emit.CheckSiteURL(*siteURL); err != nil {
-		fmt.Fprintf(e.stderr, "midobake serve: %v\n", err)
-		return errUsage
-	}
-	limit, err := parseMaxUserData(*maxSize)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "midobake serve: --max-user-data %v\n", err)
-		return errUsage
+	if err := ro.prepare(e); err != nil {
+		return err
 	}
 	kind := emit.UserDataKind(*mode)
 	if kind != emit.FullUserData && kind != emit.BakedUserData {
@@ -54,11 +45,7 @@ func runServe(e *env, args []string) error {
 		if err != nil {
 			return nil, "", err
 		}
-		t, err := roles.NewTemplates(*tdir)
-		if err != nil {
-			return nil, "", err
-		}
-		tree, err := emit.Render(c, in.data, emit.Options{Templates: t, SiteURL: *siteURL})
+		tree, err := ro.render(c, in.data)
 		if err != nil {
 			return nil, "", err
 		}
@@ -68,7 +55,7 @@ func runServe(e *env, args []string) error {
 				served = append(served, d)
 			}
 		}
-		if err := checkSizes(e, served, limit, *siteURL != ""); err != nil {
+		if err := checkSizes(e, served, ro.limit, ro.byReference()); err != nil {
 			return nil, "", err
 		}
 		s, err := seed.Build(c, tree, kind)

@@ -1,4 +1,4 @@
-package firstboot
+package system
 
 import (
 	"context"
@@ -22,8 +22,8 @@ type errRetry struct{ err error }
 func (e errRetry) Error() string { return e.err.Error() }
 func (e errRetry) Unwrap() error { return e.err }
 
-// retryable marks err as worth another try.
-func retryable(err error) error {
+// Retryable marks err as worth another try.
+func Retryable(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -33,11 +33,11 @@ func retryable(err error) error {
 // ErrTimeout is what a wait returns when its deadline passes.
 var ErrTimeout = errors.New("timed out")
 
-// wait calls try until it succeeds, fails for good, or the context's deadline passes. Each
+// Wait calls try until it succeeds, fails for good, or the context's deadline passes. Each
 // retry is logged with what it waits for, so an operator watching the journal knows why the
 // host is not ready.
-func (r *run) wait(ctx context.Context, what string, try func(ctx context.Context) error) error {
-	delay := r.opts.Backoff.Initial
+func Wait(ctx context.Context, b Backoff, logf func(string, ...any), what string, try func(ctx context.Context) error) error {
+	delay := b.Initial
 	for attempt := 1; ; attempt++ {
 		err := try(ctx)
 		var re errRetry
@@ -47,12 +47,12 @@ func (r *run) wait(ctx context.Context, what string, try func(ctx context.Contex
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
 			return fmt.Errorf("%w waiting for %s after %d attempts: %v", ErrTimeout, what, attempt, re.err)
 		}
-		r.logf("  waiting for %s (attempt %d: %v); next try in %s", what, attempt, re.err, delay)
+		logf("  waiting for %s (attempt %d: %v); next try in %s", what, attempt, re.err, delay)
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%w waiting for %s: %v", ErrTimeout, what, re.err)
 		case <-time.After(delay):
 		}
-		delay = min(delay*2, r.opts.Backoff.Max)
+		delay = min(delay*2, b.Max)
 	}
 }

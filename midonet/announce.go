@@ -1,4 +1,4 @@
-package firstboot
+package midonet
 
 import (
 	"context"
@@ -22,22 +22,22 @@ import (
 // AnnouncementRoot is midobake's subtree in ZooKeeper, beside MidoNet's /midonet.
 const AnnouncementRoot = "/midobake"
 
-// maxAnnouncement bounds what the CLC reads of one announcement.
-const maxAnnouncement = 4 << 10
+// MaxAnnouncement bounds what the CLC reads of one announcement.
+const MaxAnnouncement = 4 << 10
 
-// announcement is one host's announcement.
-type announcement struct {
+// Announcement is one host's announcement.
+type Announcement struct {
 	Name          string `json:"name"`
 	HostID        string `json:"hostId"`
 	TunnelAddress string `json:"tunnelAddress"`
 }
 
-func announcementDir(cloudName string) string {
+func AnnouncementDir(cloudName string) string {
 	return path.Join(AnnouncementRoot, cloudName, "hosts")
 }
 
-// zkSession connects to the ensemble and waits for a session.
-func zkSession(ctx context.Context, servers []string) (*zk.Conn, error) {
+// Session connects to the ensemble and waits for a session.
+func Session(ctx context.Context, servers []string) (*zk.Conn, error) {
 	conn, events, err := zk.Connect(servers, 10*time.Second, zk.WithLogInfo(false), zk.WithLogger(quietLogger{}))
 	if err != nil {
 		return nil, err
@@ -60,14 +60,14 @@ func zkSession(ctx context.Context, servers []string) (*zk.Conn, error) {
 	}
 }
 
-// announce writes (or rewrites) this host's announcement; it reports whether it changed.
-func announce(ctx context.Context, servers []string, cloudName string, a announcement) (bool, error) {
-	conn, err := zkSession(ctx, servers)
+// Announce writes (or rewrites) this host's announcement; it reports whether it changed.
+func Announce(ctx context.Context, servers []string, cloudName string, a Announcement) (bool, error) {
+	conn, err := Session(ctx, servers)
 	if err != nil {
 		return false, err
 	}
 	defer conn.Close()
-	dir := announcementDir(cloudName)
+	dir := AnnouncementDir(cloudName)
 	p := ""
 	for _, part := range strings.Split(strings.Trim(dir, "/"), "/") {
 		p += "/" + part
@@ -95,10 +95,16 @@ func announce(ctx context.Context, servers []string, cloudName string, a announc
 	return true, nil
 }
 
-// announcements reads every announcement of the cloud, sorted by name; a node that does not
-// parse, or whose name is not its node's, is returned as a refusal.
-func announcements(conn *zk.Conn, cloudName string) ([]announcement, []refusal, error) {
-	dir := announcementDir(cloudName)
+// Refusal is a host's claim not acted on (an announcement that does not parse, or one the
+// enrolment does not believe), and why.
+type Refusal struct {
+	Name, Why string
+}
+
+// Announcements reads every announcement of the cloud, sorted by name; a node that does not
+// parse, or whose name is not its node's, is returned as a Refusal.
+func Announcements(conn *zk.Conn, cloudName string) ([]Announcement, []Refusal, error) {
+	dir := AnnouncementDir(cloudName)
 	names, _, err := conn.Children(dir)
 	if errors.Is(err, zk.ErrNoNode) {
 		return nil, nil, nil
@@ -107,8 +113,8 @@ func announcements(conn *zk.Conn, cloudName string) ([]announcement, []refusal, 
 		return nil, nil, err
 	}
 	sort.Strings(names)
-	var out []announcement
-	var bad []refusal
+	var out []Announcement
+	var bad []Refusal
 	for _, n := range names {
 		data, _, err := conn.Get(path.Join(dir, n))
 		if errors.Is(err, zk.ErrNoNode) {
@@ -117,14 +123,14 @@ func announcements(conn *zk.Conn, cloudName string) ([]announcement, []refusal, 
 		if err != nil {
 			return nil, nil, err
 		}
-		var a announcement
+		var a Announcement
 		switch {
-		case len(data) > maxAnnouncement:
-			bad = append(bad, refusal{n, fmt.Sprintf("announcement of %d bytes, at most %d", len(data), maxAnnouncement)})
+		case len(data) > MaxAnnouncement:
+			bad = append(bad, Refusal{n, fmt.Sprintf("announcement of %d bytes, at most %d", len(data), MaxAnnouncement)})
 		case json.Unmarshal(data, &a) != nil || a.HostID == "" || a.TunnelAddress == "":
-			bad = append(bad, refusal{n, "announcement is not {name, hostId, tunnelAddress}"})
+			bad = append(bad, Refusal{n, "announcement is not {name, hostId, tunnelAddress}"})
 		case a.Name != n:
-			bad = append(bad, refusal{n, fmt.Sprintf("announcement names another host (%q)", a.Name)})
+			bad = append(bad, Refusal{n, fmt.Sprintf("announcement names another host (%q)", a.Name)})
 		default:
 			out = append(out, a)
 		}
@@ -132,9 +138,9 @@ func announcements(conn *zk.Conn, cloudName string) ([]announcement, []refusal, 
 	return out, bad, nil
 }
 
-// forget deletes a host's announcement; it reports whether there was one.
-func forget(conn *zk.Conn, cloudName, name string) (bool, error) {
-	err := conn.Delete(path.Join(announcementDir(cloudName), name), -1)
+// Forget deletes a host's announcement; it reports whether there was one.
+func Forget(conn *zk.Conn, cloudName, name string) (bool, error) {
+	err := conn.Delete(path.Join(AnnouncementDir(cloudName), name), -1)
 	if errors.Is(err, zk.ErrNoNode) {
 		return false, nil
 	}

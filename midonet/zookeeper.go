@@ -1,4 +1,4 @@
-package firstboot
+package midonet
 
 import (
 	"context"
@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// zkServing asks one ZooKeeper server whether it serves clients, with the "srvr" four-letter
-// word: a member of an ensemble without quorum answers that it is not serving. Servers that
+// Serving asks one ZooKeeper server whether it serves clients, with the "srvr" four-letter
+// word: a Member of an ensemble without quorum answers that it is not serving. Servers that
 // do not allow "srvr" are asked "ruok" instead.
-func zkServing(ctx context.Context, addr string) error {
+func Serving(ctx context.Context, addr string) error {
 	answer, err := fourLetter(ctx, addr, "srvr")
 	if err != nil {
 		return err
@@ -46,8 +46,8 @@ func fourLetter(ctx context.Context, addr, word string) (string, error) {
 	return string(b), nil
 }
 
-// tcpOpen reports whether something accepts connections at addr (Cassandra's CQL port).
-func tcpOpen(ctx context.Context, addr string) error {
+// TCPOpen reports whether something accepts connections at addr (Cassandra's CQL port).
+func TCPOpen(ctx context.Context, addr string) error {
 	d := net.Dialer{Timeout: 2 * time.Second}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {

@@ -1,4 +1,4 @@
-package firstboot
+package midonet
 
 import (
 	"context"
@@ -8,12 +8,12 @@ import (
 	"github.com/go-zookeeper/zk"
 )
 
-// nsdbSettingsIn asks the ensemble whether znode exists: whether mn-conf's default template,
+// NSDBSettingsIn asks the ensemble whether znode exists: whether mn-conf's default template,
 // which the CLC's first boot writes with "mn-conf set -t default", is there. A Midolman
 // started before it reads no Cassandra servers and keeps that until it is restarted.
 // go-zookeeper speaks ZooKeeper's protocol (sessions, the server list, reconnection); the
 // four-letter words the other waits use cannot read a node.
-func nsdbSettingsIn(ctx context.Context, servers []string, znode string) error {
+func NSDBSettingsIn(ctx context.Context, servers []string, znode string) error {
 	conn, events, err := zk.Connect(servers, 10*time.Second, zk.WithLogInfo(false), zk.WithLogger(quietLogger{}))
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package firstboot
+package enrol
 
 import (
 	"testing"
@@ -7,6 +7,9 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/internal/synth"
+	"github.com/midobake/midobake/midonet"
+	"github.com/midobake/midobake/roles"
 )
 
 // TestPlanEnrolment drives the enrolment decision without HTTP: hosts, members, wanted →
@@ -20,21 +23,21 @@ func TestPlanEnrolment(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name       string
-		registered []midoHost
-		members    []member
-		want       enrolment
+		registered []midonet.Host
+		members    []midonet.Member
+		want       Plan
 	}{
 		{name: "nobody registered",
-			want: enrolment{Pending: []string{"clc1", "node1", "node2", "ufs1"}}},
+			want: Plan{Pending: []string{"clc1", "node1", "node2", "ufs1"}}},
 		{name: "matched by qualified name, by address, by tunnel address; one not alive",
-			registered: []midoHost{
+			registered: []midonet.Host{
 				{ID: "a", Name: "clc1.cloud.example", Alive: true},
 				{ID: "b", Name: "localhost", Addresses: []string{"10.0.0.2"}, Alive: true},
 				{ID: "c", Name: "x", Addresses: []string{"10.1.0.3"}, Alive: true},
 				{ID: "d", Name: "ufs1", Alive: false},
 			},
-			want: enrolment{
-				Actions: []enrolAction{
+			want: Plan{
+				Actions: []Action{
 					{Host: "clc1", HostID: "a", Address: "10.0.0.1"},
 					{Host: "node1", HostID: "b", Address: "10.1.0.2"},
 					{Host: "node2", HostID: "c", Address: "10.1.0.3"},
@@ -42,26 +45,46 @@ func TestPlanEnrolment(t *testing.T) {
 				Pending: []string{"ufs1"},
 			}},
 		{name: "members at the right address stay; a moved one is replaced",
-			registered: []midoHost{
+			registered: []midonet.Host{
 				{ID: "a", Name: "clc1", Alive: true}, {ID: "b", Name: "node1", Alive: true},
 				{ID: "c", Name: "node2", Alive: true}, {ID: "d", Name: "ufs1", Alive: true},
 			},
-			members: []member{{HostID: "a", IPAddress: "10.0.0.1"}, {HostID: "b", IPAddress: "10.9.9.9"}, {HostID: "d", IPAddress: "10.0.0.4"}},
-			want: enrolment{
-				Actions:  []enrolAction{{Host: "node1", HostID: "b", Address: "10.1.0.2", Replace: true}, {Host: "node2", HostID: "c", Address: "10.1.0.3"}},
+			members: []midonet.Member{{HostID: "a", IPAddress: "10.0.0.1"}, {HostID: "b", IPAddress: "10.9.9.9"}, {HostID: "d", IPAddress: "10.0.0.4"}},
+			want: Plan{
+				Actions:  []Action{{Host: "node1", HostID: "b", Address: "10.1.0.2", Replace: true}, {Host: "node2", HostID: "c", Address: "10.1.0.3"}},
 				Enrolled: []string{"clc1", "ufs1"},
 			}},
 		{name: "the first registration of a name wins",
-			registered: []midoHost{{ID: "first", Name: "node1", Alive: true}, {ID: "second", Name: "node1", Alive: true}},
+			registered: []midonet.Host{{ID: "first", Name: "node1", Alive: true}, {ID: "second", Name: "node1", Alive: true}},
 			members:    nil,
-			want: enrolment{
-				Actions: []enrolAction{{Host: "node1", HostID: "first", Address: "10.1.0.2"}},
+			want: Plan{
+				Actions: []Action{{Host: "node1", HostID: "first", Address: "10.1.0.2"}},
 				Pending: []string{"clc1", "node2", "ufs1"},
 			}},
 	} {
-		got := planEnrolment(agents, nil, tc.registered, tc.members)
+		got := Decide(agents, nil, tc.registered, tc.members)
 		if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
+// BenchmarkDecide1000Hosts is one enrolment decision for a cloud of 1,000 hosts, all
+// registered and alive and none a member yet: every Midolman host gets an action.
+func BenchmarkDecide1000Hosts(b *testing.B) {
+	c, rep := cloud.Load("synth", synth.Cloud(1000, 1))
+	if c == nil {
+		b.Fatal(rep.Format(false))
+	}
+	top := roles.Resolve(c)
+	var alive []midonet.Host
+	for _, h := range c.Hosts {
+		alive = append(alive, midonet.Host{ID: "uuid-" + h.Name, Name: h.Name, Alive: true})
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if n := len(Decide(top.Agents, nil, alive, nil).Actions); n != len(top.Agents) {
+			b.Fatalf("%d actions for %d agents", n, len(top.Agents))
 		}
 	}
 }

@@ -1,13 +1,18 @@
-package firstboot
+package enrol
 
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/system"
 )
 
 // Clock paces the enrolment passes; tests pass one they drive.
@@ -19,33 +24,56 @@ type realClock struct{}
 
 func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-// EnrolOptions configures "midobake enrol", the CLC's enrolment service.
-type EnrolOptions struct {
+// Options configures "midobake enrol", the CLC's enrolment service.
+type Options struct {
+	Site     []byte // the site data
+	SiteName string // its file name, for messages
+	API      string // MidoNet REST API; default midonet.DefaultAPI
+	// ZooKeeperPort is the ensemble's client port; default 2181.
+	ZooKeeperPort int
+	Out           io.Writer // the log; default standard output
+	HTTP          *http.Client
+	Backoff       system.Backoff
+
 	Interval time.Duration // between passes; default 5s
 	Once     bool          // one pass, then exit (its error is the exit status)
 	Remove   string        // take this host out of the tunnel zone and forget its announcement
 	Clock    Clock
 }
 
-// Enrol runs enrolment passes until ctx ends: every pass reads MidoNet's hosts, the zone's
+// Run runs enrolment passes until ctx ends: every pass reads MidoNet's hosts, the zone's
 // members and the announcements and enrols whoever is due. It keeps no state of its own, so a
 // restart (or a kill at any point) resumes with the next pass. It logs what changes: a host
 // enrolled, a host pending or refused (once, and again when the reason changes), a pass that
 // failed.
-func Enrol(ctx context.Context, opts Options, eo EnrolOptions) error {
-	if err := opts.defaults(); err != nil {
-		return err
-	}
-	c, rep := cloud.Load(opts.SiteName, opts.Site)
+func Run(ctx context.Context, eo Options) error {
+	c, rep := cloud.Load(eo.SiteName, eo.Site)
 	if c == nil {
 		return fmt.Errorf("the site data is not a valid cloud description:\n%s", rep.Format(false))
 	}
-	r := &run{opts: opts, c: c, top: roles.Resolve(c), api: &apiClient{base: opts.API, http: opts.HTTP}}
 	if !hasCLC(c) {
-		return fmt.Errorf("%s names no CLC: nothing to enrol for", opts.SiteName)
+		return fmt.Errorf("%s names no CLC: nothing to enrol for", eo.SiteName)
 	}
+	if eo.API == "" {
+		eo.API = midonet.DefaultAPI
+	}
+	if eo.ZooKeeperPort == 0 {
+		eo.ZooKeeperPort = roles.ZooKeeperPort
+	}
+	if eo.Out == nil {
+		eo.Out = os.Stdout
+	}
+	if eo.HTTP == nil {
+		eo.HTTP = &http.Client{Timeout: 30 * time.Second}
+	}
+	if eo.Backoff == (system.Backoff{}) {
+		eo.Backoff = system.DefaultBackoff
+	}
+	top := roles.Resolve(c)
+	logf := func(format string, args ...any) { fmt.Fprintf(eo.Out, format+"\n", args...) }
+	r := &Enroller{Top: top, API: midonet.NewClient(eo.API, eo.HTTP), ZooKeeper: top.ZooKeeperClients(eo.ZooKeeperPort), Backoff: eo.Backoff, Logf: logf}
 	if eo.Remove != "" {
-		return r.remove(ctx, eo.Remove)
+		return r.remove(ctx, eo.Remove, eo.SiteName)
 	}
 	if eo.Interval <= 0 {
 		eo.Interval = 5 * time.Second
@@ -53,17 +81,17 @@ func Enrol(ctx context.Context, opts Options, eo EnrolOptions) error {
 	if eo.Clock == nil {
 		eo.Clock = realClock{}
 	}
-	r.logf("midobake enrol: cloud %s, tunnel zone %s, a pass every %s", c.Name, c.Midonet.TunnelZone.Name, eo.Interval)
+	r.Logf("midobake enrol: cloud %s, tunnel zone %s, a pass every %s", c.Name, c.Midonet.TunnelZone.Name, eo.Interval)
 	seen := map[string]string{} // host -> what was last logged of it
 	lastErr := ""
 	for {
 		err := r.enrolOnce(ctx, seen)
 		switch {
 		case err != nil && err.Error() != lastErr:
-			r.logf("pass failed: %v; trying again every %s", err, eo.Interval)
+			r.Logf("pass failed: %v; trying again every %s", err, eo.Interval)
 			lastErr = err.Error()
 		case err == nil && lastErr != "":
-			r.logf("passes succeed again")
+			r.Logf("passes succeed again")
 			lastErr = ""
 		}
 		if eo.Once {
@@ -87,13 +115,13 @@ func hasCLC(c *cloud.Cloud) bool {
 }
 
 // enrolOnce is one pass, logging what differs from the last.
-func (r *run) enrolOnce(ctx context.Context, seen map[string]string) error {
-	zones, err := r.api.tunnelZones(ctx)
+func (r *Enroller) enrolOnce(ctx context.Context, seen map[string]string) error {
+	zones, err := r.API.TunnelZones(ctx)
 	if err != nil {
 		return err
 	}
-	want := r.c.Midonet.TunnelZone
-	var zone *tunnelZone
+	want := r.Top.Cloud.Midonet.TunnelZone
+	var zone *midonet.TunnelZone
 	for i := range zones {
 		if zones[i].Name == want.Name {
 			zone = &zones[i]
@@ -105,7 +133,7 @@ func (r *run) enrolOnce(ctx context.Context, seen map[string]string) error {
 	if zone.Type != want.Type {
 		return fmt.Errorf("tunnel zone %s has type %s but the cloud says %s; MidoNet cannot change a zone's type: fix it by hand", zone.Name, zone.Type, want.Type)
 	}
-	plan, err := r.enrolPass(ctx, *zone)
+	plan, err := r.Pass(ctx, *zone)
 	if err != nil {
 		return err
 	}
@@ -113,7 +141,7 @@ func (r *run) enrolOnce(ctx context.Context, seen map[string]string) error {
 		if seen[name] != what {
 			seen[name] = what
 			if what != "" {
-				r.logf("%s: %s", cloud.Printable(name, 80), what)
+				r.Logf("%s: %s", cloud.Printable(name, 80), what)
 			}
 		}
 	}
@@ -138,27 +166,27 @@ func (r *run) enrolOnce(ctx context.Context, seen map[string]string) error {
 // remove takes a host out of the tunnel zone and forgets its announcement. A host the CLC's
 // description still names is refused: enrolment would take it back as soon as MidoNet
 // reports it alive.
-func (r *run) remove(ctx context.Context, name string) error {
+func (r *Enroller) remove(ctx context.Context, name, siteName string) error {
 	shown := cloud.Printable(name, 80)
-	if h, ok := r.c.Host(name); ok {
-		return fmt.Errorf("%s is in %s: enrolment would add it again while it runs; take it out of the cloud description, give the CLC the new site data (at %s, then midobake firstboot), then remove it", h.Name, r.opts.SiteName, roles.SitePath)
+	if h, ok := r.Top.Cloud.Host(name); ok {
+		return fmt.Errorf("%s is in %s: enrolment would add it again while it runs; take it out of the cloud description, give the CLC the new site data (at %s, then midobake firstboot), then remove it", h.Name, siteName, roles.SitePath)
 	}
-	zones, err := r.api.tunnelZones(ctx)
+	zones, err := r.API.TunnelZones(ctx)
 	if err != nil {
 		return err
 	}
-	var zone *tunnelZone
+	var zone *midonet.TunnelZone
 	for i := range zones {
-		if zones[i].Name == r.c.Midonet.TunnelZone.Name {
+		if zones[i].Name == r.Top.Cloud.Midonet.TunnelZone.Name {
 			zone = &zones[i]
 		}
 	}
-	conn, err := zkSession(ctx, r.zkClients())
+	conn, err := midonet.Session(ctx, r.ZooKeeper)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	anns, _, err := announcements(conn, r.c.Name)
+	anns, _, err := midonet.Announcements(conn, r.Top.Cloud.Name)
 	if err != nil {
 		return err
 	}
@@ -170,7 +198,7 @@ func (r *run) remove(ctx context.Context, name string) error {
 		}
 	}
 	if id == "" {
-		hosts, err := r.api.hosts(ctx)
+		hosts, err := r.API.Hosts(ctx)
 		if err != nil {
 			return err
 		}
@@ -180,7 +208,7 @@ func (r *run) remove(ctx context.Context, name string) error {
 	}
 	var did []string
 	if zone != nil && id != "" {
-		members, err := r.api.members(ctx, zone.ID)
+		members, err := r.API.Members(ctx, zone.ID)
 		if err != nil {
 			return err
 		}
@@ -188,13 +216,13 @@ func (r *run) remove(ctx context.Context, name string) error {
 			if m.HostID != id {
 				continue
 			}
-			if status, err := r.api.removeMember(ctx, zone.ID, id); err != nil && status != 404 {
+			if status, err := r.API.RemoveMember(ctx, zone.ID, id); err != nil && status != 404 {
 				return err
 			}
 			did = append(did, fmt.Sprintf("took %s (%s, %s) out of tunnel zone %s", shown, id, m.IPAddress, zone.Name))
 		}
 	}
-	forgot, err := forget(conn, r.c.Name, name)
+	forgot, err := midonet.Forget(conn, r.Top.Cloud.Name, name)
 	if err != nil {
 		return err
 	}
@@ -202,9 +230,9 @@ func (r *run) remove(ctx context.Context, name string) error {
 		did = append(did, "forgot its announcement")
 	}
 	if len(did) == 0 {
-		r.logf("%s: not a member of tunnel zone %s and no announcement: nothing to do", shown, r.c.Midonet.TunnelZone.Name)
+		r.Logf("%s: not a member of tunnel zone %s and no announcement: nothing to do", shown, r.Top.Cloud.Midonet.TunnelZone.Name)
 		return nil
 	}
-	r.logf("%s", strings.Join(did, "; "))
+	r.Logf("%s", strings.Join(did, "; "))
 	return nil
 }

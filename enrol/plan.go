@@ -1,4 +1,7 @@
-package firstboot
+// Package enrol keeps the tunnel zone holding every Midolman host at its tunnel address: the
+// CLC's tunnel-zone step makes the zone and runs one pass, and "midobake enrol"
+// (midobake-enrol.service on the CLC) runs passes for as long as the cloud lives.
+package enrol
 
 import (
 	"fmt"
@@ -6,15 +9,16 @@ import (
 	"strings"
 
 	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/midonet"
 )
 
 // Enrolment decides, without talking to anyone, what it takes for the tunnel zone to hold
 // every agent at its tunnel address: a pass (the CLC's tunnel-zone step, then "midobake enrol"
 // on the CLC, continuously) fetches MidoNet's hosts, the zone's members and the hosts'
-// announcements, asks planEnrolment, and carries out the answer.
+// announcements, asks Decide, and carries out the answer.
 
-// enrolAction puts one host into the tunnel zone at its tunnel address.
-type enrolAction struct {
+// Action puts one host into the tunnel zone at its tunnel address.
+type Action struct {
 	Host    string // the cloud's name for it
 	HostID  string // MidoNet's host id
 	Address string // the tunnel address
@@ -23,21 +27,16 @@ type enrolAction struct {
 	Replace bool
 }
 
-// enrolment is the answer: what to do, what is already right, what must wait, and what is
+// Plan is the answer: what to do, what is already right, what must wait, and what is
 // refused.
-type enrolment struct {
-	Actions  []enrolAction
-	Enrolled []string  // members at the right address already
-	Pending  []string  // not registered in MidoNet, or not alive: enrolled on a later pass
-	Refused  []refusal // announcements the CLC does not believe; looked at again every pass
+type Plan struct {
+	Actions  []Action
+	Enrolled []string          // members at the right address already
+	Pending  []string          // not registered in MidoNet, or not alive: enrolled on a later pass
+	Refused  []midonet.Refusal // announcements the CLC does not believe; looked at again every pass
 }
 
-// refusal is an announcement not acted on, and why.
-type refusal struct {
-	Name, Why string
-}
-
-// planEnrolment decides for every host that announced itself (what a host says of itself:
+// Decide decides for every host that announced itself (what a host says of itself:
 // its MidoNet host id and tunnel address) and for every agent of the CLC's description that
 // did not (paired with MidoNet's record of it by name, short or qualified, else by one of its
 // addresses), comparing with the zone's members.
@@ -47,7 +46,7 @@ type refusal struct {
 // reports them; and if no other host is a member at, or was accepted with, that address.
 // Whoever can write to ZooKeeper controls MidoNet anyway: these checks stop mistakes and
 // lies that would move another host's tunnels, not an attacker who owns the NSDB.
-func planEnrolment(agents []cloud.Host, anns []announcement, registered []midoHost, members []member) enrolment {
+func Decide(agents []cloud.Host, anns []midonet.Announcement, registered []midonet.Host, members []midonet.Member) Plan {
 	memberIP := map[string]string{}
 	ipHolder := map[string]string{} // tunnel address -> host id that is a member at it, or was accepted with it
 	for _, m := range members {
@@ -55,14 +54,14 @@ func planEnrolment(agents []cloud.Host, anns []announcement, registered []midoHo
 		ipHolder[m.IPAddress] = m.HostID
 	}
 	byKey := indexHosts(registered)
-	byID := map[string]*midoHost{}
+	byID := map[string]*midonet.Host{}
 	for i := range registered {
 		if _, dup := byID[registered[i].ID]; !dup {
 			byID[registered[i].ID] = &registered[i]
 		}
 	}
-	var out enrolment
-	decide := func(name string, mh *midoHost, address string) {
+	var out Plan
+	decide := func(name string, mh *midonet.Host, address string) {
 		ip, isMember := memberIP[mh.ID]
 		switch {
 		case !mh.Alive:
@@ -70,7 +69,7 @@ func planEnrolment(agents []cloud.Host, anns []announcement, registered []midoHo
 		case isMember && ip == address:
 			out.Enrolled = append(out.Enrolled, name)
 		default:
-			out.Actions = append(out.Actions, enrolAction{Host: name, HostID: mh.ID, Address: address, Replace: isMember})
+			out.Actions = append(out.Actions, Action{Host: name, HostID: mh.ID, Address: address, Replace: isMember})
 		}
 	}
 	announced := map[string]bool{}
@@ -78,19 +77,19 @@ func planEnrolment(agents []cloud.Host, anns []announcement, registered []midoHo
 		announced[a.Name] = true
 		mh := byID[a.HostID]
 		if mh == nil {
-			out.Refused = append(out.Refused, refusal{a.Name, fmt.Sprintf("host id %s is not known to MidoNet", a.HostID)})
+			out.Refused = append(out.Refused, midonet.Refusal{Name: a.Name, Why: fmt.Sprintf("host id %s is not known to MidoNet", a.HostID)})
 			continue
 		}
 		if other := byKey["name:"+a.Name]; other != nil && other.ID != a.HostID {
-			out.Refused = append(out.Refused, refusal{a.Name, fmt.Sprintf("the name is MidoNet host %s's, not %s's", other.ID, a.HostID)})
+			out.Refused = append(out.Refused, midonet.Refusal{Name: a.Name, Why: fmt.Sprintf("the name is MidoNet host %s's, not %s's", other.ID, a.HostID)})
 			continue
 		}
 		if len(mh.Addresses) > 0 && !slices.Contains(mh.Addresses, a.TunnelAddress) {
-			out.Refused = append(out.Refused, refusal{a.Name, fmt.Sprintf("tunnel address %s is not one of host %s's addresses (%s)", a.TunnelAddress, a.HostID, strings.Join(mh.Addresses, ", "))})
+			out.Refused = append(out.Refused, midonet.Refusal{Name: a.Name, Why: fmt.Sprintf("tunnel address %s is not one of host %s's addresses (%s)", a.TunnelAddress, a.HostID, strings.Join(mh.Addresses, ", "))})
 			continue
 		}
 		if holder, taken := ipHolder[a.TunnelAddress]; taken && holder != a.HostID {
-			out.Refused = append(out.Refused, refusal{a.Name, fmt.Sprintf("tunnel address %s is host %s's", a.TunnelAddress, holder)})
+			out.Refused = append(out.Refused, midonet.Refusal{Name: a.Name, Why: fmt.Sprintf("tunnel address %s is host %s's", a.TunnelAddress, holder)})
 			continue
 		}
 		ipHolder[a.TunnelAddress] = a.HostID
@@ -112,9 +111,9 @@ func planEnrolment(agents []cloud.Host, anns []announcement, registered []midoHo
 
 // hostIndex finds MidoNet's host for a cloud host. A map keeps enrolment linear in the number
 // of hosts; the first registration of a key wins.
-type hostIndex map[string]*midoHost
+type hostIndex map[string]*midonet.Host
 
-func indexHosts(hosts []midoHost) hostIndex {
+func indexHosts(hosts []midonet.Host) hostIndex {
 	idx := hostIndex{}
 	for i := range hosts {
 		m := &hosts[i]
@@ -132,7 +131,7 @@ func indexHosts(hosts []midoHost) hostIndex {
 	return idx
 }
 
-func (idx hostIndex) find(h cloud.Host) *midoHost {
+func (idx hostIndex) find(h cloud.Host) *midonet.Host {
 	for _, k := range []string{"name:" + h.Name, "addr:" + h.Address, "addr:" + h.TunnelAddress} {
 		if m, ok := idx[k]; ok {
 			return m

@@ -15,6 +15,8 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/google/go-cmp/cmp"
+	"github.com/midobake/midobake/enrol"
+	"github.com/midobake/midobake/midonet"
 )
 
 // lateCloud is the loopback cloud with node3, which the CLC's copy does not name: the site
@@ -70,8 +72,8 @@ func TestLateHostEnrolled(t *testing.T) {
 	done := make(chan error, 1)
 	site, _ := os.ReadFile(w.site)
 	go func() {
-		done <- Enrol(ctx, Options{Site: site, SiteName: w.site, API: w.api.URL(), ZooKeeperPort: w.zk.Port, Out: log},
-			EnrolOptions{Interval: 5 * time.Minute, Clock: clock})
+		done <- enrol.Run(ctx, enrol.Options{Site: site, SiteName: w.site, API: w.api.URL(), ZooKeeperPort: w.zk.Port, Out: log,
+			Interval: 5 * time.Minute, Clock: clock})
 	}()
 	for i := 0; i < 12; i++ { // an hour of passes
 		clock.tick(t)
@@ -89,7 +91,7 @@ func TestLateHostEnrolled(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"clc1=127.0.0.10", "node1=127.0.1.21", "node2=127.0.1.22", "node3=127.0.1.23", "ufs1=127.0.0.30"}
-	if diff := cmp.Diff(want, w.api.snapshot()["eucatz/gre"]); diff != "" {
+	if diff := cmp.Diff(want, w.api.Snapshot()["eucatz/gre"]); diff != "" {
 		t.Errorf("tunnel zone (-want +got):\n%s\n%s", diff, log.String())
 	}
 	if !strings.Contains(log.String(), "  enrolled node3 (uuid-node3) in eucatz with 127.0.1.23") {
@@ -125,16 +127,16 @@ func TestCLCFirstBootListsPendingHosts(t *testing.T) {
 func writeAnnouncement(t *testing.T, w *world, name string, a any) {
 	t.Helper()
 	data, _ := json.Marshal(a)
-	if _, err := announce(context.Background(), []string{fmt.Sprintf("127.0.0.1:%d", w.zk.Port)}, "euca-lab", announcement{Name: "probe", HostID: "x", TunnelAddress: "x"}); err != nil {
+	if _, err := midonet.Announce(context.Background(), []string{fmt.Sprintf("127.0.0.1:%d", w.zk.Port)}, "euca-lab", midonet.Announcement{Name: "probe", HostID: "x", TunnelAddress: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	conn, _, err := zk.Connect([]string{fmt.Sprintf("127.0.0.1:%d", w.zk.Port)}, 5*time.Second, zk.WithLogInfo(false), zk.WithLogger(quietLogger{}))
+	conn, err := midonet.Session(context.Background(), []string{fmt.Sprintf("127.0.0.1:%d", w.zk.Port)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	conn.Delete(announcementDir("euca-lab")+"/probe", -1)
-	p := announcementDir("euca-lab") + "/" + name
+	conn.Delete(midonet.AnnouncementDir("euca-lab")+"/probe", -1)
+	p := midonet.AnnouncementDir("euca-lab") + "/" + name
 	conn.Delete(p, -1)
 	if _, err := conn.Create(p, data, 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
@@ -148,8 +150,8 @@ func TestLyingAnnouncementsAreRefused(t *testing.T) {
 	w.zk.Start(t)
 	w.runAll(hosts)
 	w.enrol("--once")
-	before := w.api.snapshot()
-	for name, a := range map[string]announcement{
+	before := w.api.Snapshot()
+	for name, a := range map[string]midonet.Announcement{
 		"ghost":  {Name: "ghost", HostID: "uuid-nobody", TunnelAddress: "127.0.1.99"},       // unknown host id
 		"node2":  {Name: "node2", HostID: "uuid-node1", TunnelAddress: "127.0.1.21"},        // node1 claims node2's name
 		"thief":  {Name: "thief", HostID: "uuid-thief", TunnelAddress: "127.0.1.22"},        // not registered either
@@ -175,7 +177,7 @@ func TestLyingAnnouncementsAreRefused(t *testing.T) {
 		}
 	}
 	// Nobody was enrolled, moved or removed on a lie's word.
-	if diff := cmp.Diff(before, w.api.snapshot()); diff != "" {
+	if diff := cmp.Diff(before, w.api.Snapshot()); diff != "" {
 		t.Errorf("MidoNet state changed (-before +after):\n%s", diff)
 	}
 }
@@ -192,34 +194,30 @@ func TestRemoveHost(t *testing.T) {
 	w.hook("node3", nil)
 	w.enrol("--once")
 	os.Remove(filepath.Join(w.registry, "node3")) // node3 is down: nothing changes
-	w.api.mu.Lock()
-	h := w.api.hosts["uuid-node3"]
+	w.api.Mu.Lock()
+	h := w.api.Hosts["uuid-node3"]
 	h.Alive = false
-	w.api.hosts["uuid-node3"] = h
-	w.api.alive = func() []midoHost {
-		var out []midoHost
-		for _, h := range w.registered() {
-			out = append(out, h)
-		}
-		return out
+	w.api.Hosts["uuid-node3"] = h
+	w.api.Alive = func() []midonet.Host {
+		return append([]midonet.Host(nil), w.registered()...)
 	}
-	w.api.mu.Unlock()
+	w.api.Mu.Unlock()
 	w.enrol("--once")
-	if got := w.api.snapshot()["eucatz/gre"]; len(got) != 5 {
+	if got := w.api.Snapshot()["eucatz/gre"]; len(got) != 5 {
 		t.Fatalf("a host that is down was removed: %v", got)
 	}
 	r := w.enrol("--remove", "node3")
 	if r.code != 0 || !strings.Contains(r.out, "took node3 (uuid-node3, 127.0.1.23) out of tunnel zone eucatz; forgot its announcement") {
 		t.Fatalf("remove: exit %d\n%s", r.code, r.out)
 	}
-	if got := w.api.snapshot()["eucatz/gre"]; len(got) != 4 {
+	if got := w.api.Snapshot()["eucatz/gre"]; len(got) != 4 {
 		t.Errorf("after remove: %v", got)
 	}
 	if r := w.enrol("--remove", "node3"); r.code != 0 || !strings.Contains(r.out, "node3: not a member of tunnel zone eucatz and no announcement: nothing to do") {
 		t.Errorf("second remove: exit %d\n%s", r.code, r.out)
 	}
-	if r := w.enrol("--once"); r.code != 0 || len(w.api.snapshot()["eucatz/gre"]) != 4 {
-		t.Errorf("enrolment took node3 back: %v\n%s", w.api.snapshot(), r.out)
+	if r := w.enrol("--once"); r.code != 0 || len(w.api.Snapshot()["eucatz/gre"]) != 4 {
+		t.Errorf("enrolment took node3 back: %v\n%s", w.api.Snapshot(), r.out)
 	}
 	if r := w.enrol("--remove", "node1"); r.code != 1 || !strings.Contains(r.out, "node1 is in "+w.site+": enrolment would add it again") {
 		t.Errorf("removing a described host: exit %d\n%s", r.code, r.out)
@@ -237,10 +235,10 @@ func TestEnrolKilledResumes(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var proc *os.Process
-	w.api.mu.Lock()
-	w.api.killOnMember = true
-	w.api.onKill = func() { mu.Lock(); defer mu.Unlock(); proc.Kill() }
-	w.api.mu.Unlock()
+	w.api.Mu.Lock()
+	w.api.KillOnMember = true
+	w.api.OnKill = func() { mu.Lock(); defer mu.Unlock(); proc.Kill() }
+	w.api.Mu.Unlock()
 	cmd := exec.Command(hookBin, "enrol", "--site", w.site, "--api", w.api.URL(), "--zookeeper-port", fmt.Sprint(w.zk.Port), "--interval", "100ms")
 	mu.Lock()
 	if err := cmd.Start(); err != nil {
@@ -255,10 +253,10 @@ func TestEnrolKilledResumes(t *testing.T) {
 		t.Fatal(r.out)
 	}
 	want := []string{"clc1=127.0.0.10", "node1=127.0.1.21", "node2=127.0.1.22", "ufs1=127.0.0.30"}
-	if diff := cmp.Diff(want, w.api.snapshot()["eucatz/gre"]); diff != "" {
+	if diff := cmp.Diff(want, w.api.Snapshot()["eucatz/gre"]); diff != "" {
 		t.Errorf("tunnel zone (-want +got):\n%s", diff)
 	}
-	for id, n := range w.api.posts {
+	for id, n := range w.api.Posts {
 		if n != 1 {
 			t.Errorf("host %s was enrolled %d times", id, n)
 		}

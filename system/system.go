@@ -1,4 +1,8 @@
-package firstboot
+// Package system is the host as the hook and the enrolment service see it: its file system
+// (a Root, "/" on a host and a temporary directory in tests), the commands they run (a
+// Runner), how it knows itself (an Identity) and bounded, logged waits with backoff. Every
+// external effect goes through it, so tests run the real steps on a temporary root.
+package system
 
 import (
 	"bytes"
@@ -35,8 +39,8 @@ func (ExecRunner) Run(ctx context.Context, stdin []byte, name string, args ...st
 	return out, nil
 }
 
-// exitCode returns the exit status of a failed command, or -1.
-func exitCode(err error) int {
+// ExitCode returns the exit status of a failed command, or -1.
+func ExitCode(err error) int {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		return ee.ExitCode()

@@ -1,0 +1,157 @@
+package firstboot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/midonet"
+	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/system"
+)
+
+// Env is what every step is given: the facts of this host in its cloud (read only), the
+// host's system (files, commands, waits, the log), MidoNet's API, and the record of earlier
+// runs. Its methods are the few things steps share (starting a service with the inputs it
+// read, editing a configuration file, waiting); what one step needs lives in that step's file.
+type Env struct {
+	opts Options
+	c    *cloud.Cloud
+	host cloud.Host
+	top  roles.Topology
+	plan roles.Plan
+	api  *midonet.Client
+	site string // hash of the site data: what "done" is relative to
+	// state is what earlier runs finished, and what the services were started with.
+	state *state
+}
+
+func (e *Env) logf(format string, args ...any) {
+	fmt.Fprintf(e.opts.Out, format+"\n", args...)
+}
+
+// wait retries try with the run's backoff, logging what it waits for.
+func (e *Env) wait(ctx context.Context, what string, try func(ctx context.Context) error) error {
+	return system.Wait(ctx, e.opts.Backoff, e.logf, what, try)
+}
+
+func (e *Env) cmd(ctx context.Context, stdin []byte, name string, args ...string) error {
+	_, err := e.opts.Runner.Run(ctx, stdin, name, args...)
+	return err
+}
+
+// enableStart enables and starts a unit (both are no-ops when already so). "systemctl enable"
+// reloads systemd's whole configuration, which costs seconds of a busy boot (tens under
+// emulation) each time; when systemd has the unit file as it is on disk (the usual case: the
+// image or the packages brought it), linking it in for later boots needs no reload.
+func (e *Env) enableStart(ctx context.Context, unit string) error {
+	enable := []string{"enable", unit}
+	if e.unitCurrent(ctx, unit) {
+		enable = []string{"--no-reload", "enable", unit}
+	}
+	if err := e.cmd(ctx, nil, "systemctl", enable...); err != nil {
+		return err
+	}
+	return e.cmd(ctx, nil, "systemctl", "start", unit)
+}
+
+// unitCurrent is whether systemd has loaded the unit's file and it has not changed on disk
+// since; anything else, or no answer, means a reload is needed.
+func (e *Env) unitCurrent(ctx context.Context, unit string) bool {
+	out, err := e.opts.Runner.Run(ctx, nil, "systemctl", "show", "-p", "LoadState", "-p", "NeedDaemonReload", unit)
+	if err != nil {
+		return false
+	}
+	props := map[string]bool{}
+	for _, line := range strings.Split(string(out), "\n") {
+		props[strings.TrimSpace(line)] = true
+	}
+	return props["LoadState=loaded"] && props["NeedDaemonReload=no"]
+}
+
+// planContent is a file of the plan as the templates render it: what the hook falls back to
+// when the image or the user-data did not put the file in place, and the source of the keys
+// the hook owns in it.
+func (e *Env) planContent(path string) string {
+	for _, f := range e.plan.Files {
+		if f.Path == path {
+			return string(f.Content)
+		}
+	}
+	return ""
+}
+
+// editFile applies edit to a configuration file as found on the host (from the image or the
+// user-data, with the operator's template overrides), or to the plan's version when absent,
+// and writes it back if that changes it.
+func (e *Env) editFile(path string, edit func(string) string) (bool, error) {
+	cur, err := e.opts.Root.Read(path)
+	if err != nil {
+		return false, err
+	}
+	if cur == nil {
+		cur = []byte(e.planContent(path))
+	}
+	return e.opts.Root.Write(path, []byte(edit(string(cur))), 0o644)
+}
+
+func changed(path string, did bool) string {
+	if did {
+		return "wrote " + path
+	}
+	return path + " unchanged"
+}
+
+// zkClients are the ensemble's client addresses the hook connects to.
+func (e *Env) zkClients() []string { return e.top.ZooKeeperClients(e.opts.ZooKeeperPort) }
+
+// waitZooKeeper waits until some server of the ensemble serves clients.
+func (e *Env) waitZooKeeper(ctx context.Context) error {
+	addrs := e.zkClients()
+	return e.wait(ctx, "ZooKeeper ("+strings.Join(addrs, ", ")+")", func(ctx context.Context) error {
+		var last error
+		for _, a := range addrs {
+			if last = midonet.Serving(ctx, a); last == nil {
+				return nil
+			}
+		}
+		return system.Retryable(last)
+	})
+}
+
+// mnConf runs mn-conf, retrying while it loses its ZooKeeper connection (exit status 3,
+// its bootstrap timeout is one second).
+func (e *Env) mnConf(ctx context.Context, stdin []byte, args ...string) error {
+	return e.wait(ctx, "mn-conf "+strings.Join(args, " "), func(ctx context.Context) error {
+		err := e.cmd(ctx, stdin, "mn-conf", args...)
+		if err != nil && system.ExitCode(err) == 3 {
+			return system.Retryable(fmt.Errorf("ZooKeeper connection lost (exit 3)"))
+		}
+		return err
+	})
+}
+
+// settingsFile makes sure a settings file the hook reads (the NSDB settings, Cassandra's
+// settings) is the one for this run's site data. The first run takes it as the user-data or
+// the image wrote it (with any template override), or the plan's rendering if it is missing;
+// a run with other site data than the file was taken for writes the plan's rendering, so a
+// changed description is applied by re-running the hook with it. It reports whether it wrote.
+func (e *Env) settingsFile(path string) (bool, error) {
+	if e.state.Written == nil {
+		e.state.Written = map[string]string{}
+	}
+	cur, err := e.opts.Root.Read(path)
+	if err != nil {
+		return false, err
+	}
+	was, known := e.state.Written[path]
+	var did bool
+	if cur == nil || known && was != e.site {
+		if did, err = e.opts.Root.Write(path, []byte(e.planContent(path)), 0o644); err != nil {
+			return false, err
+		}
+	}
+	e.state.Written[path] = e.site
+	return did, e.state.save(e.opts.Root)
+}

@@ -1,0 +1,88 @@
+package firstboot
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/roles"
+)
+
+const fourProfiles = `version: 1
+name: t
+os: el7
+midonet: {}
+hosts:
+  - {name: nsdb1, address: 10.0.0.1, roles: [nsdb]}
+  - {name: clc1, address: 10.0.0.2, roles: [clc]}
+  - {name: nc1, address: 10.0.0.3, tunnelAddress: 10.1.0.3, roles: [nc]}
+  - {name: gw1, address: 10.0.0.4, roles: [ufs]}
+network:
+  Mode: VPCMIDO
+  PublicIps: [10.116.150.1-10.116.150.10]
+  Mido:
+    Gateways:
+      - {Ip: 10.0.0.4, ExternalCidr: 172.19.0.0/30, ExternalDevice: veth1, ExternalIp: 172.19.0.2, ExternalRouterIp: 172.19.0.1}
+`
+
+// TestStepsPerProfile: the steps each profile runs at first boot, in order, derived from the
+// steps' own RunsOn and Order.
+func TestStepsPerProfile(t *testing.T) {
+	c, rep := cloud.Load("t.yaml", []byte(fourProfiles))
+	if c == nil {
+		t.Fatal(rep.Format(false))
+	}
+	tpl, err := roles.NewTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans, err := roles.Plans(roles.Resolve(c), tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"cassandra+zookeeper": "identify zookeeper cassandra",
+		"clc":                 "identify midonet-conf mn-conf-default midonet-cluster midolman template uplink announce tunnel-zone network-config",
+		"nc":                  "identify midonet-conf midolman template uplink announce",
+		"ufs":                 "identify midonet-conf midolman template uplink announce",
+	}
+	got := map[string]string{}
+	for _, p := range plans {
+		var names []string
+		for _, s := range StepsFor(p) {
+			names = append(names, string(s.Name))
+		}
+		got[p.Profile] = strings.Join(names, " ")
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("steps per profile (-want +got):\n%s", diff)
+	}
+}
+
+// TestRegisterRefusesDuplicates: a step whose name or place is taken, or that lacks a part,
+// is refused when the hook starts, not discovered on a host.
+func TestRegisterRefusesDuplicates(t *testing.T) {
+	saved := registry
+	defer func() { registry = saved }()
+	registry = map[StepName]Step{}
+	nop := Step{Name: "a", Order: 1, RunsOn: always, Describe: func(*Env) []string { return nil },
+		Check: func(context.Context, *Env) Check { return Check{} }, Do: func(context.Context, *Env) (string, error) { return "", nil }}
+	register(nop)
+	for name, s := range map[string]Step{
+		"same name":  nop,
+		"same order": func() Step { s := nop; s.Name = "b"; return s }(),
+		"no check":   func() Step { s := nop; s.Name, s.Order, s.Check = "c", 3, nil; return s }(),
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: registered", name)
+				}
+			}()
+			register(s)
+		}()
+	}
+}

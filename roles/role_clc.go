@@ -1,0 +1,18 @@
+package roles
+
+import "github.com/midobake/midobake/cloud"
+
+// clc: the cloud controller's MidoNet side: midonet-cluster (the REST API, on loopback only),
+// the client, the NSDB settings for mn-conf, and the enrolment service that keeps the tunnel
+// zone whole.
+func init() {
+	register(Role{Name: cloud.RoleCLC, In: func(p Plan) bool { return p.Has(cloud.RoleCLC) },
+		Packages: []string{"midonet-cluster", "python-midonetclient", "midonet-tools"},
+		Files: []FileSpec{
+			{Template: "midonet.conf.tmpl", Path: MidonetConfPath},
+			{Template: "mn-conf-default.conf.tmpl", Path: NSDBConfPath},
+			{Template: "midobake-enrol.service.tmpl", Path: EnrolUnitPath},
+		},
+		Units: []string{UnitCluster, UnitEnrol},
+	})
+}
