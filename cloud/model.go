@@ -3,8 +3,11 @@
 package cloud
 
 import (
+	"fmt"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 )
 
 // Role names as written in a cloud description.
@@ -31,15 +34,50 @@ type Cloud struct {
 	Midonet Midonet `yaml:"midonet" decode:"required,section"`
 	Hosts   []Host  `yaml:"hosts" decode:"required,section"`
 	Network Network `yaml:"network" decode:"required,section"`
+	// Firewall says what the hook does about firewalld (the Eucalyptus guide's host
+	// preparation); absent: FirewallDisable.
+	Firewall Firewall `yaml:"firewall,omitempty" decode:"section"`
+}
+
+// Firewall is what the hosts' firewall (firewalld on EL7) does for the cloud.
+type Firewall struct {
+	// Mode: FirewallDisable (the default, as the Eucalyptus 4.4 guide does) or FirewallKeep.
+	Mode string `yaml:"mode,omitempty"`
+	// AdminSources (keep only) may also reach ZooKeeper: where operators run status and
+	// backups from. IPv4 addresses or CIDR blocks.
+	AdminSources []string `yaml:"adminSources,omitempty,flow"`
+}
+
+// Firewall modes.
+const (
+	// FirewallDisable: the hook stops and disables firewalld, as the guide says.
+	FirewallDisable = "disable"
+	// FirewallKeep: firewalld stays; the hook opens exactly the ports each role needs to
+	// exactly the cloud's hosts, and takes access away from hosts that left the cloud.
+	FirewallKeep = "keep"
+)
+
+// FirewallModes are the values of firewall.mode.
+var FirewallModes = []string{FirewallDisable, FirewallKeep}
+
+// FirewallMode is the cloud's firewall mode, FirewallDisable unless it says otherwise.
+func (c *Cloud) FirewallMode() string {
+	if c.Firewall.Mode == "" {
+		return FirewallDisable
+	}
+	return c.Firewall.Mode
 }
 
 // Midonet holds the cloud-wide MidoNet settings.
 type Midonet struct {
-	Release              string          `yaml:"release,omitempty"`
-	Size                 string          `yaml:"size,omitempty"`
-	TunnelZone           TunnelZone      `yaml:"tunnelZone,omitempty" decode:"section"`
-	CassandraClusterName string          `yaml:"cassandraClusterName,omitempty"`
-	Repos                map[string]Repo `yaml:"repos,omitempty" decode:"section"`
+	Release              string     `yaml:"release,omitempty"`
+	Size                 string     `yaml:"size,omitempty"`
+	TunnelZone           TunnelZone `yaml:"tunnelZone,omitempty" decode:"section"`
+	CassandraClusterName string     `yaml:"cassandraClusterName,omitempty"`
+	// ClusterHeap is midonet-cluster's JVM heap on the CLC (MAX_HEAP_SIZE, like 1024M or
+	// 2G); absent: from the cloud's size (ClusterHeapFor).
+	ClusterHeap string          `yaml:"clusterHeap,omitempty"`
+	Repos       map[string]Repo `yaml:"repos,omitempty" decode:"section"`
 }
 
 // TunnelZone is the one MidoNet tunnel zone Eucalyptus uses.
@@ -72,7 +110,14 @@ type Host struct {
 	// Uplink says what a static gateway's ExternalDevice is: UplinkVeth (default) for the
 	// fake uplink midobake creates, UplinkNIC for a real interface wired to the router.
 	Uplink string `yaml:"uplink,omitempty"`
+	// PreflightIgnore turns the named preflight errors into warnings on this host (a lab VM
+	// smaller than the guide's sizing, say), as --ignore does.
+	PreflightIgnore []string `yaml:"preflightIgnore,omitempty,flow"`
 }
+
+// PreflightChecks are the IDs of the checks "midobake preflight" (and the hook, before it
+// changes anything) runs; the descriptions may name them in preflightIgnore.
+var PreflightChecks = []string{"memory", "disk", "ports", "tunnel-address", "tunnel-mtu", "uplink-nic", "openvswitch", "clock"}
 
 // Uplink kinds of a static (non-BGP) gateway.
 const (
@@ -240,6 +285,37 @@ func (c *Cloud) Template(h Host) AgentTemplate {
 	}
 	panic("cloud: no template for host " + h.Name + ": the description was not validated")
 }
+
+// ClusterHeap is midonet-cluster's JVM heap and its young generation on the CLC: the
+// description's clusterHeap, else the cloud size's (the package leaves 2048M on a host that
+// also runs the Eucalyptus CLC and often the NSDB). The young generation is half the heap,
+// as the package's defaults have it.
+func (c *Cloud) ClusterHeap() (heap, newSize string) {
+	heap = c.Midonet.ClusterHeap
+	if heap == "" {
+		heap = map[string]string{"standard": "1024M", "large": "2048M"}[c.Midonet.Size]
+	}
+	n := heapMiB(heap)
+	if n == 0 {
+		return heap, ""
+	}
+	return heap, fmt.Sprintf("%dM", n/2)
+}
+
+// heapMiB reads a JVM heap size (512M, 2G) in MiB; 0 if it is not one.
+func heapMiB(s string) int {
+	m := heapRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	if m[2] == "G" {
+		n *= 1024
+	}
+	return n
+}
+
+var heapRE = regexp.MustCompile(`^([1-9][0-9]{0,5})([MG])$`)
 
 // Profile names the host's image profile: its roles in canonical order joined by "+".
 // Hosts with the same roles share one image and one user-data.

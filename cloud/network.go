@@ -159,7 +159,9 @@ func (v *validator) gateway(p Path, g Gateway, bgp bool, seenIP map[string]Path)
 				v.errorf(KindGateway, p.Key("Ip"), "%s is not the address of any host; a gateway Ip must be the address of a host in hosts (usually the UFS)", g.Ip)
 			} else if i >= 0 {
 				h := v.c.Hosts[i]
-				if !h.Has(RoleUFS) {
+				if bgp && h.Has(RoleCLC) {
+					v.errorf(KindGateway, p.Key("Ip"), "gateway %s is host %q, the CLC: a BGP gateway cannot be on the CLC (eucanetd's network namespaces and Midolman's BGP daemon collide there); make a UFS or another host the gateway", g.Ip, h.Name)
+				} else if !h.Has(RoleUFS) {
 					v.warnf(KindGateway, p.Key("Ip"), "gateway %s is host %q, which is not a ufs; Eucalyptus recommends the UFS as the MidoNet gateway", g.Ip, h.Name)
 				}
 				if h.PrimaryInterface != "" && h.PrimaryInterface == g.ExternalDevice {

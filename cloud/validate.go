@@ -90,6 +90,7 @@ func (v *validator) validate() {
 	}
 	v.midonet()
 	v.hosts()
+	v.firewall()
 	v.network()
 }
 
@@ -109,6 +110,13 @@ func (v *validator) midonet() {
 	}
 	if v.written("midonet.cassandraClusterName") && !clusterNameRE.MatchString(m.CassandraClusterName) {
 		v.errorf(KindValue, "midonet.cassandraClusterName", "%q is not a valid Cassandra cluster name; use 1-48 characters of A-Z, a-z, 0-9, _ and -", m.CassandraClusterName)
+	}
+	if v.written("midonet.clusterHeap") {
+		if n := heapMiB(m.ClusterHeap); n == 0 {
+			v.errorf(KindValue, "midonet.clusterHeap", "%q is not a JVM heap size; write megabytes or gigabytes like 1024M or 2G", m.ClusterHeap)
+		} else if n < 256 {
+			v.errorf(KindValue, "midonet.clusterHeap", "%s is too small for midonet-cluster; give it at least 256M", m.ClusterHeap)
+		}
 	}
 	if _, ok := m.Repos[RepoMidobake]; !ok {
 		where := Path("midonet.repos")
@@ -195,6 +203,8 @@ func unusableIPv4(a netip.Addr) string {
 		return "is a multicast address (224.0.0.0/4)"
 	case b[0] >= 240:
 		return "is in the reserved 240.0.0.0/4"
+	case a.IsLinkLocalUnicast():
+		return "is a link-local address (169.254.0.0/16), which does not reach beyond its link"
 	}
 	return ""
 }
@@ -266,6 +276,11 @@ func (v *validator) hosts() {
 				v.warnf(KindValue, p.Key("uplink"), "host %q is no static (non-BGP) gateway, so its uplink is not used", h.Name)
 			}
 		}
+		for j, id := range h.PreflightIgnore {
+			if !oneOf(id, PreflightChecks) {
+				v.errorf(KindValue, p.Key("preflightIgnore").Index(j), "unknown preflight check %q; the checks are: %s", id, strings.Join(PreflightChecks, ", "))
+			}
+		}
 		if v.written(p.Key("roles")) && len(h.Roles) == 0 {
 			v.errorf(KindMissing, p.Key("roles"), "host %q has no roles; give it at least one of: %s", h.Name, strings.Join(AllRoles, ", "))
 		}
@@ -281,6 +296,24 @@ func (v *validator) hosts() {
 		}
 	}
 	v.roleCounts()
+}
+
+// firewall checks what the hook does about the hosts' firewall.
+func (v *validator) firewall() {
+	f := v.c.Firewall
+	if v.written("firewall.mode") {
+		v.enum("firewall.mode", f.Mode, FirewallModes)
+	}
+	for i, s := range f.AdminSources {
+		p := Path("firewall.adminSources").Index(i)
+		pfx, err := netip.ParsePrefix(s)
+		if _, ok := parseIPv4(s); !ok && (err != nil || !pfx.Addr().Is4()) {
+			v.errorf(KindAddress, p, "%q is not an IPv4 address or CIDR block (like 10.111.5.0/24)", s)
+		}
+	}
+	if len(f.AdminSources) > 0 && v.c.FirewallMode() != FirewallKeep {
+		v.warnf(KindValue, "firewall.adminSources", "the hook disables firewalld (firewall.mode is %s), so adminSources are not used; say mode: %s to keep the firewall", v.c.FirewallMode(), FirewallKeep)
+	}
 }
 
 // roleCounts checks the shape of the cloud: one CLC (midonet-cluster and its API live there),

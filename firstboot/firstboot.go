@@ -15,6 +15,7 @@ import (
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/midonet"
+	"github.com/midobake/midobake/preflight"
 	"github.com/midobake/midobake/roles"
 	"github.com/midobake/midobake/system"
 )
@@ -38,8 +39,12 @@ type Options struct {
 	Out           io.Writer // the log: one line per step
 	Runner        system.Runner
 	Identity      system.Identity
-	HTTP          *http.Client
-	Backoff       system.Backoff
+	Network       system.Network // the interfaces preflight reads
+	// Ignore turns these failed preflight errors into warnings (with the host's
+	// preflightIgnore in the site data).
+	Ignore  []string
+	HTTP    *http.Client
+	Backoff system.Backoff
 }
 
 func (o *Options) defaults() error {
@@ -79,6 +84,9 @@ func (o *Options) defaults() error {
 	}
 	if o.Identity == nil {
 		o.Identity = system.HostIdentity{}
+	}
+	if o.Network == nil {
+		o.Network = system.HostNetwork{}
 	}
 	if o.HTTP == nil {
 		o.HTTP = &http.Client{Timeout: 30 * time.Second}
@@ -157,6 +165,11 @@ func Run(ctx context.Context, opts Options) error {
 		if opts.ApplyNetwork {
 			e.logf("then: %s", describeApplyNetwork(e))
 		}
+		if opts.Host != "" {
+			e.logf("preflight: not run (--host names the host: this machine may be another)")
+		} else {
+			e.preflight(context.Background())
+		}
 		return nil
 	}
 	if opts.ApplyNetwork && !e.host.Has(cloud.RoleCLC) {
@@ -184,6 +197,12 @@ func Run(ctx context.Context, opts Options) error {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	e.logf("midobake firstboot: host %s (profile %s, %s) of cloud %s: %d steps", e.host.Name, e.plan.Profile, how, c.Name, len(steps))
+	// What the host must have comes first: a failed check stops the hook before anything
+	// changes.
+	pre := e.preflight(ctx)
+	if n := pre.Errors(); n > 0 {
+		return fmt.Errorf("preflight: %d check(s) failed on host %s; fix them, or if this host may do without, name them in its preflightIgnore (or --ignore), and run again: %s", n, e.host.Name, pre.Summary())
+	}
 	counts := map[string]int{}
 	for i, s := range steps {
 		prefix := fmt.Sprintf("[%d/%d] %s", i+1, len(steps), s.Name)
@@ -220,6 +239,31 @@ func Run(ctx context.Context, opts Options) error {
 		e.logf("apply-network: %s", summary)
 	}
 	return nil
+}
+
+// preflight runs the checks of the host against what its roles need, logs what is not ok
+// and keeps the report beside the state (for status, and for an operator who asks later).
+func (e *Env) preflight(ctx context.Context) preflight.Report {
+	rep := preflight.Run(ctx, preflight.Input{Cloud: e.c, Top: e.top, Host: e.host, Root: e.opts.Root,
+		Runner: e.opts.Runner, Network: e.opts.Network, Ignore: e.opts.Ignore})
+	for _, r := range rep.Results {
+		switch {
+		case r.OK:
+		case r.Failed():
+			e.logf("preflight: ERROR %s: %s; need %s; fix: %s", r.ID, r.Saw, r.Need, r.Fix)
+		case r.Ignored:
+			e.logf("preflight: %s failed, ignored as the description or --ignore says: %s; need %s", r.ID, r.Saw, r.Need)
+		default:
+			e.logf("preflight: warning %s: %s; need %s", r.ID, r.Saw, r.Need)
+		}
+	}
+	e.logf("preflight: %s", rep.Summary())
+	if !e.opts.DryRun {
+		if _, err := e.opts.Root.Write(roles.PreflightPath, rep.JSON(), 0o644); err != nil {
+			e.logf("preflight: cannot keep the report in %s: %v", roles.PreflightPath, err)
+		}
+	}
+	return rep
 }
 
 // lock keeps two runs (cloud-init's and the systemd unit's) from interleaving on one host.

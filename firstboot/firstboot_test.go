@@ -102,7 +102,7 @@ func TestSecondRunDoesNothing(t *testing.T) {
 	before := w.files("clc1")
 	calls := len(w.api.Calls)
 	r := w.hook("clc1", nil)
-	if r.code != 0 || len(r.log) != 0 || strings.Count(r.out, "skipped (done in an earlier run)") != 12 {
+	if r.code != 0 || len(r.log) != 0 || strings.Count(r.out, "skipped (done in an earlier run)") != 14 {
 		t.Errorf("second run: exit %d, commands %v\n%s", r.code, r.log, r.out)
 	}
 	if len(w.api.Calls) != calls {
@@ -145,7 +145,7 @@ func TestZooKeeperNeverComes(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("exit %d:\n%s", r.code, r.out)
 	}
-	for _, want := range []string{"[3/6] midolman: FAILED: timed out waiting for ZooKeeper (127.0.0.10:", "stopped at step midolman", "step midolman: timed out"} {
+	for _, want := range []string{"[5/8] midolman: FAILED: timed out waiting for ZooKeeper (127.0.0.10:", "stopped at step midolman", "step midolman: timed out"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.out)
 		}
@@ -157,7 +157,7 @@ func TestZooKeeperNeverComes(t *testing.T) {
 	}
 	w.zk.Start(t)
 	r = w.hook("node1", nil)
-	if r.code != 0 || !strings.Contains(r.out, "[2/6] midonet-conf: skipped") {
+	if r.code != 0 || !strings.Contains(r.out, "[4/8] midonet-conf: skipped") {
 		t.Errorf("resume: exit %d\n%s", r.code, r.out)
 	}
 }

@@ -58,3 +58,20 @@ func identify(c *cloud.Cloud, id system.Identity) (cloud.Host, string, error) {
 		return cloud.Host{}, "", fmt.Errorf("this machine's addresses match several hosts (%s); pass --host NAME", strings.Join(names, ", "))
 	}
 }
+
+// FindHost is the host a command runs for: the one --host names, else this machine as
+// identify finds it.
+func FindHost(c *cloud.Cloud, name string, id system.Identity) (cloud.Host, error) {
+	if name != "" {
+		h, ok := c.Host(name)
+		if !ok {
+			return cloud.Host{}, fmt.Errorf("--host %s: no host of that name in the site data", cloud.Printable(name, 80))
+		}
+		return h, nil
+	}
+	h, _, err := identify(c, id)
+	if err != nil {
+		return cloud.Host{}, fmt.Errorf("identify: %w", err)
+	}
+	return h, nil
+}

@@ -48,9 +48,10 @@ func TestChangesRestartExactlyTheirServices(t *testing.T) {
 	if r.code != 0 {
 		t.Fatal(r.out)
 	}
-	// The CLC's ZooKeeper, Cassandra and midonet-cluster read nothing that changed; its
-	// Midolman has a new template; the enrolment service reads the site data.
-	if diff := cmp.Diff([]string{"midolman", "midobake-enrol"}, restarts(r.log)); diff != "" {
+	// The CLC's ZooKeeper and Cassandra read nothing that changed; midonet-cluster's heap
+	// follows the size (1024M -> 2048M); its Midolman has a new template; the enrolment
+	// service reads the site data.
+	if diff := cmp.Diff([]string{"midonet-cluster", "midolman", "midobake-enrol"}, restarts(r.log)); diff != "" {
 		t.Errorf("clc1 restarts (-want +got):\n%s\n%v", diff, r.log)
 	}
 	if !strings.Contains(r.out, "restarted midobake-enrol: the site data changed") {

@@ -22,7 +22,7 @@ func (e *Env) serviceInputs(unit string) (map[string]string, error) {
 	files := map[string][]string{
 		roles.UnitZooKeeper: {roles.ZooCfgPath, roles.ZooKeeperDataDir + "/myid"},
 		roles.UnitCassandra: {roles.CassandraYAMLPath},
-		roles.UnitCluster:   {roles.MidonetConfPath, roles.NSDBConfPath},
+		roles.UnitCluster:   {roles.MidonetConfPath, roles.NSDBConfPath, roles.ClusterEnvPath},
 		roles.UnitMidolman:  {roles.MidolmanConfPath, roles.MidolmanEnvPath},
 		roles.UnitEnrol:     {roles.EnrolUnitPath},
 	}[unit]

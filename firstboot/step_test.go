@@ -44,10 +44,10 @@ func TestStepsPerProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"cassandra+zookeeper": "identify zookeeper cassandra",
-		"clc":                 "identify midonet-conf mn-conf-default midonet-cluster midolman template uplink announce tunnel-zone network-config",
-		"nc":                  "identify midonet-conf midolman template uplink announce",
-		"ufs":                 "identify midonet-conf midolman template uplink announce",
+		"cassandra+zookeeper": "identify firewall time zookeeper cassandra",
+		"clc":                 "identify firewall time midonet-conf mn-conf-default midonet-cluster midolman template uplink announce tunnel-zone network-config",
+		"nc":                  "identify firewall time midonet-conf midolman template uplink announce",
+		"ufs":                 "identify firewall time midonet-conf midolman template uplink announce",
 	}
 	got := map[string]string{}
 	for _, p := range plans {

@@ -96,6 +96,16 @@ if [ "$name" = systemctl ] && [ "$1" = show ] && [ -s "$MIDOBAKE_TEST_STATE/unit
   for unit; do :; done
   awk -v u="$unit" '$1 == u { print "LoadState=" $2; print "NeedDaemonReload=" $3 }' "$MIDOBAKE_TEST_STATE/units"
 fi
+# "systemctl [--no-reload] enable|disable UNIT" links or unlinks it as systemd does.
+if [ "$name" = systemctl ]; then
+  verb=$1; [ "$verb" = --no-reload ] && verb=$2
+  for unit; do :; done
+  wants="$(dirname "$MIDOBAKE_TEST_STATE")/etc/systemd/system/multi-user.target.wants"
+  case "$verb" in
+    enable) mkdir -p "$wants"; ln -sf "/usr/lib/systemd/system/$unit.service" "$wants/$unit.service" ;;
+    disable) rm -f "$wants/$unit.service" ;;
+  esac
+fi
 if [ -n "$MIDOBAKE_TEST_KILL_ON" ] && [ "$line" = "$MIDOBAKE_TEST_KILL_ON" ]; then kill -9 $PPID; sleep 5; fi
 exit 0
 `
@@ -230,6 +240,18 @@ func (w *world) root(host string) string {
 	cy := filepath.Join(root, "etc/cassandra/conf/cassandra.yaml")
 	os.MkdirAll(filepath.Dir(cy), 0o755)
 	os.WriteFile(cy, []byte("cluster_name: 'Test Cluster'\nnum_tokens: 256\nseed_provider:\n    - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n      parameters:\n          - seeds: \"127.0.0.1\"\nlisten_address: localhost\nrpc_address: localhost\n"), 0o644)
+	ce := filepath.Join(root, "etc/midonet-cluster/midonet-cluster-env.sh")
+	os.MkdirAll(filepath.Dir(ce), 0o755)
+	os.WriteFile(ce, []byte("MAX_HEAP_SIZE=2048M\nHEAP_NEWSIZE=1024M\n"), 0o644)
+	// What preflight reads of the host: 16 GiB, no listener yet, Midolman's datapath module.
+	os.MkdirAll(filepath.Join(root, "proc/net"), 0o755)
+	os.WriteFile(filepath.Join(root, "proc/meminfo"), []byte("MemTotal:       16384000 kB\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "proc/net/tcp"), []byte("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"), 0o644)
+	os.MkdirAll(filepath.Join(root, "sys/module/openvswitch"), 0o755)
+	// The time service, as the chrony package installs it.
+	ud := filepath.Join(root, "usr/lib/systemd/system")
+	os.MkdirAll(ud, 0o755)
+	os.WriteFile(filepath.Join(ud, "chronyd.service"), []byte("[Unit]\nDescription=NTP client/server\n"), 0o644)
 	os.MkdirAll(filepath.Join(root, ".test"), 0o755)
 	return root
 }

@@ -42,6 +42,11 @@ const (
 	UnitFirstBoot = "midobake-firstboot"
 	// UnitEnrol, on the CLC, enrols every Midolman host in the tunnel zone whenever it comes.
 	UnitEnrol = "midobake-enrol"
+	// UnitTime keeps the clock synchronized (chrony's daemon on EL7): ZooKeeper and
+	// Cassandra need synchronized clocks. Enabled in images (nothing host-specific).
+	UnitTime = "chronyd"
+	// UnitFirewall is EL7's firewall, which blocks ZooKeeper, Cassandra and the tunnels.
+	UnitFirewall = "firewalld"
 )
 
 // Paths on the target host that the plans and the hook share.
@@ -52,10 +57,12 @@ const (
 	TemplatesPath = "/etc/midobake/templates"
 	// SiteRefPath holds, for a user-data rendered with --site-url, where to fetch the site
 	// data and its SHA-256; the hook fetches and verifies it into SitePath.
-	SiteRefPath           = "/etc/midobake/site.ref"
-	NSDBConfPath          = "/etc/midobake/mn-conf-default.conf"
-	NetworkPath           = "/etc/midobake/network.json"
-	StatePath             = "/var/lib/midobake/state.json"
+	SiteRefPath  = "/etc/midobake/site.ref"
+	NSDBConfPath = "/etc/midobake/mn-conf-default.conf"
+	NetworkPath  = "/etc/midobake/network.json"
+	StatePath    = "/var/lib/midobake/state.json"
+	// PreflightPath is the report of the hook's last preflight.
+	PreflightPath         = "/var/lib/midobake/preflight.json"
 	HookPath              = "/usr/bin/midobake"
 	FirstBootUnitPath     = "/etc/systemd/system/midobake-firstboot.service"
 	EnrolUnitPath         = "/etc/systemd/system/midobake-enrol.service"
@@ -69,9 +76,12 @@ const (
 	CassandraRunDir       = "/var/run/cassandra"
 	// JavaDefaultPath is where the ZooKeeper package of MidoNet's misc repository looks for
 	// Java (JAVA_HOME=/usr/java/default); the NSDB guide links it to the system's java.
-	JavaDefaultPath  = "/usr/java/default/bin/java"
-	SystemJavaPath   = "/usr/bin/java"
-	MidolmanEnvPath  = "/etc/midolman/midolman-env.sh"
+	JavaDefaultPath = "/usr/java/default/bin/java"
+	SystemJavaPath  = "/usr/bin/java"
+	MidolmanEnvPath = "/etc/midolman/midolman-env.sh"
+	// ClusterEnvPath is midonet-cluster's JVM settings (MAX_HEAP_SIZE, HEAP_NEWSIZE), as its
+	// package installs them.
+	ClusterEnvPath   = "/etc/midonet-cluster/midonet-cluster-env.sh"
 	HostIDPath       = "/etc/midonet_host_id.properties"
 	UplinkScriptPath = "/usr/libexec/midobake/uplink"
 	UplinkUnitPath   = "/etc/systemd/system/midobake-uplink.service"

@@ -69,16 +69,16 @@ func TestPlanPerRole(t *testing.T) {
 		units    []string
 	}{
 		{"cassandra+zookeeper", []string{"nsdb1"},
-			[]string{"dsc22", "java-1.8.0-openjdk-headless", "nmap-ncat", "zookeeper"},
+			[]string{"chrony", "dsc22", "java-1.8.0-openjdk-headless", "nmap-ncat", "zookeeper"},
 			[]string{UnitZooKeeper, UnitCassandra}},
 		{"clc", []string{"clc1"},
-			[]string{"java-1.8.0-openjdk-headless", "midolman", "midonet-cluster", "midonet-tools", "python-midonetclient"},
+			[]string{"chrony", "java-1.8.0-openjdk-headless", "midolman", "midonet-cluster", "midonet-tools", "python-midonetclient"},
 			[]string{UnitCluster, UnitMidolman, UnitEnrol}},
 		{"nc", []string{"nc1"},
-			[]string{"java-1.8.0-openjdk-headless", "midolman", "midonet-tools"},
+			[]string{"chrony", "java-1.8.0-openjdk-headless", "midolman", "midonet-tools"},
 			[]string{UnitMidolman}},
 		{"ufs", []string{"gw1", "ufs2"},
-			[]string{"java-1.8.0-openjdk-headless", "midolman", "midonet-tools"},
+			[]string{"chrony", "java-1.8.0-openjdk-headless", "midolman", "midonet-tools"},
 			[]string{UnitMidolman}},
 	} {
 		p, ok := plans[tc.profile]

@@ -97,6 +97,15 @@ func (r Root) Write(p string, content []byte, mode os.FileMode) (bool, error) {
 	return true, os.Rename(tmp.Name(), full)
 }
 
+// Lstat says whether something (a symbolic link included, even a dangling one) is at p.
+func (r Root) Lstat(p string) (bool, error) {
+	_, err := os.Lstat(r.Path(p))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // Link makes p a symbolic link to target unless something is already at p; it reports
 // whether it made one.
 func (r Root) Link(p, target string) (bool, error) {
@@ -135,6 +144,48 @@ func (HostIdentity) Addresses() ([]netip.Addr, error) {
 				out = append(out, ip.Unmap())
 			}
 		}
+	}
+	return out, nil
+}
+
+// Interface is one network interface of the host, as preflight reads it.
+type Interface struct {
+	Name  string
+	MTU   int
+	Up    bool
+	Addrs []netip.Prefix // IPv4 only
+}
+
+// Network lists the host's interfaces.
+type Network interface {
+	Interfaces() ([]Interface, error)
+}
+
+// HostNetwork reads the running host's interfaces.
+type HostNetwork struct{}
+
+// Interfaces returns every interface with its MTU and IPv4 addresses.
+func (HostNetwork) Interfaces() ([]Interface, error) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil, err
+	}
+	var out []Interface
+	for _, i := range ifs {
+		x := Interface{Name: i.Name, MTU: i.MTU, Up: i.Flags&net.FlagUp != 0}
+		addrs, err := i.Addrs()
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				if ip, ok := netip.AddrFromSlice(n.IP); ok && ip.Unmap().Is4() {
+					ones, _ := n.Mask.Size()
+					x.Addrs = append(x.Addrs, netip.PrefixFrom(ip.Unmap(), ones))
+				}
+			}
+		}
+		out = append(out, x)
 	}
 	return out, nil
 }

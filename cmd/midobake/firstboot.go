@@ -31,8 +31,13 @@ func runFirstboot(e *env, args []string) error {
 	zkPort := fs.Int("zookeeper-port", roles.ZooKeeperPort, "ZooKeeper client `PORT`")
 	csPort := fs.Int("cassandra-port", 9042, "Cassandra CQL `PORT`")
 	retryMax := fs.Duration("retry-max", system.DefaultBackoff.Max, "longest pause between retries (`D`)")
+	ignore := fs.String("ignore", "", "preflight: turn these failed error checks into warnings (`ID,...`; see 'midobake preflight --help')")
 	applyNetwork := fs.Bool("apply-network", false, "on the CLC, once Eucalyptus is registered: give it the network configuration with euctl and check it")
 	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	ids, err := ignoreList(e, "firstboot", *ignore)
+	if err != nil {
 		return err
 	}
 	// A --site other than the default, named without --site-ref, is that file's data, whatever
@@ -57,7 +62,7 @@ func runFirstboot(e *env, args []string) error {
 	err = firstboot.Run(ctx, firstboot.Options{
 		Site: data, SiteName: *site, Host: *host, DryRun: *dry, Timeout: *timeout, ApplyNetwork: *applyNetwork,
 		Root: system.Root(*root), API: *api, ZooKeeperPort: *zkPort, CassandraPort: *csPort,
-		Out: e.stdout, Backoff: backoff,
+		Out: e.stdout, Backoff: backoff, Ignore: ids,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake firstboot: %v\n", err)

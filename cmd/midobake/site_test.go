@@ -34,7 +34,7 @@ func TestRenderWarnsAboutLargeUserData(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	warn := "midobake: warning: profiles/nc/user-data.full.yaml is 19144 bytes (18.7 KiB), too large for EC2 (16 KB of user-data, before base64); render with --site-url"
+	warn := "midobake: warning: profiles/nc/user-data.full.yaml is 19155 bytes (18.7 KiB), too large for EC2 (16 KB of user-data, before base64); render with --site-url"
 	if !strings.Contains(r.stderr, warn) {
 		t.Errorf("no warning for the nc user-data:\n%s", r.stderr)
 	}
@@ -55,7 +55,7 @@ func TestRenderWarnsAboutLargeUserData(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range m.Files {
-		if f.Path == "profiles/nc/user-data.full.yaml" && f.Size != 19144 {
+		if f.Path == "profiles/nc/user-data.full.yaml" && f.Size != 19155 {
 			t.Errorf("the manifest records %d bytes for %s", f.Size, f.Path)
 		}
 	}

@@ -18,7 +18,7 @@ func TestDatasource(t *testing.T) {
 	if got := m["repos"].AsValueMap()["midonet"].AsString(); got != "http://mem-user:REDACTED@mirror.prod.example/mem-5.2/stable/el7/" {
 		t.Errorf("repos.midonet %q: credentials must be redacted", got)
 	}
-	if got := m["packages"].AsValueMap()["cassandra+zookeeper"].AsString(); got != "dsc22 java-1.8.0-openjdk-headless nmap-ncat zookeeper" {
+	if got := m["packages"].AsValueMap()["cassandra+zookeeper"].AsString(); got != "chrony dsc22 java-1.8.0-openjdk-headless nmap-ncat zookeeper" {
 		t.Errorf("packages %q", got)
 	}
 	if n := len(m["profiles"].AsValueSlice()); n != 4 {

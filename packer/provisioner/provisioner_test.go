@@ -74,7 +74,7 @@ func TestProvisionRunsTheBakeInOrder(t *testing.T) {
 		"upload: /etc/yum.repos.d/midonet-misc.repo",
 		"upload: /etc/yum.repos.d/midonet.repo",
 		"run: chown root:root '/etc/yum.repos.d/midobake.repo' && chmod 0644 '/etc/yum.repos.d/midobake.repo' && chown root:root '/etc/yum.repos.d/midonet-misc.repo' && chmod 0644 '/etc/yum.repos.d/midonet-misc.repo' && chown root:root '/etc/yum.repos.d/midonet.repo' && chmod 0644 '/etc/yum.repos.d/midonet.repo'",
-		"run: yum -y install java-1.8.0-openjdk-headless midolman midonet-tools",
+		"run: yum -y install chrony java-1.8.0-openjdk-headless midolman midonet-tools",
 		"run: mkdir -p '/etc/midolman' '/etc/systemd/system'",
 		"upload: /etc/midolman/midolman.conf",
 		"upload: /etc/systemd/system/midobake-firstboot.service",

@@ -7,7 +7,9 @@
 # Usage: standin-repo.sh ROOTFS_TARBALL OUT_DIR   (OUT_DIR gets the repository and base.rpm)
 set -euo pipefail
 tarball=${1:?} out=${2:?}
-[ -s "$out/repodata/repomd.xml" ] && exit 0
+# The cache is keyed by this script's content: changing the recipe builds the repository anew.
+stamp=$(sha256sum "$0" | cut -c1-12)
+[ -s "$out/repodata/repomd.xml" ] && [ "$(cat "$out/.recipe" 2>/dev/null)" = "$stamp" ] && exit 0
 work=$(mktemp -d)
 trap 'umount "$work/proc" 2>/dev/null || true; rm -rf "$work"' EXIT
 tar --zstd -C "$work" -xf "$tarball"
@@ -40,6 +42,7 @@ spec base "" "" "" "" "Provides: /bin/sh /bin/bash /usr/bin/sh /usr/bin/bash bas
 Provides: system-release(releasever) = 7"
 spec java-1.8.0-openjdk-headless "" "" "" ""
 spec nmap-ncat "" "" "" ""
+spec chrony "" "" "" ""
 spec python-midonetclient "" "" "" ""
 spec midonet-tools "" "mkdir -p %{buildroot}/usr/bin && printf '#!/bin/sh\nexit 0\n' > %{buildroot}/usr/bin/mn-conf && chmod 755 %{buildroot}/usr/bin/mn-conf" "/usr/bin/mn-conf" ""
 spec midolman midolman "mkdir -p %{buildroot}/etc/midolman
@@ -48,9 +51,11 @@ for f in compute.medium compute.large gateway.medium gateway.large; do echo \"MA
   "%config(noreplace) /etc/midolman/midolman.conf
 /etc/midolman/midolman-env.sh.*" "systemctl enable midolman
 $hostid"
-spec midonet-cluster midonet-cluster "mkdir -p %{buildroot}/etc/midonet
-printf '[zookeeper]\nzookeeper_hosts = 127.0.0.1:2181\n' > %{buildroot}/etc/midonet/midonet.conf" \
-  "%config(noreplace) /etc/midonet/midonet.conf" "systemctl enable midonet-cluster
+spec midonet-cluster midonet-cluster "mkdir -p %{buildroot}/etc/midonet %{buildroot}/etc/midonet-cluster
+printf '[zookeeper]\nzookeeper_hosts = 127.0.0.1:2181\n' > %{buildroot}/etc/midonet/midonet.conf
+printf 'MAX_HEAP_SIZE=2048M\nHEAP_NEWSIZE=1024M\n' > %{buildroot}/etc/midonet-cluster/midonet-cluster-env.sh" \
+  "%config(noreplace) /etc/midonet/midonet.conf
+%config(noreplace) /etc/midonet-cluster/midonet-cluster-env.sh" "systemctl enable midonet-cluster
 $hostid"
 spec zookeeper zookeeper "mkdir -p %{buildroot}/etc/zookeeper && echo 'dataDir=/var/lib/zookeeper/data' > %{buildroot}/etc/zookeeper/zoo.cfg" \
   "%config(noreplace) /etc/zookeeper/zoo.cfg" "systemctl enable zookeeper
@@ -69,4 +74,5 @@ mkdir -p "$work/srv/repo" && cp "$out.tmp"/*.rpm "$work/srv/repo/"
 chroot "$work" createrepo_c --quiet /srv/repo >&2
 cp -r "$work/srv/repo/repodata" "$out.tmp/"
 mv "$out.tmp/base.rpm.tmp" "$out.tmp/base.rpm"
+echo "$stamp" > "$out.tmp/.recipe"
 rm -rf "$out" && mv "$out.tmp" "$out"

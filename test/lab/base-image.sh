@@ -31,8 +31,11 @@ debootstrap --variant=minbase \
 printf '#!/bin/sh\nexit 101\n' > "$dir/usr/sbin/policy-rc.d"
 chmod 755 "$dir/usr/sbin/policy-rc.d"
 mount -t proc proc "$dir/proc"
+# firewalld and chrony as on EL7: firewalld enabled, so every VM boots with it running and
+# blocking what the cloud needs until the hook handles it; chrony (chrony.service, with the
+# alias chronyd.service EL7's unit has) for the time step.
 chroot "$dir" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-  zookeeper default-jre-headless dnf rpm >&2
+  zookeeper default-jre-headless dnf rpm firewalld chrony >&2
 umount "$dir/proc"
 rm -f "$dir/usr/sbin/policy-rc.d"
 chroot "$dir" apt-get clean

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/preflight"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -396,6 +397,18 @@ func checkCloud(t *testing.T, c *cloud.Cloud, hosts []labHost, vms map[string]*i
 				t.Errorf("%s: the hook did work again after the reboot:\n%s", where, tail(log, 20))
 			}
 		}
+		// EL7's firewalld ran at boot, as on a stock host; the hook stopped and disabled it
+		// (the description's default), and the time service runs.
+		units := vm.report(t, n, "units.txt")
+		if !strings.Contains(units, "firewalld inactive disabled") || !strings.Contains(units, "chronyd active") {
+			t.Errorf("%s: firewalld is not stopped and disabled, or chronyd is not running:\n%s", where, units)
+		}
+		var pre preflight.Report
+		if err := json.Unmarshal([]byte(vm.report(t, n, "preflight.json")), &pre); err != nil || pre.Host != h.name {
+			t.Errorf("%s: no preflight report of the hook: %v", where, err)
+		} else if n == 0 {
+			preflights[h.name] = pre.Summary()
+		}
 		hostRec, _ := c.Host(h.name)
 		if top.RunsMidolman(hostRec) {
 			var started map[string]string
@@ -461,6 +474,9 @@ func checkCloud(t *testing.T, c *cloud.Cloud, hosts []labHost, vms map[string]*i
 	}
 }
 
+// preflights are each host's preflight on its first boot, for the summary.
+var preflights = map[string]string{}
+
 func writeSummary(t *testing.T, summary map[string]float64) {
 	t.Helper()
 	var keys []string
@@ -472,6 +488,14 @@ func writeSummary(t *testing.T, summary map[string]float64) {
 	fmt.Fprintf(&b, "accelerator: %s\n", accel)
 	for _, k := range keys {
 		fmt.Fprintf(&b, "%s: %.1f\n", k, summary[k])
+	}
+	var names []string
+	for h := range preflights {
+		names = append(names, h)
+	}
+	sort.Strings(names)
+	for _, h := range names {
+		fmt.Fprintf(&b, "preflight-%s: %s\n", h, preflights[h])
 	}
 	t.Logf("lab summary:\n%s", b.String())
 	os.MkdirAll(filepath.Join(repoRoot, "build"), 0o755)

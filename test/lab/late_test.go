@@ -28,11 +28,11 @@ func lateCloud(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	node3 := `  - {name: node3, address: 10.111.5.23, mac: "52:54:00:00:05:23", primaryInterface: eth0, roles: [nc]}` + "\n"
+	node3 := `  - {name: node3, address: 10.111.5.23, mac: "52:54:00:00:05:23", primaryInterface: eth0, roles: [nc], preflightIgnore: [memory]}` + "\n"
 	if !strings.Contains(string(data), node3) {
 		t.Fatal("cloud.yaml has no node3 line to put node4 after")
 	}
-	return []byte(strings.Replace(string(data), node3, node3+`  - {name: node4, address: `+lateAddress+`, mac: "`+lateMAC+`", primaryInterface: eth0, roles: [nc]}`+"\n", 1))
+	return []byte(strings.Replace(string(data), node3, node3+`  - {name: node4, address: `+lateAddress+`, mac: "`+lateMAC+`", primaryInterface: eth0, roles: [nc], preflightIgnore: [memory]}`+"\n", 1))
 }
 
 // rebootWithLateHost reboots the cloud's VMs, boots node4 once they have settled, and

@@ -45,6 +45,9 @@ func standinPackages() []standinPackage {
 		{name: "lab-base", provides: []string{"/bin/sh", "/bin/bash", "/usr/bin/sh", "/usr/bin/bash", "bash", "system-release(releasever) = 7"}},
 		{name: "java-1.8.0-openjdk-headless"},
 		{name: "nmap-ncat"},
+		// The base image has Debian's chrony (chrony.service, alias chronyd.service), as EL7
+		// has its own: the package only satisfies the plan's transaction.
+		{name: "chrony"},
 		{name: "python-midonetclient"},
 		{name: "midobake-lab-standin", files: map[string]string{standinBin: "@standin"}},
 		{name: "midonet-tools", links: map[string]string{"/usr/bin/mn-conf": standinBin}},
@@ -59,9 +62,10 @@ func standinPackages() []standinPackage {
 			configs: map[string]string{"/etc/midolman/midolman.conf": "[zookeeper]\nzookeeper_hosts = 127.0.0.1:2181\nroot_key = /midonet\n"},
 			post:    "systemctl enable midolman.service\n" + hostID},
 		{name: "midonet-cluster",
-			files:   map[string]string{"/usr/lib/systemd/system/midonet-cluster.service": unit("MidoNet Cluster", standinBin+" midonet-cluster", "")},
-			configs: map[string]string{"/etc/midonet/midonet.conf": "[zookeeper]\nzookeeper_hosts = 127.0.0.1:2181\nroot_key = /midonet\n"},
-			post:    "systemctl enable midonet-cluster.service\n" + hostID},
+			files: map[string]string{"/usr/lib/systemd/system/midonet-cluster.service": unit("MidoNet Cluster", standinBin+" midonet-cluster", "")},
+			configs: map[string]string{"/etc/midonet/midonet.conf": "[zookeeper]\nzookeeper_hosts = 127.0.0.1:2181\nroot_key = /midonet\n",
+				"/etc/midonet-cluster/midonet-cluster-env.sh": "MAX_HEAP_SIZE=2048M\nHEAP_NEWSIZE=1024M\n"},
+			post: "systemctl enable midonet-cluster.service\n" + hostID},
 		{name: "zookeeper",
 			files: map[string]string{"/usr/lib/systemd/system/zookeeper.service": unit("ZooKeeper",
 				`/usr/bin/java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dzookeeper.admin.enableServer=false -Dzookeeper.root.logger=INFO,CONSOLE -Dzookeeper.4lw.commands.whitelist=srvr,ruok -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar org.apache.zookeeper.server.quorum.QuorumPeerMain /etc/zookeeper/zoo.cfg`, "zookeeper")},

@@ -122,9 +122,10 @@ if [ -e /var/log/lab/reboot-once ]; then rm /var/log/lab/reboot-once; sync; syst
 d=$1
 cp /var/lib/midolman/started.json $d/midolman-started.json 2>/dev/null
 cp /var/lib/midobake/state.json $d/midobake-state.json 2>/dev/null
+cp /var/lib/midobake/preflight.json $d/preflight.json 2>/dev/null
 cp /var/log/cloud-init-output.log $d/cloud-init-output.log 2>/dev/null
 journalctl -b -u midobake-firstboot --no-pager -o cat > $d/hook.log 2>&1
-for u in zookeeper cassandra midonet-cluster midolman midobake-uplink midobake-firstboot midobake-enrol; do
+for u in zookeeper cassandra midonet-cluster midolman midobake-uplink midobake-firstboot midobake-enrol firewalld chronyd; do
   echo "$u $(systemctl is-active $u) $(systemctl is-enabled $u 2>/dev/null)"
 done > $d/units.txt
 ip -br addr > $d/addr.txt 2>&1

@@ -1,0 +1,261 @@
+package firstboot
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/roles"
+)
+
+// firewall: EL7 ships firewalld running, which blocks ZooKeeper, Cassandra and the tunnels.
+// By default the hook does what the Eucalyptus 4.4 guide does ("Disable FirewallD on RHEL 7");
+// with firewall.mode: keep it leaves firewalld running and opens exactly the ports each role
+// of this host needs to exactly the cloud's hosts, in ipsets of its own, and takes access
+// away from hosts that left the cloud.
+func init() {
+	register(Step{Name: "firewall", Order: 12, RunsOn: always,
+		Describe: describeFirewall, Check: checkFirewall, Do: doFirewall})
+}
+
+func describeFirewall(e *Env) []string {
+	if e.c.FirewallMode() == cloud.FirewallDisable {
+		return []string{fmt.Sprintf("if firewalld is installed: systemctl stop %s; systemctl disable %s (as the Eucalyptus guide does; firewall.mode: keep keeps it)", roles.UnitFirewall, roles.UnitFirewall)}
+	}
+	lines := []string{"firewalld stays; open exactly what this host's roles need, to exactly the cloud's hosts (firewall-cmd --permanent, then --reload):"}
+	for _, r := range firewallRules(e.top, e.host, e.c.Firewall.AdminSources) {
+		lines = append(lines, fmt.Sprintf("  %s from ipset %s: %s", strings.Join(r.Services, ", "), r.Set, strings.Join(r.Sources, " ")))
+	}
+	return append(lines, "  ipsets and rules of midobake that the cloud no longer needs are removed")
+}
+
+func checkFirewall(ctx context.Context, e *Env) Check {
+	if e.c.FirewallMode() == cloud.FirewallDisable {
+		switch {
+		case !unitInstalled(e, roles.UnitFirewall):
+			return holds("firewalld is not installed")
+		case unitEnabled(e, roles.UnitFirewall):
+			return fails("firewalld is enabled")
+		}
+		return holds("firewalld is disabled")
+	}
+	actions, err := firewallActions(ctx, e)
+	switch {
+	case err != nil:
+		return unknown("%v", err)
+	case len(actions) > 0:
+		return fails("firewalld needs %d changes for the cloud's ports", len(actions))
+	}
+	return holds("firewalld opens exactly the cloud's ports")
+}
+
+func doFirewall(ctx context.Context, e *Env) (string, error) {
+	if e.c.FirewallMode() == cloud.FirewallDisable {
+		if !unitInstalled(e, roles.UnitFirewall) {
+			return "firewalld is not installed: nothing to disable", nil
+		}
+		for _, verb := range []string{"stop", "disable"} {
+			if err := e.cmd(ctx, nil, "systemctl", verb, roles.UnitFirewall); err != nil {
+				return "", err
+			}
+		}
+		return "firewalld stopped and disabled, as the Eucalyptus guide says (firewall.mode: keep keeps it and opens the cloud's ports)", nil
+	}
+	if out, err := e.opts.Runner.Run(ctx, nil, "firewall-cmd", "--state"); err != nil {
+		return "", fmt.Errorf("firewall.mode is keep but firewalld is not running (%s): start it, or say firewall.mode: disable", strings.TrimSpace(string(out)))
+	}
+	actions, err := firewallActions(ctx, e)
+	if err != nil {
+		return "", err
+	}
+	if len(actions) == 0 {
+		return "firewalld already opens exactly the cloud's ports", nil
+	}
+	for _, a := range actions {
+		if err := e.cmd(ctx, nil, "firewall-cmd", a...); err != nil {
+			return "", err
+		}
+		e.logf("  firewall-cmd %s", strings.Join(a, " "))
+	}
+	if err := e.cmd(ctx, nil, "firewall-cmd", "--reload"); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("firewalld: %d changes, reloaded", len(actions)), nil
+}
+
+// fwRule is one opening: the services (port/protocol, or an IP protocol) a set of sources
+// may reach on this host.
+type fwRule struct {
+	Set      string   // the ipset, named midobake-*
+	Sources  []string // addresses or CIDR blocks, sorted
+	Services []string // "2181/tcp", "6677/udp" or "gre"
+}
+
+// firewallSetPrefix marks what the hook owns in firewalld: it removes what it no longer needs
+// and leaves everything else alone.
+const firewallSetPrefix = "midobake-"
+
+// firewallRules is what this host's roles need open, and to whom (the ports: ZooKeeper 2181
+// to its clients, 2888 and 3888 to its peers; Cassandra 7000 to its peers and 9042 to the CLC
+// and the agents; the tunnels between the agents' tunnel addresses).
+func firewallRules(top roles.Topology, h cloud.Host, admin []string) []fwRule {
+	addrs := func(hosts []cloud.Host, tunnel bool) []string {
+		var out []string
+		for _, x := range hosts {
+			if tunnel {
+				out = append(out, x.TunnelAddress)
+			} else {
+				out = append(out, x.Address)
+			}
+		}
+		return out
+	}
+	clc := []cloud.Host{}
+	for _, x := range top.Cloud.Hosts {
+		if x.Has(cloud.RoleCLC) {
+			clc = append(clc, x)
+		}
+	}
+	var rules []fwRule
+	add := func(set string, sources []string, services ...string) {
+		seen := map[string]bool{}
+		var src []string
+		for _, s := range sources {
+			if !seen[s] {
+				seen[s] = true
+				src = append(src, s)
+			}
+		}
+		sort.Strings(src)
+		rules = append(rules, fwRule{Set: firewallSetPrefix + set, Sources: src, Services: services})
+	}
+	if h.Has(cloud.RoleZooKeeper) {
+		clients := append(append(append(addrs(top.Agents, false), addrs(clc, false)...), addrs(top.Ensemble, false)...), admin...)
+		add("zookeeper-clients", clients, fmt.Sprintf("%d/tcp", roles.ZooKeeperPort))
+		add("zookeeper-peers", addrs(top.Ensemble, false), "2888/tcp", "3888/tcp")
+	}
+	if h.Has(cloud.RoleCassandra) {
+		add("cassandra-peers", addrs(top.Cassandra, false), "7000/tcp")
+		add("cassandra-clients", append(append(addrs(top.Agents, false), addrs(clc, false)...), addrs(top.Cassandra, false)...), "9042/tcp")
+	}
+	if top.RunsMidolman(h) {
+		tunnel := "gre"
+		if top.Cloud.Midonet.TunnelZone.Type == "vxlan" {
+			tunnel = "6677/udp"
+		}
+		add("tunnels", addrs(top.Agents, true), tunnel)
+	}
+	return rules
+}
+
+// richRule is the rule firewalld lists for one service of a rule, in the form
+// "firewall-cmd --list-rich-rules" prints it.
+func richRule(set, service string) string {
+	if port, proto, ok := strings.Cut(service, "/"); ok {
+		return fmt.Sprintf(`rule family="ipv4" source ipset="%s" port port="%s" protocol="%s" accept`, set, port, proto)
+	}
+	return fmt.Sprintf(`rule family="ipv4" source ipset="%s" protocol value="%s" accept`, set, service)
+}
+
+// firewallActions reads firewalld's permanent configuration and says what to change, as
+// firewall-cmd arguments, in an order firewalld accepts: sets made and filled, rules added,
+// stale rules removed, then stale sets deleted.
+func firewallActions(ctx context.Context, e *Env) ([][]string, error) {
+	query := func(args ...string) ([]string, error) {
+		out, err := e.opts.Runner.Run(ctx, nil, "firewall-cmd", append([]string{"--permanent"}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		var lines []string
+		for _, l := range strings.Split(string(out), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				lines = append(lines, l)
+			}
+		}
+		return lines, nil
+	}
+	sets, err := query("--get-ipsets")
+	if err != nil {
+		return nil, err
+	}
+	if len(sets) == 1 {
+		sets = strings.Fields(sets[0]) // one line, space-separated
+	}
+	entries := map[string][]string{}
+	for _, s := range sets {
+		if strings.HasPrefix(s, firewallSetPrefix) {
+			if entries[s], err = query("--ipset="+s, "--get-entries"); err != nil {
+				return nil, err
+			}
+		}
+	}
+	rules, err := query("--list-rich-rules")
+	if err != nil {
+		return nil, err
+	}
+	return planFirewall(firewallRules(e.top, e.host, e.c.Firewall.AdminSources), entries, rules), nil
+}
+
+// planFirewall compares what is wanted with what firewalld has (midobake's sets and their
+// entries; every rich rule) and returns the changes.
+func planFirewall(want []fwRule, have map[string][]string, rules []string) [][]string {
+	var add, remove, drop [][]string
+	wanted := map[string]bool{}
+	wantRule := map[string]bool{}
+	for _, r := range want {
+		wanted[r.Set] = true
+		cur, exists := have[r.Set]
+		if !exists {
+			add = append(add, []string{"--permanent", "--new-ipset=" + r.Set, "--type=hash:net"})
+		}
+		in := map[string]bool{}
+		for _, x := range cur {
+			in[x] = true
+		}
+		keep := map[string]bool{}
+		for _, s := range r.Sources {
+			keep[s] = true
+			if !in[s] {
+				add = append(add, []string{"--permanent", "--ipset=" + r.Set, "--add-entry=" + s})
+			}
+		}
+		for _, x := range cur {
+			if !keep[x] {
+				add = append(add, []string{"--permanent", "--ipset=" + r.Set, "--remove-entry=" + x})
+			}
+		}
+		for _, svc := range r.Services {
+			wantRule[richRule(r.Set, svc)] = true
+		}
+	}
+	present := map[string]bool{}
+	for _, rule := range rules {
+		present[rule] = true
+		if strings.Contains(rule, `ipset="`+firewallSetPrefix) && !wantRule[rule] {
+			remove = append(remove, []string{"--permanent", "--remove-rich-rule=" + rule})
+		}
+	}
+	var missing []string
+	for rule := range wantRule {
+		if !present[rule] {
+			missing = append(missing, rule)
+		}
+	}
+	sort.Strings(missing)
+	for _, rule := range missing {
+		add = append(add, []string{"--permanent", "--add-rich-rule=" + rule})
+	}
+	var stale []string
+	for s := range have {
+		if !wanted[s] {
+			stale = append(stale, s)
+		}
+	}
+	sort.Strings(stale)
+	for _, s := range stale {
+		drop = append(drop, []string{"--permanent", "--delete-ipset=" + s})
+	}
+	return append(append(add, remove...), drop...)
+}
