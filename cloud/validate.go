@@ -203,21 +203,19 @@ func unusableIPv4(a netip.Addr) string {
 		return "is a multicast address (224.0.0.0/4)"
 	case b[0] >= 240:
 		return "is in the reserved 240.0.0.0/4"
+	case a.IsLoopback():
+		return "is a loopback address (127.0.0.0/8), which no other host reaches"
 	case a.IsLinkLocalUnicast():
 		return "is a link-local address (169.254.0.0/16), which does not reach beyond its link"
 	}
 	return ""
 }
 
-// hostAddress checks that an address is one a host can have and others can reach: unusable
-// ones are errors; loopback is a warning, since only a test cloud on one machine works so.
+// hostAddress checks that an address is one a host can have and others can reach.
 func (v *validator) hostAddress(path Path, a netip.Addr) bool {
 	if why := unusableIPv4(a); why != "" {
 		v.errorf(KindReserved, path, "%s %s; use the address of the host's interface", a, why)
 		return false
-	}
-	if a.IsLoopback() {
-		v.warnf(KindReserved, path, "%s is a loopback address: other hosts cannot reach it (only a test cloud on one machine works so)", a)
 	}
 	return true
 }

@@ -48,7 +48,7 @@ func fakeZooKeeper(tb testing.TB, addr string) int {
 // BenchmarkHookOverhead is a whole first boot of an NC with every dependency ready: what the
 // hook itself costs (load, plan, state, files) around the services it starts.
 func BenchmarkHookOverhead(b *testing.B) {
-	port := fakeZooKeeper(b, "127.0.0.10:0")
+	port := fakeZooKeeper(b, "10.250.0.10:0")
 	site := []byte(loopbackCloud)
 	tpl, _ := roles.NewTemplates("")
 	root := b.TempDir()
@@ -91,10 +91,10 @@ func TestIdentify(t *testing.T) {
 	}{
 		{fakeIdentity{"node1", nil}, "node1", ""},
 		{fakeIdentity{"node2.cloud.example", nil}, "node2", ""},
-		{fakeIdentity{"localhost", []string{"127.0.0.1", "127.0.0.30"}}, "ufs1", ""},
-		{fakeIdentity{"localhost", []string{"127.0.1.21"}}, "node1", ""}, // tunnel address
+		{fakeIdentity{"localhost", []string{"127.0.0.1", "10.250.0.30"}}, "ufs1", ""},
+		{fakeIdentity{"localhost", []string{"10.250.1.21"}}, "node1", ""}, // tunnel address
 		{fakeIdentity{"localhost", []string{"192.0.2.1"}}, "", "is none of the cloud's hosts"},
-		{fakeIdentity{"localhost", []string{"127.0.0.21", "127.0.0.22"}}, "", "match several hosts (node1, node2)"},
+		{fakeIdentity{"localhost", []string{"10.250.0.21", "10.250.0.22"}}, "", "match several hosts (node1, node2)"},
 	} {
 		h, _, err := identify(c, tc.id)
 		got := h.Name

@@ -21,7 +21,7 @@ import (
 
 // lateCloud is the loopback cloud with node3, which the CLC's copy does not name: the site
 // data node3 boots with.
-var lateCloud = strings.Replace(loopbackCloud, "  - {name: ufs1,", "  - {name: node3, address: 127.0.0.23, tunnelAddress: 127.0.1.23, roles: [nc]}\n  - {name: ufs1,", 1)
+var lateCloud = strings.Replace(loopbackCloud, "  - {name: ufs1,", "  - {name: node3, address: 10.250.0.23, tunnelAddress: 10.250.1.23, roles: [nc]}\n  - {name: ufs1,", 1)
 
 // fakeClock hands out a channel per pause; tick ends the oldest pending pause.
 type fakeClock struct {
@@ -80,7 +80,7 @@ func TestLateHostEnrolled(t *testing.T) {
 	}
 	w.siteOf["node3"] = filepath.Join(w.dir, "late.yaml")
 	os.WriteFile(w.siteOf["node3"], []byte(lateCloud), 0o644)
-	if r := w.hook("node3", nil); r.code != 0 || !strings.Contains(r.out, "announced: host id uuid-node3, tunnel address 127.0.1.23") {
+	if r := w.hook("node3", nil); r.code != 0 || !strings.Contains(r.out, "announced: host id uuid-node3, tunnel address 10.250.1.23") {
 		t.Fatalf("node3: exit %d\n%s", r.code, r.out)
 	}
 	clock.tick(t) // the pass after node3's announcement
@@ -90,11 +90,11 @@ func TestLateHostEnrolled(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"clc1=127.0.0.10", "node1=127.0.1.21", "node2=127.0.1.22", "node3=127.0.1.23", "ufs1=127.0.0.30"}
+	want := []string{"clc1=10.250.0.10", "node1=10.250.1.21", "node2=10.250.1.22", "node3=10.250.1.23", "ufs1=10.250.0.30"}
 	if diff := cmp.Diff(want, w.api.Snapshot()["eucatz/gre"]); diff != "" {
 		t.Errorf("tunnel zone (-want +got):\n%s\n%s", diff, log.String())
 	}
-	if !strings.Contains(log.String(), "  enrolled node3 (uuid-node3) in eucatz with 127.0.1.23") {
+	if !strings.Contains(log.String(), "  enrolled node3 (uuid-node3) in eucatz with 10.250.1.23") {
 		t.Errorf("node3's enrolment is not logged:\n%s", log.String())
 	}
 	if clock.elapsed < time.Hour {
@@ -152,11 +152,11 @@ func TestLyingAnnouncementsAreRefused(t *testing.T) {
 	w.enrol("--once")
 	before := w.api.Snapshot()
 	for name, a := range map[string]midonet.Announcement{
-		"ghost":  {Name: "ghost", HostID: "uuid-nobody", TunnelAddress: "127.0.1.99"},       // unknown host id
-		"node2":  {Name: "node2", HostID: "uuid-node1", TunnelAddress: "127.0.1.21"},        // node1 claims node2's name
-		"thief":  {Name: "thief", HostID: "uuid-thief", TunnelAddress: "127.0.1.22"},        // not registered either
-		"node1":  {Name: "node1", HostID: "uuid-node1", TunnelAddress: "127.0.1.22"},        // node2's address, not node1's
-		"forged": {Name: "someone-else", HostID: "uuid-node2", TunnelAddress: "127.0.1.22"}, // node name differs
+		"ghost":  {Name: "ghost", HostID: "uuid-nobody", TunnelAddress: "10.250.1.99"},       // unknown host id
+		"node2":  {Name: "node2", HostID: "uuid-node1", TunnelAddress: "10.250.1.21"},        // node1 claims node2's name
+		"thief":  {Name: "thief", HostID: "uuid-thief", TunnelAddress: "10.250.1.22"},        // not registered either
+		"node1":  {Name: "node1", HostID: "uuid-node1", TunnelAddress: "10.250.1.22"},        // node2's address, not node1's
+		"forged": {Name: "someone-else", HostID: "uuid-node2", TunnelAddress: "10.250.1.22"}, // node name differs
 	} {
 		writeAnnouncement(t, w, name, a)
 	}
@@ -168,7 +168,7 @@ func TestLyingAnnouncementsAreRefused(t *testing.T) {
 	for _, want := range []string{
 		"ghost: refused: host id uuid-nobody is not known to MidoNet",
 		"node2: refused: the name is MidoNet host uuid-node2's, not uuid-node1's",
-		"node1: refused: tunnel address 127.0.1.22 is not one of host uuid-node1's addresses (127.0.0.21, 127.0.1.21)",
+		"node1: refused: tunnel address 10.250.1.22 is not one of host uuid-node1's addresses (10.250.0.21, 10.250.1.21)",
 		`forged: refused: announcement names another host ("someone-else")`,
 		"junk: refused: announcement is not {name, hostId, tunnelAddress}",
 	} {
@@ -207,7 +207,7 @@ func TestRemoveHost(t *testing.T) {
 		t.Fatalf("a host that is down was removed: %v", got)
 	}
 	r := w.enrol("--remove", "node3")
-	if r.code != 0 || !strings.Contains(r.out, "took node3 (uuid-node3, 127.0.1.23) out of tunnel zone eucatz; forgot its announcement") {
+	if r.code != 0 || !strings.Contains(r.out, "took node3 (uuid-node3, 10.250.1.23) out of tunnel zone eucatz; forgot its announcement") {
 		t.Fatalf("remove: exit %d\n%s", r.code, r.out)
 	}
 	if got := w.api.Snapshot()["eucatz/gre"]; len(got) != 4 {
@@ -252,7 +252,7 @@ func TestEnrolKilledResumes(t *testing.T) {
 	if r := w.enrol("--once"); r.code != 0 {
 		t.Fatal(r.out)
 	}
-	want := []string{"clc1=127.0.0.10", "node1=127.0.1.21", "node2=127.0.1.22", "ufs1=127.0.0.30"}
+	want := []string{"clc1=10.250.0.10", "node1=10.250.1.21", "node2=10.250.1.22", "ufs1=10.250.0.30"}
 	if diff := cmp.Diff(want, w.api.Snapshot()["eucatz/gre"]); diff != "" {
 		t.Errorf("tunnel zone (-want +got):\n%s", diff)
 	}

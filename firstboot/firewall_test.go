@@ -75,11 +75,11 @@ func TestFirewallKeep(t *testing.T) {
 	}
 	sets, rules := w.fwState("clc1")
 	wantSets := map[string][]string{
-		"midobake-cassandra-clients": {"127.0.0.10", "127.0.0.21", "127.0.0.22", "127.0.0.30"},
-		"midobake-cassandra-peers":   {"127.0.0.10"},
-		"midobake-tunnels":           {"127.0.0.10", "127.0.0.30", "127.0.1.21", "127.0.1.22"},
-		"midobake-zookeeper-clients": {"10.9.9.0/24", "127.0.0.10", "127.0.0.21", "127.0.0.22", "127.0.0.30"},
-		"midobake-zookeeper-peers":   {"127.0.0.10"},
+		"midobake-cassandra-clients": {"10.250.0.10", "10.250.0.21", "10.250.0.22", "10.250.0.30"},
+		"midobake-cassandra-peers":   {"10.250.0.10"},
+		"midobake-tunnels":           {"10.250.0.10", "10.250.0.30", "10.250.1.21", "10.250.1.22"},
+		"midobake-zookeeper-clients": {"10.250.0.10", "10.250.0.21", "10.250.0.22", "10.250.0.30", "10.9.9.0/24"},
+		"midobake-zookeeper-peers":   {"10.250.0.10"},
 	}
 	if diff := cmp.Diff(wantSets, sets); diff != "" {
 		t.Errorf("ipsets (-want +got):\n%s", diff)
@@ -110,7 +110,7 @@ func TestFirewallKeep(t *testing.T) {
 	}
 
 	// node2 leaves the cloud: it loses its access at the CLC's next run.
-	without := strings.Replace(keep, "  - {name: node2, address: 127.0.0.22, tunnelAddress: 127.0.1.22, roles: [nc]}\n", "", 1)
+	without := strings.Replace(keep, "  - {name: node2, address: 10.250.0.22, tunnelAddress: 10.250.1.22, roles: [nc]}\n", "", 1)
 	if without == keep {
 		t.Fatal("could not take node2 out of the cloud")
 	}
@@ -120,7 +120,7 @@ func TestFirewallKeep(t *testing.T) {
 	}
 	sets, rules = w.fwState("clc1")
 	for name, entries := range sets {
-		if slices.Contains(entries, "127.0.0.22") || slices.Contains(entries, "127.0.1.22") {
+		if slices.Contains(entries, "10.250.0.22") || slices.Contains(entries, "10.250.1.22") {
 			t.Errorf("node2 kept its access through %s: %v", name, entries)
 		}
 	}

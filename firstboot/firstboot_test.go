@@ -44,7 +44,7 @@ func TestExampleCloudInAnyOrder(t *testing.T) {
 			if r := w.enrol("--once"); r.code != 0 {
 				t.Fatalf("enrol --once: exit %d\n%s", r.code, r.out)
 			}
-			want := map[string][]string{"eucatz/gre": {"clc1=127.0.0.10", "node1=127.0.1.21", "node2=127.0.1.22", "ufs1=127.0.0.30"}}
+			want := map[string][]string{"eucatz/gre": {"clc1=10.250.0.10", "node1=10.250.1.21", "node2=10.250.1.22", "ufs1=10.250.0.30"}}
 			if diff := cmp.Diff(want, w.api.Snapshot()); diff != "" {
 				t.Errorf("MidoNet state (-want +got):\n%s", diff)
 			}
@@ -63,11 +63,11 @@ func TestExampleCloudInAnyOrder(t *testing.T) {
 			}
 			clc := w.files("clc1")
 			for path, want := range map[string]string{
-				"etc/zookeeper/zoo.cfg":             "server.1=127.0.0.10:2888:3888",
+				"etc/zookeeper/zoo.cfg":             "server.1=10.250.0.10:2888:3888",
 				"var/lib/zookeeper/data/myid":       "644 1\n",
-				"etc/midonet/midonet.conf":          "zookeeper_hosts = 127.0.0.10:2181",
-				"etc/midolman/midolman.conf":        "zookeeper_hosts = 127.0.0.10:2181",
-				"etc/cassandra/conf/cassandra.yaml": `- seeds: "127.0.0.10"`,
+				"etc/midonet/midonet.conf":          "zookeeper_hosts = 10.250.0.10:2181",
+				"etc/midolman/midolman.conf":        "zookeeper_hosts = 10.250.0.10:2181",
+				"etc/cassandra/conf/cassandra.yaml": `- seeds: "10.250.0.10"`,
 				"etc/midolman/midolman-env.sh":      "MAX_HEAP_SIZE=compute-medium",
 				".test/mn-conf-default":             `http_host = "127.0.0.1"`,
 				"etc/midobake/network.json":         `"Mode": "VPCMIDO"`,
@@ -77,7 +77,7 @@ func TestExampleCloudInAnyOrder(t *testing.T) {
 					t.Errorf("clc1 %s lacks %q:\n%s", path, want, clc[path])
 				}
 			}
-			if cy := clc["etc/cassandra/conf/cassandra.yaml"]; !strings.Contains(cy, "cluster_name: 'midonet'") || !strings.Contains(cy, "listen_address: 127.0.0.10") || !strings.Contains(cy, "num_tokens: 256") {
+			if cy := clc["etc/cassandra/conf/cassandra.yaml"]; !strings.Contains(cy, "cluster_name: 'midonet'") || !strings.Contains(cy, "listen_address: 10.250.0.10") || !strings.Contains(cy, "num_tokens: 256") {
 				t.Errorf("cassandra.yaml:\n%s", cy)
 			}
 			ufs := w.files("ufs1")
@@ -129,7 +129,7 @@ func TestWaitsForZooKeeper(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d:\n%s", r.code, r.out)
 	}
-	if !strings.Contains(r.out, "waiting for ZooKeeper (127.0.0.10:") {
+	if !strings.Contains(r.out, "waiting for ZooKeeper (10.250.0.10:") {
 		t.Errorf("no waiting line:\n%s", r.out)
 	}
 	if !strings.Contains(strings.Join(r.log, "\n"), "systemctl start midolman") {
@@ -145,7 +145,7 @@ func TestZooKeeperNeverComes(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("exit %d:\n%s", r.code, r.out)
 	}
-	for _, want := range []string{"[5/8] midolman: FAILED: timed out waiting for ZooKeeper (127.0.0.10:", "stopped at step midolman", "step midolman: timed out"} {
+	for _, want := range []string{"[5/8] midolman: FAILED: timed out waiting for ZooKeeper (10.250.0.10:", "stopped at step midolman", "step midolman: timed out"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.out)
 		}
@@ -272,14 +272,14 @@ func TestTunnelAddressChangeReenrolls(t *testing.T) {
 	w.zk.Start(t)
 	w.runAll(hosts)
 	w.enrol("--once")
-	os.WriteFile(w.site, []byte(strings.Replace(loopbackCloud, "tunnelAddress: 127.0.1.21", "tunnelAddress: 127.0.2.21", 1)), 0o644)
-	if r := w.hook("node1", nil); r.code != 0 || !strings.Contains(r.out, "announced: host id uuid-node1, tunnel address 127.0.2.21") {
+	os.WriteFile(w.site, []byte(strings.Replace(loopbackCloud, "tunnelAddress: 10.250.1.21", "tunnelAddress: 10.250.2.21", 1)), 0o644)
+	if r := w.hook("node1", nil); r.code != 0 || !strings.Contains(r.out, "announced: host id uuid-node1, tunnel address 10.250.2.21") {
 		t.Fatal(r.out)
 	}
-	if r := w.enrol("--once"); r.code != 0 || !strings.Contains(r.out, "re-enrolled node1 (uuid-node1) in eucatz with 127.0.2.21") {
+	if r := w.enrol("--once"); r.code != 0 || !strings.Contains(r.out, "re-enrolled node1 (uuid-node1) in eucatz with 10.250.2.21") {
 		t.Fatal(r.out)
 	}
-	want := []string{"clc1=127.0.0.10", "node1=127.0.2.21", "node2=127.0.1.22", "ufs1=127.0.0.30"}
+	want := []string{"clc1=10.250.0.10", "node1=10.250.2.21", "node2=10.250.1.22", "ufs1=10.250.0.30"}
 	if diff := cmp.Diff(want, w.api.Snapshot()["eucatz/gre"]); diff != "" {
 		t.Error(diff)
 	}
@@ -309,7 +309,7 @@ func TestKeepsWhatOperatorsAdded(t *testing.T) {
 		"etc/zookeeper/zoo.cfg":      "# site override\ntickTime=2000\nmaxClientCnxns=500\nserver.1=10.9.9.9:2888:3888\nserver.2=10.9.9.8:2888:3888\n",
 		"etc/midolman/midolman.conf": "[zookeeper]\nzookeeper_hosts = 127.0.0.1:2181\nsession_timeout = 30000\n",
 		// As an overridden cassandra-settings.yaml.tmpl renders it.
-		"etc/midobake/cassandra-settings.yaml": "cluster_name: 'midonet'\nseeds: \"127.0.0.10\"\nnum_tokens: 16\nendpoint_snitch: GossipingPropertyFileSnitch\n",
+		"etc/midobake/cassandra-settings.yaml": "cluster_name: 'midonet'\nseeds: \"10.250.0.10\"\nnum_tokens: 16\nendpoint_snitch: GossipingPropertyFileSnitch\n",
 	} {
 		os.MkdirAll(filepath.Dir(filepath.Join(root, path)), 0o755)
 		os.WriteFile(filepath.Join(root, path), []byte(content), 0o644)
@@ -321,14 +321,14 @@ func TestKeepsWhatOperatorsAdded(t *testing.T) {
 		t.Fatal(r.out)
 	}
 	files := w.files("clc1")
-	want := "644 # site override\ntickTime=2000\nmaxClientCnxns=500\nserver.1=127.0.0.10:2888:3888\nautopurge.purgeInterval=1\nautopurge.snapRetainCount=3\nclientPort=2181\ndataDir=/var/lib/zookeeper/data\n"
+	want := "644 # site override\ntickTime=2000\nmaxClientCnxns=500\nserver.1=10.250.0.10:2888:3888\nautopurge.purgeInterval=1\nautopurge.snapRetainCount=3\nclientPort=2181\ndataDir=/var/lib/zookeeper/data\n"
 	if diff := cmp.Diff(want, files["etc/zookeeper/zoo.cfg"]); diff != "" {
 		t.Errorf("zoo.cfg:\n%s", diff)
 	}
-	if diff := cmp.Diff("644 [zookeeper]\nzookeeper_hosts = 127.0.0.10:2181\nsession_timeout = 30000\n", files["etc/midolman/midolman.conf"]); diff != "" {
+	if diff := cmp.Diff("644 [zookeeper]\nzookeeper_hosts = 10.250.0.10:2181\nsession_timeout = 30000\n", files["etc/midolman/midolman.conf"]); diff != "" {
 		t.Errorf("midolman.conf:\n%s", diff)
 	}
-	wantCassandra := "644 cluster_name: 'midonet'\nnum_tokens: 16\nseed_provider:\n    - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n      parameters:\n          - seeds: \"127.0.0.10\"\nlisten_address: 127.0.0.10\nrpc_address: 127.0.0.10\nendpoint_snitch: GossipingPropertyFileSnitch\n"
+	wantCassandra := "644 cluster_name: 'midonet'\nnum_tokens: 16\nseed_provider:\n    - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n      parameters:\n          - seeds: \"10.250.0.10\"\nlisten_address: 10.250.0.10\nrpc_address: 10.250.0.10\nendpoint_snitch: GossipingPropertyFileSnitch\n"
 	if diff := cmp.Diff(wantCassandra, files["etc/cassandra/conf/cassandra.yaml"]); diff != "" {
 		t.Errorf("cassandra.yaml:\n%s", diff)
 	}

@@ -71,7 +71,7 @@ func TestNSDBChangeRestartsTheCluster(t *testing.T) {
 	w.zk.Start(t)
 	w.runAll(hosts)
 	moved := strings.Replace(loopbackCloud, "midonet: {size: standard,", "midonet: {size: standard, cassandraClusterName: midonet,", 1)
-	moved = strings.Replace(moved, "tunnelAddress: 127.0.1.22, roles: [nc]", "tunnelAddress: 127.0.1.22, roles: [nc, cassandra]", 1)
+	moved = strings.Replace(moved, "tunnelAddress: 10.250.1.22, roles: [nc]", "tunnelAddress: 10.250.1.22, roles: [nc, cassandra]", 1)
 	os.WriteFile(w.site, []byte(moved), 0o644)
 	r := w.hook("clc1", nil)
 	if r.code != 0 {
@@ -86,7 +86,7 @@ func TestNSDBChangeRestartsTheCluster(t *testing.T) {
 	if slices.Contains(got, "zookeeper") {
 		t.Errorf("ZooKeeper restarted, though nothing it reads changed: %v", r.log)
 	}
-	if !strings.Contains(w.files("clc1")["etc/cassandra/conf/cassandra.yaml"], `- seeds: "127.0.0.10,127.0.0.22"`) {
+	if !strings.Contains(w.files("clc1")["etc/cassandra/conf/cassandra.yaml"], `- seeds: "10.250.0.10,10.250.0.22"`) {
 		t.Errorf("cassandra.yaml seeds:\n%s", w.files("clc1")["etc/cassandra/conf/cassandra.yaml"])
 	}
 }

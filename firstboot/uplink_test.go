@@ -52,8 +52,8 @@ func TestUplinkOnARealNIC(t *testing.T) {
 		testenv.Missing(t, "network namespaces need root")
 	}
 	testenv.Need(t, "unshare", "apt-get install util-linux")
-	site := strings.Replace(loopbackCloud, "{name: ufs1, address: 127.0.0.30, primaryInterface: eth0, roles: [ufs]}",
-		"{name: ufs1, address: 127.0.0.30, primaryInterface: eth0, roles: [ufs], uplink: nic}", 1)
+	site := strings.Replace(loopbackCloud, "{name: ufs1, address: 10.250.0.30, primaryInterface: eth0, roles: [ufs]}",
+		"{name: ufs1, address: 10.250.0.30, primaryInterface: eth0, roles: [ufs], uplink: nic}", 1)
 	site = strings.Replace(site, "ExternalDevice: veth1", "ExternalDevice: em2", 1)
 	if site == loopbackCloud {
 		t.Fatal("could not make the uplink: nic variant of the cloud")

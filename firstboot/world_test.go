@@ -3,6 +3,7 @@ package firstboot
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -29,7 +30,17 @@ import (
 
 var hookBin string
 
+// worldAddrs are the test cloud's addresses: 10.250.0.0/16, put on the loopback interface of
+// a network namespace of the tests' own (loopback addresses are no host's: validate refuses
+// them), so that every host's ZooKeeper, Cassandra and identity are local, and nothing of it
+// reaches the machine's own network.
+var worldAddrs = []string{"10.250.0.10", "10.250.0.21", "10.250.0.22", "10.250.0.23", "10.250.0.30",
+	"10.250.1.21", "10.250.1.22", "10.250.1.23", "10.250.2.21"}
+
 func TestMain(m *testing.M) {
+	if os.Getenv("MIDOBAKE_TEST_NETNS") == "" {
+		os.Exit(inNetworkNamespace())
+	}
 	dir, err := os.MkdirTemp("", "midobake-firstboot-")
 	if err != nil {
 		panic(err)
@@ -44,25 +55,54 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// loopbackCloud is the example cloud's topology on loopback addresses, so that the hosts'
-// ZooKeeper and Cassandra addresses reach servers the test runs.
+// loopbackCloud is the example cloud's topology on the addresses of the tests' network
+// namespace (worldAddrs), so that the hosts' ZooKeeper and Cassandra addresses reach servers
+// the test runs.
 const loopbackCloud = `version: 1
 name: euca-lab
 os: el7
 midonet: {size: standard, tunnelZone: {name: eucatz, type: gre}}
 hosts:
-  - {name: clc1, address: 127.0.0.10, primaryInterface: eth0, roles: [clc, zookeeper, cassandra]}
-  - {name: node1, address: 127.0.0.21, tunnelAddress: 127.0.1.21, roles: [nc]}
-  - {name: node2, address: 127.0.0.22, tunnelAddress: 127.0.1.22, roles: [nc]}
-  - {name: ufs1, address: 127.0.0.30, primaryInterface: eth0, roles: [ufs]}
+  - {name: clc1, address: 10.250.0.10, primaryInterface: eth0, roles: [clc, zookeeper, cassandra]}
+  - {name: node1, address: 10.250.0.21, tunnelAddress: 10.250.1.21, roles: [nc]}
+  - {name: node2, address: 10.250.0.22, tunnelAddress: 10.250.1.22, roles: [nc]}
+  - {name: ufs1, address: 10.250.0.30, primaryInterface: eth0, roles: [ufs]}
 network:
   Mode: VPCMIDO
-  InstanceDnsServers: ["127.0.0.10"]
+  InstanceDnsServers: ["10.250.0.10"]
   PublicIps: ["10.116.150.1-10.116.150.254"]
   Mido:
     Gateways:
-      - {Ip: 127.0.0.30, ExternalCidr: 172.19.0.0/30, ExternalDevice: veth1, ExternalIp: 172.19.0.2, ExternalRouterIp: 172.19.0.1}
+      - {Ip: 10.250.0.30, ExternalCidr: 172.19.0.0/30, ExternalDevice: veth1, ExternalIp: 172.19.0.2, ExternalRouterIp: 172.19.0.1}
 `
+
+// inNetworkNamespace runs the test binary again in a network namespace of its own, with
+// worldAddrs on its loopback interface, and returns its exit status.
+func inNetworkNamespace() int {
+	if os.Geteuid() != 0 {
+		fmt.Fprintln(os.Stderr, "firstboot's tests put the test cloud's addresses in a network namespace of their own: run them as root")
+		if testenv.InCI() {
+			return 1
+		}
+		return 0
+	}
+	setup := "ip link set lo up"
+	for _, a := range worldAddrs {
+		setup += " && ip addr add " + a + "/32 dev lo"
+	}
+	cmd := exec.Command("unshare", append([]string{"--net", "--", "sh", "-c", setup + ` && exec "$0" "$@"`, os.Args[0]}, os.Args[1:]...)...)
+	cmd.Env = append(os.Environ(), "MIDOBAKE_TEST_NETNS=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		fmt.Fprintln(os.Stderr, "unshare:", err)
+		return 1
+	}
+	return 0
+}
 
 // stub is a stand-in command: it logs its arguments (and stdin for mn-conf), answers
 // "systemctl show" from the host's .test/units ("UNIT LOADSTATE NEEDRELOAD" lines), can fail with
@@ -141,7 +181,7 @@ func newWorld(t *testing.T, site string) *world {
 	w.api = midonettest.NewAPI(w.registered)
 	t.Cleanup(w.api.Close)
 	w.zk = testenv.NewZooKeeper(t)
-	l, err := net.Listen("tcp", "127.0.0.10:0")
+	l, err := net.Listen("tcp", "10.250.0.10:0")
 	if err != nil {
 		t.Fatal(err)
 	}

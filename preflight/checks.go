@@ -235,8 +235,7 @@ func tunnelInterface(in Input) (string, int, error) {
 	}
 	for _, i := range ifs {
 		for _, p := range i.Addrs {
-			// Linux answers for all of 127.0.0.0/8 on lo, whichever loopback address it holds.
-			if p.Addr() == a || a.IsLoopback() && p.Addr().IsLoopback() && p.Contains(a) {
+			if p.Addr() == a {
 				return i.Name, i.MTU, nil
 			}
 		}
