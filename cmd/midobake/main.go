@@ -52,7 +52,7 @@ func commands() []command {
 		{"enrol", "[--site FILE] [--once] [--interval D] [--remove NAME] [--api URL] [--zookeeper-port PORT]", "on the CLC: enrol every Midolman host in the tunnel zone whenever it comes (midobake-enrol.service)", runEnrol},
 		{"diff", "[--exit-code] [--stat] [-o text|json] [--color auto|always|never] [--templates DIR] [--packer-source TYPE.NAME] [--site-url URL] [--max-user-data SIZE] OLD NEW", "show what changes between two cloud descriptions (files or REV:PATH)", runDiff},
 		{"templates", "list | dump DIR", "list or export the embedded templates, to override them with --templates", runTemplates},
-		{"serve", "[-f cloud.yaml] [--listen 127.0.0.1:8000] [--mode full|baked] [--templates DIR] [--site-url URL] [--max-user-data SIZE]", "serve NoCloud-net seeds to PXE-booted hosts", runServe},
+		{"serve", "[-f cloud.yaml | --example] [--listen 127.0.0.1:8000] [--mode full|baked] [--templates DIR] [--site-url URL] [--max-user-data SIZE]", "serve NoCloud-net seeds to PXE-booted hosts", runServe},
 		{"example", "[--hosts N [--seed S]]", "print the embedded example cloud description", runExample},
 		{"version", "", "print midobake's version", runVersion},
 	}

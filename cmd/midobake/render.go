@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/midobake/midobake/cloud"
@@ -16,10 +17,25 @@ type input struct {
 	data []byte
 }
 
-// readInput reads -f: a file, "-" for standard input, or the embedded example when empty.
+// defaultCloudFile is what a command without -f reads, as make reads ./Makefile.
+const defaultCloudFile = "cloud.yaml"
+
+// exampleFile is how serve --example names the embedded example to readInput: a name no -f
+// can give (it holds a NUL).
+const exampleFile = "\x00example"
+
+// readInput reads -f: a file, "-" for standard input; without -f ./cloud.yaml when it is
+// there, else the embedded example, which is said on standard error: a command must not act
+// on the example while the operator thinks it acts on their cloud.
 func readInput(e *env, file string) (input, error) {
 	switch file {
+	case exampleFile:
+		return input{name: cloud.ExampleName, data: cloud.Example()}, nil
 	case "":
+		if _, err := os.Lstat(defaultCloudFile); err == nil {
+			return readInput(e, defaultCloudFile)
+		}
+		fmt.Fprintf(e.stderr, "midobake: no -f and no ./%s: using the embedded example cloud (midobake example prints it)\n", defaultCloudFile)
 		return input{name: cloud.ExampleName, data: cloud.Example()}, nil
 	case "-":
 		data, err := cloud.ReadLimited(e.stdin)
@@ -56,7 +72,7 @@ func load(e *env, file string, strict bool) (*cloud.Cloud, input, error) {
 func runRender(e *env, args []string) error {
 	fs := flags(e, "render",
 		"Render per-profile and per-host cloud-init user-data, the Eucalyptus network configuration\nand a manifest into the output directory, atomically: on any error it is left as it was.")
-	file := fs.String("f", "", "cloud description (`FILE`, - for stdin); default: the embedded example")
+	file := fs.String("f", "", "cloud description (`FILE`, - for stdin); default: ./cloud.yaml, else the embedded example")
 	out := fs.String("o", "out", "output `DIR`")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	ro := addRenderFlags(fs, "render", true)
@@ -142,7 +158,7 @@ func printSizes(e *env, sizes []emit.DocSize) {
 func runValidate(e *env, args []string) error {
 	fs := flags(e, "validate",
 		"Check a cloud description and print its errors and warnings with file:line:col and field.")
-	file := fs.String("f", "", "cloud description (`FILE`, - for stdin); default: the embedded example")
+	file := fs.String("f", "", "cloud description (`FILE`, - for stdin); default: ./cloud.yaml, else the embedded example")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	if err := parse(fs, args, 0); err != nil {
 		return err

@@ -24,7 +24,8 @@ func runServe(e *env, args []string) error {
 			"Kernel command line: ds=nocloud-net;s=http://HOST:PORT/NAME/ (the trailing / matters).\n"+
 			"SIGHUP re-reads the cloud file (an invalid one is reported and the last good one kept);\n"+
 			"SIGINT or SIGTERM stop it gracefully.")
-	file := fs.String("f", "", "cloud description (`FILE`); default: the embedded example")
+	file := fs.String("f", "", "cloud description (`FILE`); default: ./cloud.yaml")
+	example := fs.Bool("example", false, "serve the embedded example cloud (only when asked: its seeds would\nconfigure whatever PXE-boots as the example's hosts)")
 	listen := fs.String("listen", "127.0.0.1:8000", "`ADDR` to listen on (loopback unless you say otherwise)")
 	mode := fs.String("mode", string(emit.FullUserData), "user-data to serve: full (plain images) or baked (golden images)")
 	ro := addRenderFlags(fs, "serve", false)
@@ -33,6 +34,19 @@ func runServe(e *env, args []string) error {
 	}
 	if err := ro.prepare(e); err != nil {
 		return err
+	}
+	switch {
+	case *example && *file != "":
+		fmt.Fprintf(e.stderr, "midobake serve: -f and --example: say which cloud to serve\n")
+		return errUsage
+	case *example:
+		*file = exampleFile
+	case *file == "":
+		if _, err := os.Lstat(defaultCloudFile); err != nil {
+			fmt.Fprintf(e.stderr, "midobake serve: no -f and no ./%s: name the cloud to serve (serve never serves the embedded example unless --example says so)\n", defaultCloudFile)
+			return errUsage
+		}
+		*file = defaultCloudFile
 	}
 	kind := emit.UserDataKind(*mode)
 	if kind != emit.FullUserData && kind != emit.BakedUserData {

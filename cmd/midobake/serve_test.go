@@ -33,7 +33,14 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // startServe runs "midobake serve" until the test ends and waits until it listens.
 func startServe(t *testing.T, args ...string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
+	return startServeIn(t, "", args...)
+}
+
+// startServeIn is startServe in the directory dir ("" for the test's).
+func startServeIn(t *testing.T, dir string, args ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
+	cmd.Dir = dir
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
@@ -146,7 +153,7 @@ func TestServe(t *testing.T) {
 // TestServeBaked: --mode baked serves the golden-image user-data.
 func TestServeBaked(t *testing.T) {
 	port := testenv.FreePort(t)
-	_, stderr := startServe(t, "--mode", "baked", "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	_, stderr := startServe(t, "--example", "--mode", "baked", "--listen", fmt.Sprintf("127.0.0.1:%d", port))
 	if !strings.Contains(stderr.String(), "(baked user-data)") {
 		t.Errorf("serve does not say it serves baked user-data: %s", stderr.String())
 	}
@@ -173,7 +180,7 @@ func TestServeWarnsBeforeExposingCredentials(t *testing.T) {
 // is never lost: serve stops.
 func TestServeStopsDuringAReloadStorm(t *testing.T) {
 	port := testenv.FreePort(t)
-	cmd, stderr := startServe(t, "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	cmd, stderr := startServe(t, "--example", "--listen", fmt.Sprintf("127.0.0.1:%d", port))
 	for i := 0; i < 200; i++ {
 		cmd.Process.Signal(syscall.SIGHUP)
 		if i == 100 {

@@ -145,7 +145,7 @@ func TestSiteByReferenceEndToEnd(t *testing.T) {
 		t.Errorf("with no server: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
-	startServe(t, "--mode", "baked", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--site-url", base)
+	startServe(t, "--example", "--mode", "baked", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--site-url", base)
 	code, body := fetch(t, "GET", base+"cloud.yaml")
 	site, _ := os.ReadFile(filepath.Join(dir, "out", "site", "cloud.yaml"))
 	if code != 200 || body != string(site) {

@@ -26,7 +26,7 @@ func TestPXEBootThroughServe(t *testing.T) {
 			t.Run(h.Name+"/"+key, func(t *testing.T) {
 				port := 8000
 				r := runCloudInit(t, nil,
-					fmt.Sprintf("SERVE=%s serve --listen 127.0.0.1:%d", midobakeBin(), port),
+					fmt.Sprintf("SERVE=%s serve --example --listen 127.0.0.1:%d", midobakeBin(), port),
 					fmt.Sprintf("SERVE_PORT=%d", port),
 					fmt.Sprintf("CMDLINE=ds=nocloud-net;s=http://127.0.0.1:%d/%s/", port, key))
 				if !r.ok() {
