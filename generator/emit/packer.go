@@ -31,8 +31,10 @@ func BuildName(profile string) string { return strings.ReplaceAll(profile, "+", 
 // packerFiles renders the Packer templates: shared variables and data source, the default
 // source, and one build per profile. Output goes through hclwrite's formatter, so it always
 // passes "packer fmt -check".
-func packerFiles(top roles.Topology, plans []roles.Plan, t *roles.Templates, source string) (map[string][]byte, error) {
+func packerFiles(top roles.Topology, plans []roles.Plan, t *roles.Templates, source string, input []byte) (map[string][]byte, error) {
 	vars := roles.CloudVars(top)
+	// The builds bake the description this output was rendered from, and no other.
+	vars["cloud_sha256"] = sha256Hex(input)
 	vars["version"] = version.Version
 	vars["plugin_version"] = version.Version
 	out := map[string][]byte{}

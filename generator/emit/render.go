@@ -65,7 +65,7 @@ func Render(c *cloud.Cloud, input []byte, opts Options) (*Tree, error) {
 		tree.Add(OutputFile{Path: "hosts/" + h.Name + "/user-data", Link: "../../" + UserDataPath(h.Profile(), FullUserData)})
 	}
 	add("eucalyptus/network.json", cloud.NetworkJSON(c))
-	pk, err := packerFiles(top, plans, t, opts.PackerSource)
+	pk, err := packerFiles(top, plans, t, opts.PackerSource, input)
 	if err != nil {
 		return nil, err
 	}

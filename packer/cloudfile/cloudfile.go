@@ -3,6 +3,8 @@
 package cloudfile
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 
@@ -10,20 +12,26 @@ import (
 	"github.com/midobake/midobake/roles"
 )
 
-// Load reads and validates a cloud description, with positioned errors.
-func Load(file string) (*cloud.Cloud, error) {
+// Load reads and validates a cloud description, with positioned errors. With want (the
+// sha256 midobake render wrote into the builds) it refuses any other file: the images must
+// bake the description the output was rendered from, not one that happens to be at hand.
+func Load(file, want string) (*cloud.Cloud, []byte, error) {
 	if file == "" {
-		return nil, fmt.Errorf("cloud_file is required")
+		return nil, nil, fmt.Errorf("cloud_file is required")
 	}
 	data, err := cloud.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("cloud_file: %w", err)
+		return nil, nil, fmt.Errorf("cloud_file: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	if got := hex.EncodeToString(sum[:]); want != "" && got != want {
+		return nil, nil, fmt.Errorf("cloud_file %s has sha256 %s, but these builds were rendered from a cloud file with sha256 %s: pass the file midobake render read, or render again from this one", file, got, want)
 	}
 	c, rep := cloud.Load(file, data)
 	if c == nil {
-		return nil, fmt.Errorf("cloud_file %s is not a valid cloud description:\n%s", file, rep.Format(false))
+		return nil, nil, fmt.Errorf("cloud_file %s is not a valid cloud description:\n%s", file, rep.Format(false))
 	}
-	return c, nil
+	return c, data, nil
 }
 
 // Plans are the cloud's plans, by profile, with the templates of templatesDir ("" for the

@@ -7,7 +7,6 @@ package datasource
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -25,6 +24,9 @@ import (
 type DatasourceConfig struct {
 	// CloudFile is the cloud description to read.
 	CloudFile string `mapstructure:"cloud_file" required:"true"`
+	// CloudSHA256, when set (midobake render sets it), is the sha256 the cloud file must
+	// have: the one the builds were rendered from.
+	CloudSHA256 string `mapstructure:"cloud_sha256"`
 }
 
 // DatasourceOutput is what templates can read from data.midobake.NAME.
@@ -56,7 +58,7 @@ func (d *Datasource) Configure(raws ...interface{}) error {
 	if err := config.Decode(&d.config, nil, raws...); err != nil {
 		return err
 	}
-	_, err := cloudfile.Load(d.config.CloudFile)
+	_, _, err := cloudfile.Load(d.config.CloudFile, d.config.CloudSHA256)
 	return err
 }
 
@@ -67,11 +69,7 @@ func (d *Datasource) OutputSpec() hcldec.ObjectSpec {
 
 // Execute reads the cloud and returns its facts.
 func (d *Datasource) Execute() (cty.Value, error) {
-	data, err := os.ReadFile(d.config.CloudFile)
-	if err != nil {
-		return cty.NullVal(cty.EmptyObject), err
-	}
-	c, err := cloudfile.Load(d.config.CloudFile)
+	c, data, err := cloudfile.Load(d.config.CloudFile, d.config.CloudSHA256)
 	if err != nil {
 		return cty.NullVal(cty.EmptyObject), err
 	}

@@ -10,7 +10,8 @@ import (
 // FlatDatasourceConfig is an auto-generated flat version of DatasourceConfig.
 // Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
 type FlatDatasourceConfig struct {
-	CloudFile *string `mapstructure:"cloud_file" required:"true" cty:"cloud_file" hcl:"cloud_file"`
+	CloudFile   *string `mapstructure:"cloud_file" required:"true" cty:"cloud_file" hcl:"cloud_file"`
+	CloudSHA256 *string `mapstructure:"cloud_sha256" cty:"cloud_sha256" hcl:"cloud_sha256"`
 }
 
 // FlatMapstructure returns a new FlatDatasourceConfig.
@@ -25,7 +26,8 @@ func (*DatasourceConfig) FlatMapstructure() interface{ HCL2Spec() map[string]hcl
 // The decoded values from this spec will then be applied to a FlatDatasourceConfig.
 func (*FlatDatasourceConfig) HCL2Spec() map[string]hcldec.Spec {
 	s := map[string]hcldec.Spec{
-		"cloud_file": &hcldec.AttrSpec{Name: "cloud_file", Type: cty.String, Required: false},
+		"cloud_file":   &hcldec.AttrSpec{Name: "cloud_file", Type: cty.String, Required: false},
+		"cloud_sha256": &hcldec.AttrSpec{Name: "cloud_sha256", Type: cty.String, Required: false},
 	}
 	return s
 }

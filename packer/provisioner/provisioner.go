@@ -25,6 +25,9 @@ import (
 type ProvisionerConfig struct {
 	// CloudFile is the cloud description to bake from.
 	CloudFile string `mapstructure:"cloud_file" required:"true"`
+	// CloudSHA256, when set (midobake render sets it), is the sha256 the cloud file must
+	// have: the one the builds were rendered from.
+	CloudSHA256 string `mapstructure:"cloud_sha256"`
 	// Profile is the profile to bake: a host's roles joined by "+", as render names them.
 	Profile string `mapstructure:"profile" required:"true"`
 	// TemplatesDir overrides embedded templates, as render's --templates does.
@@ -63,7 +66,7 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 	} else if st, err := os.Stat(p.config.HookBinary); err != nil || st.IsDir() {
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("hook_binary %s: not a file (%v)", p.config.HookBinary, err))
 	}
-	c, err := cloudfile.Load(p.config.CloudFile)
+	c, _, err := cloudfile.Load(p.config.CloudFile, p.config.CloudSHA256)
 	if err != nil {
 		errs = packersdk.MultiErrorAppend(errs, err)
 	} else if p.config.Profile != "" {

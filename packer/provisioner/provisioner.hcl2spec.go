@@ -11,6 +11,7 @@ import (
 // Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
 type FlatProvisionerConfig struct {
 	CloudFile    *string `mapstructure:"cloud_file" required:"true" cty:"cloud_file" hcl:"cloud_file"`
+	CloudSHA256  *string `mapstructure:"cloud_sha256" cty:"cloud_sha256" hcl:"cloud_sha256"`
 	Profile      *string `mapstructure:"profile" required:"true" cty:"profile" hcl:"profile"`
 	TemplatesDir *string `mapstructure:"templates_dir" cty:"templates_dir" hcl:"templates_dir"`
 	HookBinary   *string `mapstructure:"hook_binary" required:"true" cty:"hook_binary" hcl:"hook_binary"`
@@ -29,6 +30,7 @@ func (*ProvisionerConfig) FlatMapstructure() interface{ HCL2Spec() map[string]hc
 func (*FlatProvisionerConfig) HCL2Spec() map[string]hcldec.Spec {
 	s := map[string]hcldec.Spec{
 		"cloud_file":    &hcldec.AttrSpec{Name: "cloud_file", Type: cty.String, Required: false},
+		"cloud_sha256":  &hcldec.AttrSpec{Name: "cloud_sha256", Type: cty.String, Required: false},
 		"profile":       &hcldec.AttrSpec{Name: "profile", Type: cty.String, Required: false},
 		"templates_dir": &hcldec.AttrSpec{Name: "templates_dir", Type: cty.String, Required: false},
 		"hook_binary":   &hcldec.AttrSpec{Name: "hook_binary", Type: cty.String, Required: false},

@@ -119,6 +119,8 @@ func TestPrepareErrors(t *testing.T) {
 		"invalid cloud":   {map[string]interface{}{"cloud_file": "../../fixtures/invalid/bad-address.yaml", "profile": "nc", "hook_binary": hook}, "bad-address.yaml:17:14: error: hosts[1].address"},
 		"missing hook":    {map[string]interface{}{"cloud_file": "../../fixtures/valid/example.yaml", "profile": "nc", "hook_binary": "/nope"}, "hook_binary /nope: not a file"},
 		"missing profile": {map[string]interface{}{"cloud_file": "../../fixtures/valid/example.yaml", "hook_binary": hook}, "profile is required"},
+		"not the render's cloud": {map[string]interface{}{"cloud_file": "../../fixtures/valid/example.yaml", "cloud_sha256": strings.Repeat("0", 64), "profile": "nc", "hook_binary": hook},
+			"but these builds were rendered from a cloud file with sha256 0000000000000000000000000000000000000000000000000000000000000000: pass the file midobake render read"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := (&Provisioner{}).Prepare(tc.cfg)

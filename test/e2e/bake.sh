@@ -68,7 +68,7 @@ mkdir -p /run/sshd
 for i in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 rc=0
 CHECKPOINT_DISABLE=1 PACKER_NO_COLOR=1 "$PACKER" build -color=false -only "$ONLY.*" \
-  -var "ssh_port=$port" -var "ssh_private_key_file=$WORK/id" "$@" "$PACKER_DIR" || rc=$?
+  -var ssh_host=127.0.0.1 -var "ssh_port=$port" -var "ssh_private_key_file=$WORK/id" "$@" "$PACKER_DIR" || rc=$?
 kill "$(cat "$WORK/sshd.pid")" 2>/dev/null || true
 umount "$ROOT/proc"
 exit $rc

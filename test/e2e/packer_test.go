@@ -121,7 +121,7 @@ func TestPackerValidate(t *testing.T) {
 	if o, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
 		t.Fatalf("ssh-keygen: %v %s", err, o)
 	}
-	vars := []string{"-var", "cloud_file=" + cloudFile, "-var", "hook_binary=" + midobakeBin(), "-var", "ssh_private_key_file=" + key}
+	vars := []string{"-var", "cloud_file=" + cloudFile, "-var", "hook_binary=" + midobakeBin(), "-var", "ssh_host=127.0.0.1", "-var", "ssh_private_key_file=" + key}
 	if o, err := packerCmd(t, packer, plugins, append(append([]string{"validate"}, vars...), dir)...); err != nil {
 		t.Fatalf("packer validate: %v\n%s", err, o)
 	}
@@ -137,7 +137,20 @@ func TestPackerValidate(t *testing.T) {
 		t.Errorf("wrong profile: %v\n%s", err, o)
 	}
 	os.WriteFile(nc, good, 0o644)
-	o, err = packerCmd(t, packer, plugins, "validate", "-var", "cloud_file=/nonexistent/cloud.yaml", "-var", "hook_binary="+midobakeBin(), "-var", "ssh_private_key_file="+key, dir)
+	// No default for the machine to bake: a forgotten ssh_host must not bake this machine.
+	o, err = packerCmd(t, packer, plugins, "validate", "-var", "cloud_file="+cloudFile, "-var", "hook_binary="+midobakeBin(), "-var", "ssh_private_key_file="+key, dir)
+	if o = strings.Join(strings.Fields(o), " "); err == nil || !strings.Contains(o, `"ssh_host"`) {
+		t.Errorf("no ssh_host: %v\n%s", err, o)
+	}
+	// Another cloud file than the render's: the builds refuse it, naming both hashes.
+	other := filepath.Join(t.TempDir(), "other.yaml")
+	src, _ := os.ReadFile(cloudFile)
+	os.WriteFile(other, append(src, []byte("# edited after the render\n")...), 0o644)
+	o, err = packerCmd(t, packer, plugins, append(append([]string{"validate"}, vars...), "-var", "cloud_file="+other, dir)...)
+	if o = strings.Join(strings.Fields(o), " "); err == nil || !strings.Contains(o, "but these builds were rendered from a cloud file with sha256") {
+		t.Errorf("another cloud file: %v\n%s", err, o)
+	}
+	o, err = packerCmd(t, packer, plugins, "validate", "-var", "cloud_file=/nonexistent/cloud.yaml", "-var", "hook_binary="+midobakeBin(), "-var", "ssh_host=127.0.0.1", "-var", "ssh_private_key_file="+key, dir)
 	o = strings.Join(strings.Fields(o), " ")
 	if err == nil || !strings.Contains(o, "/nonexistent/cloud.yaml: no such file or directory") {
 		t.Errorf("missing cloud file: %v\n%s", err, o)
