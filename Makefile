@@ -27,10 +27,16 @@ plugin:
 packer:
 	cd tools/packer && $(GO) build -o ../../$(BIN)/packer github.com/hashicorp/packer
 
-# The midobake RPM (the hook for plain images), with nfpm built from tools/nfpm; signed with
-# MIDOBAKE_RPM_KEY (an armored OpenPGP private key file) when it is set.
+# The midobake RPM (the hook for plain images), with nfpm built from tools/nfpm, signed with
+# MIDOBAKE_RPM_KEY (an armored OpenPGP private key file): every repository checks signatures,
+# and yum refuses an unsigned package. An unsigned one (for tests of the package itself) only
+# when asked: MIDOBAKE_RPM_UNSIGNED=1.
 MIDOBAKE_RPM_KEY ?=
+MIDOBAKE_RPM_UNSIGNED ?=
 rpm: build
+	@if [ -z "$(MIDOBAKE_RPM_KEY)" ] && [ "$(MIDOBAKE_RPM_UNSIGNED)" != 1 ]; then \
+	  echo "make rpm: no MIDOBAKE_RPM_KEY: yum refuses unsigned packages from a repository that checks signatures (as midobake's do)." >&2; \
+	  echo "make rpm: sign with MIDOBAKE_RPM_KEY=key.asc, or say MIDOBAKE_RPM_UNSIGNED=1 for an unsigned package." >&2; exit 2; fi
 	cd tools/nfpm && $(GO) build -o ../../$(BIN)/nfpm github.com/goreleaser/nfpm/v2/cmd/nfpm
 	VERSION=$(PLUGIN_VERSION) MIDOBAKE_RPM_KEY=$(MIDOBAKE_RPM_KEY) $(BIN)/nfpm package -f packaging/nfpm.yaml -p rpm -t $(BIN)/
 
