@@ -45,7 +45,8 @@ func ReadFile(name string) ([]byte, error) {
 }
 
 // Printable makes text from an input safe to echo on a terminal or into a log: control
-// characters (escape sequences, newlines that would forge a line) become visible \x escapes,
+// characters (escape sequences, newlines that would forge a line) and bidirectional controls
+// (which reorder what a reader sees, "Trojan Source") become visible \x and \u escapes,
 // invalid UTF-8 too, and past max runes the text is cut with an ellipsis.
 func Printable(s string, max int) string {
 	var b strings.Builder
@@ -61,7 +62,7 @@ func Printable(s string, max int) string {
 			fmt.Fprintf(&b, `\x%02x`, s[i])
 		case r == '\t':
 			b.WriteRune(r)
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r):
 			if r < 0x100 {
 				fmt.Fprintf(&b, `\x%02x`, r)
 			} else {

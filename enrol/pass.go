@@ -74,6 +74,9 @@ func (e *Enroller) Pass(ctx context.Context, zone midonet.TunnelZone) (Plan, err
 		return Plan{}, system.Retryable(err)
 	}
 	plan := Decide(e.Top.Agents, anns, hosts, members)
+	for i := range bad {
+		bad[i].Name, bad[i].Why = cloud.Printable(bad[i].Name, 80), cloud.Printable(bad[i].Why, 400)
+	}
 	plan.Refused = append(bad, plan.Refused...)
 	for _, a := range plan.Actions {
 		if err := e.enrol(ctx, zone, a); err != nil {
@@ -98,6 +101,6 @@ func (e *Enroller) enrol(ctx context.Context, zone midonet.TunnelZone, a Action)
 	if a.Replace {
 		verb = "re-enrolled"
 	}
-	e.Logf("  %s %s (%s) in %s with %s", verb, cloud.Printable(a.Host, 80), a.HostID, zone.Name, a.Address)
+	e.Logf("  %s %s (%s) in %s with %s", verb, cloud.Printable(a.Host, 80), cloud.Printable(a.HostID, 80), cloud.Printable(zone.Name, 80), a.Address)
 	return nil
 }

@@ -43,7 +43,7 @@ type Plan struct {
 //
 // An announcement is accepted only if MidoNet knows its host id; if no other MidoNet host
 // carries its name; if its tunnel address is one of that host's own addresses as MidoNet
-// reports them; and if no other host is a member at, or was accepted with, that address.
+// reports them (a host MidoNet lists no addresses for cannot prove any); and if no other host is a member at, or was accepted with, that address.
 // Whoever can write to ZooKeeper controls MidoNet anyway: these checks stop mistakes and
 // lies that would move another host's tunnels, not an attacker who owns the NSDB.
 func Decide(agents []cloud.Host, anns []midonet.Announcement, registered []midonet.Host, members []midonet.Member) Plan {
@@ -84,7 +84,11 @@ func Decide(agents []cloud.Host, anns []midonet.Announcement, registered []midon
 			out.Refused = append(out.Refused, midonet.Refusal{Name: a.Name, Why: fmt.Sprintf("the name is MidoNet host %s's, not %s's", other.ID, a.HostID)})
 			continue
 		}
-		if len(mh.Addresses) > 0 && !slices.Contains(mh.Addresses, a.TunnelAddress) {
+		if len(mh.Addresses) == 0 {
+			out.Refused = append(out.Refused, midonet.Refusal{Name: a.Name, Why: fmt.Sprintf("MidoNet lists no addresses for host %s, so its tunnel address %s cannot be proven its own", a.HostID, a.TunnelAddress)})
+			continue
+		}
+		if !slices.Contains(mh.Addresses, a.TunnelAddress) {
 			out.Refused = append(out.Refused, midonet.Refusal{Name: a.Name, Why: fmt.Sprintf("tunnel address %s is not one of host %s's addresses (%s)", a.TunnelAddress, a.HostID, strings.Join(mh.Addresses, ", "))})
 			continue
 		}
@@ -105,6 +109,10 @@ func Decide(agents []cloud.Host, anns []midonet.Announcement, registered []midon
 			continue
 		}
 		decide(h.Name, mh, h.TunnelAddress)
+	}
+	for i := range out.Refused {
+		out.Refused[i].Name = cloud.Printable(out.Refused[i].Name, 80)
+		out.Refused[i].Why = cloud.Printable(out.Refused[i].Why, 400)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package enrol
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -86,5 +87,21 @@ func BenchmarkDecide1000Hosts(b *testing.B) {
 		if n := len(Decide(top.Agents, nil, alive, nil).Actions); n != len(top.Agents) {
 			b.Fatalf("%d actions for %d agents", n, len(top.Agents))
 		}
+	}
+}
+
+// TestDecideRefusesWhatItCannotProve: an announcement's tunnel address is accepted only when
+// MidoNet lists it among the host's own addresses; a host MidoNet lists no addresses for
+// proves nothing. What the refusal quotes from the announcement is escaped.
+func TestDecideRefusesWhatItCannotProve(t *testing.T) {
+	registered := []midonet.Host{{ID: "a", Name: "node9", Alive: true}}
+	anns := []midonet.Announcement{{Name: "node9", HostID: "a", TunnelAddress: "10.1.0.9\x1b[2J"}}
+	plan := Decide(nil, anns, registered, nil)
+	if len(plan.Actions) != 0 || len(plan.Refused) != 1 {
+		t.Fatalf("%+v", plan)
+	}
+	why := plan.Refused[0].Why
+	if !strings.Contains(why, "MidoNet lists no addresses for host a, so its tunnel address 10.1.0.9\\x1b[2J cannot be proven its own") || strings.Contains(why, "\x1b") {
+		t.Errorf("%q", why)
 	}
 }
