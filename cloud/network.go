@@ -172,8 +172,8 @@ func (v *validator) gateway(p Path, g Gateway, bgp bool, seenIP map[string]Path)
 			}
 		}
 	}
-	if v.written(p.Key("ExternalDevice")) && !interfaceRE.MatchString(g.ExternalDevice) {
-		v.errorf(KindValue, p.Key("ExternalDevice"), "%q is not a network interface name; use 1-15 characters of A-Z, a-z, 0-9, _, . and -", g.ExternalDevice)
+	if v.written(p.Key("ExternalDevice")) && !validInterface(g.ExternalDevice) {
+		v.errorf(KindValue, p.Key("ExternalDevice"), "%q is not a network interface name; use 1-15 characters of A-Z, a-z, 0-9, _, . and - (not . or .., which Linux refuses)", g.ExternalDevice)
 	}
 	cidr, cidrOK := netip.Prefix{}, false
 	if v.written(p.Key("ExternalCidr")) {

@@ -190,6 +190,12 @@ func (v *validator) ipv4(path Path, s string) (netip.Addr, bool) {
 	return a, ok
 }
 
+// validInterface is a name Linux takes for a network interface: 1-15 characters, no "/",
+// ":" or white space (the pattern's set), and neither "." nor "..".
+func validInterface(s string) bool {
+	return interfaceRE.MatchString(s) && s != "." && s != ".."
+}
+
 // unusableIPv4 says why an address can be no host's, or "": the ones no interface of a
 // cloud host can have or that do not reach another host.
 func unusableIPv4(a netip.Addr) string {
@@ -259,8 +265,8 @@ func (v *validator) hosts() {
 				unique(macs, "MAC", h.MAC, p.Key("mac"))
 			}
 		}
-		if v.written(p.Key("primaryInterface")) && !interfaceRE.MatchString(h.PrimaryInterface) {
-			v.errorf(KindValue, p.Key("primaryInterface"), "%q is not a network interface name; use 1-15 characters of A-Z, a-z, 0-9, _, . and -", h.PrimaryInterface)
+		if v.written(p.Key("primaryInterface")) && !validInterface(h.PrimaryInterface) {
+			v.errorf(KindValue, p.Key("primaryInterface"), "%q is not a network interface name; use 1-15 characters of A-Z, a-z, 0-9, _, . and - (not . or .., which Linux refuses)", h.PrimaryInterface)
 		}
 		if v.written(p.Key("template")) {
 			v.enum(p.Key("template"), h.Template, TemplateNames())

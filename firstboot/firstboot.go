@@ -134,6 +134,18 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	steps := StepsFor(e.plan)
+	// What the real run would refuse, --dry-run refuses too: it must not promise a run that
+	// cannot happen.
+	if opts.ApplyNetwork && !e.host.Has(cloud.RoleCLC) {
+		return fmt.Errorf("--apply-network: host %s is not the CLC, where euctl talks to Eucalyptus", e.host.Name)
+	}
+	if st, _ := loadState(opts.Root); st != nil && st.Host != "" && st.Host != e.host.Name {
+		hint := ""
+		if opts.DryRun {
+			hint = "; to preview another host's first boot here, give --root an empty directory"
+		}
+		return fmt.Errorf("this machine was finished as host %s, not %s: refusing to give it another identity (remove %s to start over)%s", st.Host, e.host.Name, roles.StatePath, hint)
+	}
 
 	if opts.DryRun {
 		e.logf("midobake firstboot --dry-run: host %s (profile %s, %s) of cloud %s; nothing is changed", e.host.Name, e.plan.Profile, how, c.Name)
@@ -172,10 +184,6 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		return nil
 	}
-	if opts.ApplyNetwork && !e.host.Has(cloud.RoleCLC) {
-		return fmt.Errorf("--apply-network: host %s is not the CLC, where euctl talks to Eucalyptus", e.host.Name)
-	}
-
 	unlock, err := e.lock()
 	if err != nil {
 		return err
@@ -187,9 +195,6 @@ func Run(ctx context.Context, opts Options) error {
 			return warn
 		}
 		e.logf("midobake: %v", warn)
-	}
-	if st.Host != "" && st.Host != e.host.Name {
-		return fmt.Errorf("this machine was finished as host %s, not %s: refusing to give it another identity (remove %s to start over)", st.Host, e.host.Name, roles.StatePath)
 	}
 	st.Host, st.Site = e.host.Name, e.site
 	e.state = st

@@ -6,6 +6,7 @@ package system
 
 import (
 	"bytes"
+	"io"
 	"context"
 	"errors"
 	"fmt"
@@ -54,13 +55,29 @@ type Root string
 // Path maps an absolute host path into the root.
 func (r Root) Path(p string) string { return filepath.Join(string(r), p) }
 
-// Read returns a file's content, or nil if it does not exist.
+// MaxRead bounds every file the hook reads: its configuration files, state and reports are
+// kilobytes; a file past this is refused rather than read into memory.
+const MaxRead = 16 << 20
+
+// Read returns a file's content, or nil if it does not exist; a file over MaxRead is an
+// error.
 func (r Root) Read(p string) ([]byte, error) {
-	b, err := os.ReadFile(r.Path(p))
+	f, err := os.Open(r.Path(p))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
-	return b, err
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxRead+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxRead {
+		return nil, fmt.Errorf("%s is larger than %d MiB: not read", p, MaxRead>>20)
+	}
+	return b, nil
 }
 
 // Write puts content at p atomically (temporary file, then rename) unless it is already

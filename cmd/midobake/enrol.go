@@ -30,6 +30,10 @@ func runEnrol(e *env, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
+	if *interval <= 0 {
+		fmt.Fprintf(e.stderr, "midobake enrol: --interval %s: give a positive duration (like 5s)\n", *interval)
+		return errUsage
+	}
 	data, err := cloud.ReadFile(*site)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake enrol: cannot read the site data: %v\n", err)

@@ -40,6 +40,12 @@ func runFirstboot(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	for name, d := range map[string]time.Duration{"timeout": *timeout, "retry-max": *retryMax} {
+		if d <= 0 {
+			fmt.Fprintf(e.stderr, "midobake firstboot: --%s %s: give a positive duration (like 30s or 5m)\n", name, d)
+			return errUsage
+		}
+	}
 	// A --site other than the default, named without --site-ref, is that file's data, whatever
 	// reference this machine holds for its own site data (which would overwrite it). The
 	// user-data's runcmd and the unit name the default --site: the reference applies.
