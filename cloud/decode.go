@@ -271,6 +271,11 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path Path) {
 			continue
 		}
 		d.decode(val, v.Field(f.index), path.Key(k.Value), f)
+		if (val.Kind == yaml.MappingNode || val.Kind == yaml.SequenceNode) && val.Style&yaml.FlowStyle == 0 {
+			// A problem with a whole section (something it lacks) points at its key, not
+			// at whatever value happens to come first in it.
+			d.pos[path.Key(k.Value)] = d.at(k)
+		}
 	}
 	for _, f := range fields {
 		if f.required && seen[f.key] == nil && !misspelled[f.key] {
