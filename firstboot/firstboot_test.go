@@ -383,6 +383,12 @@ func TestEnableReloadsOnlyWhenNeeded(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(w.root("clc1"), ".test", "units"), []byte(units), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The dry run says what the run will do, asking systemd the same question.
+	dry := w.hook("clc1", []string{"--dry-run"})
+	if !strings.Contains(dry.out, "systemctl --no-reload enable zookeeper; systemctl start zookeeper (systemd has the unit as on disk: no reload)") ||
+		!strings.Contains(dry.out, "systemctl enable cassandra; systemctl start cassandra") {
+		t.Errorf("the dry run does not show the reload decision:\n%s", dry.out)
+	}
 	r := w.hook("clc1", nil)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.out)

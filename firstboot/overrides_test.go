@@ -71,3 +71,29 @@ func TestTemplateOverrideReachesTheHook(t *testing.T) {
 		t.Errorf("re-run:\n%s", r.out)
 	}
 }
+
+// TestOverrideSurvivesNewSiteData: a re-run with new site data rewrites the settings files
+// the hook takes from the render (Cassandra's settings here) with the render's overrides,
+// which the user-data left in /etc/midobake/templates, not with the built-in templates.
+func TestOverrideSurvivesNewSiteData(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	root := w.root("clc1")
+	builtin, _ := roles.Embedded("cassandra-settings.yaml.tmpl")
+	tpl := filepath.Join(root, roles.TemplatesPath, "cassandra-settings.yaml.tmpl")
+	os.MkdirAll(filepath.Dir(tpl), 0o755)
+	os.WriteFile(tpl, append(builtin, []byte("num_tokens: 16\n")...), 0o644)
+	if r := w.hook("clc1", nil); r.code != 0 {
+		t.Fatal(r.out)
+	}
+	// New site data (another size): every step runs again, the settings file is rewritten.
+	os.WriteFile(w.site, []byte(strings.Replace(loopbackCloud, "size: standard", "size: large", 1)), 0o644)
+	if r := w.hook("clc1", nil); r.code != 0 {
+		t.Fatal(r.out)
+	}
+	settings, _ := os.ReadFile(filepath.Join(root, roles.CassandraSettingsPath))
+	yaml, _ := os.ReadFile(filepath.Join(root, roles.CassandraYAMLPath))
+	if !strings.Contains(string(settings), "num_tokens: 16") || !strings.Contains(string(yaml), "num_tokens: 16") {
+		t.Errorf("the override was lost with the new site data:\n%s\n--- cassandra.yaml:\n%s", settings, yaml)
+	}
+}

@@ -98,6 +98,11 @@ func (e *Env) describeService(unit string) string {
 		e.state = st
 	}
 	if st == nil || st.Host != e.host.Name || st.Inputs[unit] == nil {
+		// As enableStart will decide: without a reload when systemd has the unit as it is
+		// on disk (asked now, read only).
+		if e.unitCurrent(context.Background(), unit) {
+			return fmt.Sprintf("systemctl --no-reload enable %s; systemctl start %s (systemd has the unit as on disk: no reload)", unit, unit)
+		}
 		return fmt.Sprintf("systemctl enable %s; systemctl start %s", unit, unit)
 	}
 	now, err := e.serviceInputs(unit)
