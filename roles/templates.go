@@ -76,8 +76,30 @@ func NewTemplates(dir string) (*Templates, error) {
 	set := pongo2.NewSet("midobake", loaders...)
 	set.Options.TrimBlocks = true
 	set.Options.LStripBlocks = true
+	// A template renders one file from the cloud's facts, nothing else: no tag reads another
+	// file (ssi reads any path, /etc/shadow included) or recurses (include, extends, import,
+	// macro), none makes the output depend on the clock or chance, and no filter pads a value
+	// to a width the template chooses (a few characters would ask for gigabytes).
+	for _, tag := range bannedTags {
+		if err := set.BanTag(tag); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range bannedFilters {
+		if err := set.BanFilter(f); err != nil {
+			return nil, err
+		}
+	}
 	return &Templates{dir: dir, set: set, parsed: map[string]*pongo2.Template{}}, nil
 }
+
+var (
+	bannedTags    = []string{"ssi", "include", "import", "extends", "macro", "now", "lorem"}
+	bannedFilters = []string{"center", "ljust", "rjust", "random"}
+)
+
+// MaxRendered bounds what one template may render: configuration files are kilobytes.
+const MaxRendered = 4 << 20
 
 // maxTemplate bounds an override file: templates are a few KB.
 const maxTemplate = 1 << 20
@@ -180,6 +202,9 @@ func (t *Templates) Render(name string, layers ...map[string]any) ([]byte, error
 	var b bytes.Buffer
 	if err := tpl.ExecuteWriter(vars, &b); err != nil {
 		return nil, t.wrap(name, err)
+	}
+	if b.Len() > MaxRendered {
+		return nil, &TemplateError{File: t.source(name), Err: fmt.Sprintf("renders %d bytes, more than %d MiB: a runaway loop?", b.Len(), MaxRendered>>20)}
 	}
 	return b.Bytes(), nil
 }

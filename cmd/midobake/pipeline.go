@@ -53,9 +53,17 @@ func (o *renderOptions) prepare(e *env) error {
 		return errUsage
 	}
 	o.limit = limit
+	if err := o.loadTemplates(); err != nil {
+		fmt.Fprintf(e.stderr, "midobake %s: %v\n", o.cmd, err)
+		return err
+	}
+	return nil
+}
+
+// loadTemplates reads the template overrides (again: serve reloads them with the cloud).
+func (o *renderOptions) loadTemplates() error {
 	t, err := roles.NewTemplates(o.templatesDir)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "midobake %s: %v\n", o.cmd, err)
 		return err
 	}
 	o.templates = t

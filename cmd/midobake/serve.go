@@ -22,7 +22,8 @@ func runServe(e *env, args []string) error {
 		"Serve NoCloud-net seeds for PXE: /<host-or-mac>/{meta-data,user-data,vendor-data},\n"+
 			"and the site data at /site/cloud.yaml (for --site-url http://HOST:PORT/site/).\n"+
 			"Kernel command line: ds=nocloud-net;s=http://HOST:PORT/NAME/ (the trailing / matters).\n"+
-			"SIGHUP re-reads the cloud file (an invalid one is reported and the last good one kept);\n"+
+			"SIGHUP re-reads the cloud file and the templates (an invalid one is reported and the\n"+
+			"last good version kept);\n"+
 			"SIGINT or SIGTERM stop it gracefully.")
 	file := fs.String("f", "", "cloud description (`FILE`); default: ./cloud.yaml")
 	example := fs.Bool("example", false, "serve the embedded example cloud (only when asked: its seeds would\nconfigure whatever PXE-boots as the example's hosts)")
@@ -57,6 +58,11 @@ func runServe(e *env, args []string) error {
 	build := func() (seed.Seeds, string, error) {
 		c, in, err := load(e, *file, false)
 		if err != nil {
+			return nil, "", err
+		}
+		// The templates are read again with the cloud file: a bad one is a failed reload,
+		// and the last good seeds keep being served.
+		if err := ro.loadTemplates(); err != nil {
 			return nil, "", err
 		}
 		tree, err := ro.render(c, in.data)

@@ -198,3 +198,38 @@ func TestServeStopsDuringAReloadStorm(t *testing.T) {
 		t.Fatalf("serve did not stop on a SIGTERM sent among SIGHUPs:\n%s", stderr.String())
 	}
 }
+
+// TestServeReloadsTemplates: SIGHUP re-reads the template overrides with the cloud file: a
+// bad one (here a tag that would read another file) is a failed reload, reported, and the
+// last good seeds keep being served; a good one is served.
+func TestServeReloadsTemplates(t *testing.T) {
+	dir := t.TempDir()
+	example, _ := exec.Command(bin, "example").Output()
+	file := filepath.Join(dir, "cloud.yaml")
+	os.WriteFile(file, example, 0o644)
+	tpl := filepath.Join(dir, "tpl")
+	os.MkdirAll(tpl, 0o755)
+	exec.Command(bin, "templates", "dump", filepath.Join(dir, "all")).Run()
+	zoo, _ := os.ReadFile(filepath.Join(dir, "all", "midolman.conf.tmpl"))
+	os.WriteFile(filepath.Join(tpl, "midolman.conf.tmpl"), append(zoo, []byte("# first\n")...), 0o644)
+	port := testenv.FreePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	cmd, stderr := startServe(t, "-f", file, "--templates", tpl, "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	if _, body := fetch(t, "GET", base+"/node1/user-data"); !strings.Contains(body, "# first") {
+		t.Fatalf("the override is not served")
+	}
+	os.WriteFile(filepath.Join(tpl, "midolman.conf.tmpl"), []byte("{% ssi \"/etc/passwd\" %}\n"), 0o644)
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, "the failed reload", func() bool {
+		return strings.Contains(stderr.String(), "reload failed, still serving the last good version") && strings.Contains(stderr.String(), "midolman.conf.tmpl")
+	})
+	if _, body := fetch(t, "GET", base+"/node1/user-data"); !strings.Contains(body, "# first") || strings.Contains(body, "root:x:0:0") {
+		t.Errorf("after a failed reload the last good seed is not served")
+	}
+	os.WriteFile(filepath.Join(tpl, "midolman.conf.tmpl"), append(zoo, []byte("# second\n")...), 0o644)
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, "the reload", func() bool { return strings.Contains(stderr.String(), "reloaded: cloud euca-lab") })
+	if _, body := fetch(t, "GET", base+"/node1/user-data"); !strings.Contains(body, "# second") {
+		t.Errorf("the new override is not served")
+	}
+}
