@@ -23,11 +23,14 @@ var (
 )
 
 var (
-	cloudNameRE   = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
-	labelRE       = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	macRE         = regexp.MustCompile(`^[0-9a-f]{2}(:[0-9a-f]{2}){5}$`)
-	macPrefixRE   = regexp.MustCompile(`^[0-9a-f]{2}:[0-9a-f]{2}$`)
-	interfaceRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,15}$`)
+	cloudNameRE = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+	labelRE     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	macRE       = regexp.MustCompile(`^[0-9a-f]{2}(:[0-9a-f]{2}){5}$`)
+	macPrefixRE = regexp.MustCompile(`^[0-9a-f]{2}:[0-9a-f]{2}$`)
+	interfaceRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,15}$`)
+	// macLikeName is a host name serve would read as a MAC address (as PXE firmware and
+	// pxelinux write one: dashes, optionally after 01-).
+	macLikeName   = regexp.MustCompile(`^(?i)(01-)?[0-9a-f]{2}(-[0-9a-f]{2}){5}$`)
 	clusterNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,48}$`)
 	dnsDomainRE   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
 )
@@ -243,6 +246,8 @@ func (v *validator) hosts() {
 		p := Path("hosts").Index(i)
 		if v.written(p.Key("name")) && !validHostName(h.Name) {
 			v.errorf(KindValue, p.Key("name"), "%q is not an RFC 1123 host name; use lower-case labels of a-z, 0-9 and - separated by dots", h.Name)
+		} else if macLikeName.MatchString(h.Name) {
+			v.errorf(KindValue, p.Key("name"), "%q reads as a MAC address, which serve also finds hosts by (a request for it would get the seed of the host with that MAC); name the host otherwise", h.Name)
 		} else if h.Name != "" {
 			unique(names, "host name", h.Name, p.Key("name"))
 		}

@@ -46,6 +46,12 @@ func Build(c *cloud.Cloud, tree *emit.Tree, kind emit.UserDataKind) (Seeds, erro
 			keys = append(keys, h.MAC)
 		}
 		for _, k := range keys {
+			// Every key is one only this host answers to, as a request for it is read: a
+			// name that reads as another host's MAC (validate refuses it) or a key already
+			// taken would hand one host another's seed.
+			if path := canonicalPath("/" + k + "/meta-data"); path != "/"+k+"/meta-data" || s[path] != nil {
+				return nil, fmt.Errorf("host %s: %s would be read as another lookup key; serve refuses to guess whose seed it is", cloud.Printable(h.Name, 80), cloud.Printable(k, 80))
+			}
 			s["/"+k+"/meta-data"] = meta.Data
 			s["/"+k+"/user-data"] = ud.Data
 			s["/"+k+"/vendor-data"] = []byte{} // none: an empty document, not a 404

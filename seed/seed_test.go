@@ -114,3 +114,31 @@ func TestCanonicalPath(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildRefusesAmbiguousKeys: a host whose name reads as another host's MAC (validate
+// refuses the description; this is the seed server's own guard) would get that host's seed:
+// Build refuses to guess.
+func TestBuildRefusesAmbiguousKeys(t *testing.T) {
+	c, rep := cloud.Load(cloud.ExampleName, cloud.Example())
+	if c == nil {
+		t.Fatal(rep.Format(false))
+	}
+	mac := ""
+	for _, h := range c.Hosts {
+		if h.Name == "node1" {
+			mac = h.MAC
+		}
+	}
+	for i, h := range c.Hosts {
+		if h.Name == "node2" {
+			c.Hosts[i].Name = strings.ReplaceAll(mac, ":", "-")
+		}
+	}
+	tree, err := emit.Render(c, cloud.Example(), emit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(c, tree, emit.FullUserData); err == nil || !strings.Contains(err.Error(), "would be read as another lookup key") {
+		t.Errorf("%v", err)
+	}
+}
