@@ -45,7 +45,19 @@ type decoder struct {
 	sections map[Path]bool
 	// via is the alias the node being decoded was reached through, if any.
 	via *yaml.Node
+	// aliases counts the aliases followed, and expanded the nodes decoded through them:
+	// both are bounded, so that a few kilobytes of anchors cannot expand into millions of
+	// values ("billion laughs").
+	aliases, expanded int
+	aliasBound        bool // the bound was passed: no alias is followed any more
 }
+
+// Bounds of alias expansion: a description uses a few anchors (a mirror's key, a role
+// list); anything past these is refused where the alias stands.
+const (
+	MaxAliases       = 1000
+	MaxAliasExpanded = 100000
+)
 
 func nodePos(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
 
@@ -137,12 +149,30 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 // decode fills v from n. It returns false when the value could not be decoded at all.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path Path, f fieldInfo) {
 	if n.Kind == yaml.AliasNode {
+		d.aliases++
+		if d.aliasBound {
+			return
+		}
+		if d.aliases > MaxAliases {
+			d.aliasBound = true
+			d.errorf(KindAlias, path, n, "more than %d aliases: a description this large is written out, not expanded from anchors", MaxAliases)
+			return
+		}
 		// What is wrong under an alias is wrong where the alias is used: report it there.
 		if d.via == nil {
 			d.via = n
 			defer func() { d.via = nil }()
 		}
 		n = n.Alias
+	}
+	if d.via != nil {
+		if d.expanded++; d.aliasBound || d.expanded > MaxAliasExpanded {
+			if !d.aliasBound {
+				d.aliasBound = true
+				d.errorf(KindAlias, path, n, "the aliases expand to more than %d values: a description this large is written out, not expanded from anchors", MaxAliasExpanded)
+			}
+			return
+		}
 	}
 	d.pos[path] = d.at(n)
 	if f.section {

@@ -23,7 +23,7 @@ const ExampleName = "example.yaml"
 func Load(file string, data []byte) (*Cloud, *Report) {
 	c, d, rep := parse(file, data)
 	pos := d.pos
-	if decoded := len(rep.Diags); decoded == 0 {
+	if decoded := len(rep.Diags); rep.Count() == 0 {
 		(&validator{c: c, pos: pos, report: rep}).validate()
 	} else if !d.anySection(rep.Diags) {
 		// Check the rules too, so one run shows every problem, but leave out what a decoding
@@ -43,6 +43,8 @@ func Load(file string, data []byte) (*Cloud, *Report) {
 				rep.add(d)
 			}
 		}
+		rep.Dropped += v.report.Dropped
+		rep.DroppedErrors += v.report.DroppedErrors
 	}
 	rep.sort()
 	if rep.HasErrors(false) {
@@ -57,7 +59,7 @@ func Load(file string, data []byte) (*Cloud, *Report) {
 // could not be decoded would misfire, so they wait for the next run.
 func (d *decoder) anySection(diags []Diagnostic) bool {
 	for _, diag := range diags {
-		if diag.Kind == KindSyntax || diag.Path == "" || d.sections[diag.Path] {
+		if diag.Kind == KindSyntax || diag.Kind == KindAlias || diag.Path == "" || d.sections[diag.Path] {
 			return true
 		}
 	}

@@ -279,3 +279,61 @@ func TestErrorsUnderAnAliasAreWhereItIsUsed(t *testing.T) {
 		t.Errorf("(-want +got):\n%s\n%s", diff, rep.Format(false))
 	}
 }
+
+// hostileAliases is a description of a few kilobytes whose anchors expand to thousands of
+// overlapping public IP ranges (every pair of which overlapped: millions of reports).
+func hostileAliases(refs int) []byte {
+	var b strings.Builder
+	b.WriteString("version: 1\nname: x\nos: el7\nmidonet: {}\nhosts:\n  - {name: clc1, address: 10.0.0.5, roles: [clc, nsdb]}\n  - {name: ufs1, address: 10.0.0.6, roles: [ufs]}\n")
+	b.WriteString("network:\n  Mode: VPCMIDO\n  PublicIps: [&r \"11.0.0.0-11.255.255.255\"")
+	for i := 0; i < refs; i++ {
+		b.WriteString(", *r")
+	}
+	b.WriteString("]\n  Mido: {Gateways: [{Ip: 10.0.0.6, ExternalCidr: 172.19.0.0/30, ExternalDevice: veth1, ExternalIp: 172.19.0.2, ExternalRouterIp: 172.19.0.1}]}\n")
+	return []byte(b.String())
+}
+
+// TestAliasesAreBounded: past MaxAliases aliases the decoder stops following them, with an
+// error where the first one past the bound stands; the report stays small and each
+// overlapping range is reported once, not once per pair.
+func TestAliasesAreBounded(t *testing.T) {
+	c, rep := Load("laughs.yaml", hostileAliases(2500))
+	if c != nil {
+		t.Fatal("loaded")
+	}
+	var alias *Diagnostic
+	for i, d := range rep.Diags {
+		if d.Kind == KindAlias {
+			alias = &rep.Diags[i]
+		}
+	}
+	if alias == nil || alias.Pos.Line != 10 || !strings.Contains(alias.Message, "more than 1000 aliases") {
+		t.Errorf("no positioned alias error: %+v", alias)
+	}
+	if n := rep.Count(); n > 2*MaxAliases+10 {
+		t.Errorf("%d problems for %d ranges: reported per pair", n, MaxAliases)
+	}
+	// Within the bound every overlapping range is reported once.
+	_, rep = Load("overlaps.yaml", hostileAliases(300))
+	overlaps := 0
+	for _, d := range rep.Diags {
+		if d.Kind == KindOverlap {
+			overlaps++
+		}
+	}
+	if overlaps != 300 {
+		t.Errorf("%d overlap reports for 300 repeats of one range, want 300", overlaps)
+	}
+}
+
+// TestReportKeepsABoundedNumber: past MaxKept diagnostics are counted, not kept, and still
+// make the report fail.
+func TestReportKeepsABoundedNumber(t *testing.T) {
+	r := &Report{}
+	for i := 0; i < MaxKept+500; i++ {
+		r.add(Diagnostic{Severity: Error, Kind: KindValue})
+	}
+	if len(r.Diags) != MaxKept || r.Count() != MaxKept+500 || !r.HasErrors(false) || !strings.Contains(r.Format(false), "... and 1450 more problem(s) not shown") {
+		t.Errorf("kept %d, count %d", len(r.Diags), r.Count())
+	}
+}

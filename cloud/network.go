@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -299,12 +300,9 @@ func (v *validator) publicIps(routes []span) {
 		}
 		spans = append(spans, sp)
 	}
-	for i, a := range spans {
-		for _, b := range spans[:i] {
-			if a.overlaps(b) {
-				v.errorf(KindOverlap, a.path, "%s overlaps %s at %s; each public IP may be listed once", a, b, b.path)
-			}
-		}
+	v.publicOverlaps(spans)
+	hostAddrs := v.hostAddresses()
+	for _, a := range spans {
 		for _, r := range routes {
 			if r.hi-r.lo >= 3 && (a.contains(r.lo) || a.contains(r.hi)) {
 				v.errorf(KindReserved, a.path, "%s includes the network or broadcast address of BgpAdRoutes %s (%s)", a, r, r.path)
@@ -320,12 +318,20 @@ func (v *validator) publicIps(routes []span) {
 		if len(routes) == 0 && (a.lo&0xff == 0 || a.hi&0xff == 255) {
 			v.warnf(KindReserved, a.path, "%s starts at a .0 or ends at a .255 address, which is the network or broadcast address of a /24; make sure the upstream network is larger", a)
 		}
-		for hi, h := range v.c.Hosts {
-			for _, f := range []struct{ name, value string }{{"address", h.Address}, {"tunnelAddress", h.TunnelAddress}} {
-				if addr, ok := parseIPv4(f.value); ok && a.contains(u32(addr)) {
-					v.errorf(KindOverlap, a.path, "%s includes %s, the %s of host %q (hosts[%d]); public IPs must not be host addresses", a, addr, f.name, h.Name, hi)
-				}
+		// The host addresses inside a, found in the sorted list: one span's check costs a
+		// search, not a pass over every host.
+		first := sort.Search(len(hostAddrs), func(i int) bool { return hostAddrs[i].addr >= a.lo })
+		var inside []hostAddr
+		for i := first; i < len(hostAddrs) && hostAddrs[i].addr <= a.hi; i++ {
+			inside = append(inside, hostAddrs[i])
+		}
+		if len(inside) > 0 {
+			h := inside[0]
+			more := ""
+			if len(inside) > 1 {
+				more = fmt.Sprintf(" and %d more host addresses", len(inside)-1)
 			}
+			v.errorf(KindOverlap, a.path, "%s includes %s, the %s of host %q (hosts[%d])%s; public IPs must not be host addresses", a, h.text, h.field, v.c.Hosts[h.host].Name, h.host, more)
 		}
 		for _, c := range v.externalCidrs {
 			if a.overlaps(c) {
@@ -333,6 +339,53 @@ func (v *validator) publicIps(routes []span) {
 			}
 		}
 	}
+}
+
+// publicOverlaps reports every public IP span that overlaps one listed before it, once,
+// naming one it overlaps: sorted by start, a span overlaps an earlier one exactly when it
+// starts before the furthest end so far. Pairwise, n spans could make n² reports.
+func (v *validator) publicOverlaps(spans []span) {
+	order := make([]int, len(spans))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return spans[order[i]].lo < spans[order[j]].lo })
+	furthest := -1 // index of the span reaching furthest so far
+	for _, i := range order {
+		a := spans[i]
+		if furthest >= 0 && a.lo <= spans[furthest].hi {
+			b := spans[furthest]
+			if i < furthest { // name the one listed first as the one overlapped
+				a, b = b, a
+			}
+			v.errorf(KindOverlap, a.path, "%s overlaps %s at %s; each public IP may be listed once", a, b, b.path)
+		}
+		if furthest < 0 || a.hi > spans[furthest].hi {
+			furthest = i
+		}
+	}
+}
+
+// hostAddr is a host's address or tunnel address, for finding those inside a span.
+type hostAddr struct {
+	addr  uint32
+	text  string
+	field string
+	host  int
+}
+
+// hostAddresses are the hosts' addresses and tunnel addresses, sorted.
+func (v *validator) hostAddresses() []hostAddr {
+	var out []hostAddr
+	for i, h := range v.c.Hosts {
+		for _, f := range []struct{ name, value string }{{"address", h.Address}, {"tunnelAddress", h.TunnelAddress}} {
+			if addr, ok := parseIPv4(f.value); ok {
+				out = append(out, hostAddr{addr: u32(addr), text: addr.String(), field: f.name, host: i})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].addr < out[j].addr })
+	return out
 }
 
 func (v *validator) insideAny(a span, routes []span) bool {

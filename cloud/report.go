@@ -46,6 +46,7 @@ const (
 	KindBGP          Kind = "bgp"              // BGP settings incomplete or inconsistent
 	KindNotPermitted Kind = "not-permitted"    // a key Eucalyptus forbids in VPCMIDO mode
 	KindQuorum       Kind = "quorum"           // an even ZooKeeper ensemble (warning)
+	KindAlias        Kind = "alias"            // YAML aliases past their bounds
 )
 
 // Pos is a 1-based line and column in the source file; zero means unknown.
@@ -67,10 +68,19 @@ type Report struct {
 	File   string
 	Source []byte
 	Diags  []Diagnostic
+	// Dropped counts the diagnostics past MaxKept, which are counted, not kept: a hostile
+	// file must not make millions of them (DroppedErrors of them errors).
+	Dropped, DroppedErrors int
 }
+
+// Count is how many problems were found, kept or not.
+func (r *Report) Count() int { return len(r.Diags) + r.Dropped }
 
 // HasErrors reports whether any diagnostic is an error (or, when strict, any at all).
 func (r *Report) HasErrors(strict bool) bool {
+	if r.DroppedErrors > 0 || strict && r.Dropped > 0 {
+		return true
+	}
 	for _, d := range r.Diags {
 		if d.Severity == Error || strict {
 			return true
@@ -79,7 +89,16 @@ func (r *Report) HasErrors(strict bool) bool {
 	return false
 }
 
-func (r *Report) add(d Diagnostic) { r.Diags = append(r.Diags, d) }
+func (r *Report) add(d Diagnostic) {
+	if len(r.Diags) >= MaxKept {
+		r.Dropped++
+		if d.Severity == Error {
+			r.DroppedErrors++
+		}
+		return
+	}
+	r.Diags = append(r.Diags, d)
+}
 
 // sort orders diagnostics by position so output follows the file.
 func (r *Report) sort() {
@@ -113,7 +132,7 @@ func (r *Report) Format(color bool) string {
 	file := Printable(r.File, maxQuoted)
 	for i, d := range r.Diags {
 		if i == MaxShown {
-			fmt.Fprintf(&b, "%s: ... and %d more problem(s) not shown\n", file, len(r.Diags)-MaxShown)
+			fmt.Fprintf(&b, "%s: ... and %d more problem(s) not shown\n", file, r.Count()-MaxShown)
 			break
 		}
 		loc := file
@@ -137,7 +156,9 @@ func (r *Report) Format(color bool) string {
 // MaxShown is how many diagnostics Format prints; maxQuoted how many characters of a source
 // line or file name it quotes, maxMessage of a message (which may quote a value).
 const (
-	MaxShown   = 50
+	MaxShown = 50
+	// MaxKept bounds the diagnostics a report keeps; the rest are counted.
+	MaxKept    = 1000
 	maxQuoted  = 200
 	maxMessage = 600
 )

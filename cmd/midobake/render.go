@@ -62,7 +62,7 @@ func load(e *env, file string, strict bool) (*cloud.Cloud, input, error) {
 	c, rep := cloud.Load(in.name, in.data)
 	fmt.Fprint(e.stderr, rep.Format(false))
 	if rep.HasErrors(strict) {
-		n := len(rep.Diags)
+		n := rep.Count()
 		fmt.Fprintf(e.stderr, "midobake: %s: %d problem(s)%s\n", in.name, n, map[bool]string{true: " (--strict: warnings count)", false: ""}[strict])
 		return nil, in, failed{"invalid cloud description"}
 	}
