@@ -50,6 +50,7 @@ type decoder struct {
 	// values ("billion laughs").
 	aliases, expanded int
 	aliasBound        bool // the bound was passed: no alias is followed any more
+	srcLines          []string
 }
 
 // Bounds of alias expansion: a description uses a few anchors (a mirror's key, a role
@@ -60,6 +61,27 @@ const (
 )
 
 func nodePos(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
+
+// secret records where a URL scalar's password stands in the source (its own line, not an
+// alias's), so that reports never quote it.
+func (d *decoder) secret(n *yaml.Node) {
+	lines := d.lines()
+	if n.Line < 1 || n.Line > len(lines) {
+		return
+	}
+	quoted := n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
+	if sp, ok := secretSpan(n.Value, strings.TrimRight(lines[n.Line-1], "\r"), n.Line, n.Column, quoted); ok {
+		d.report.Secrets = append(d.report.Secrets, sp)
+	}
+}
+
+// lines are the source's lines, split once.
+func (d *decoder) lines() []string {
+	if d.srcLines == nil {
+		d.srcLines = strings.Split(string(d.report.Source), "\n")
+	}
+	return d.srcLines
+}
 
 func (d *decoder) errorf(kind Kind, path Path, n *yaml.Node, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
@@ -128,6 +150,7 @@ type fieldInfo struct {
 	required bool
 	number   bool // a string that may be written as a number (ASNs)
 	section  bool // a part of the description the rules cannot judge without (and its items)
+	secret   bool // a URL that may carry a password: its place in the source is recorded
 }
 
 func fieldsOf(t reflect.Type) []fieldInfo {
@@ -141,7 +164,8 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 		key, _, _ := strings.Cut(tag, ",")
 		opts := strings.Split(f.Tag.Get("decode"), ",")
 		out = append(out, fieldInfo{key: key, index: i,
-			required: slices.Contains(opts, "required"), number: slices.Contains(opts, "number"), section: slices.Contains(opts, "section")})
+			required: slices.Contains(opts, "required"), number: slices.Contains(opts, "number"), section: slices.Contains(opts, "section"),
+			secret: slices.Contains(opts, "secret")})
 	}
 	return out
 }
@@ -187,6 +211,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path Path, f fieldInfo) 
 	switch t.Kind() {
 	case reflect.String:
 		tag := n.ShortTag()
+		if n.Kind == yaml.ScalarNode && f.secret {
+			d.secret(n) // wherever it stands, whatever else is wrong with it
+		}
 		if n.Kind == yaml.ScalarNode && (tag == "!!str" || number && tag == "!!int") {
 			v.SetString(n.Value)
 			return

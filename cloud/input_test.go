@@ -23,3 +23,28 @@ func TestPrintable(t *testing.T) {
 		t.Errorf("cut: %q", got)
 	}
 }
+
+// TestRedactByPosition: a password is found by where it stands in a URL, whatever it holds;
+// a presigned URL's signature parameters too; nothing else is touched.
+func TestRedactByPosition(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://ops:pa ss@mirror/el7/":      "http://ops:REDACTED@mirror/el7/",
+		"http://ops:a b\"c'd`e@mirror/el7/": "http://ops:REDACTED@mirror/el7/",
+		"http://ops:p@ss:w/rd@mirror/el7/":  "http://ops:REDACTED@mirror/el7/",
+		"http://mirror:8080/el7/":           "http://mirror:8080/el7/",
+		"https://b.s3.example/c.yaml?X-Amz-Algorithm=AWS4&X-Amz-Credential=AKID%2F1&X-Amz-Signature=abc123": "https://b.s3.example/c.yaml?X-Amz-Algorithm=AWS4&X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED",
+		"https://a.blob.example/c?sv=2020&sig=Zm9v%3D&se=2026":                                              "https://a.blob.example/c?sv=2020&sig=REDACTED&se=2026",
+		"https://u:pw@h/c?token=t0k#frag":                                                                   "https://u:REDACTED@h/c?token=REDACTED#frag",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	text := `fetching https://b.s3.example/c.yaml?X-Amz-Signature=abc123 failed; also http://ops:pw@m/`
+	if got := Redact(text); got != `fetching https://b.s3.example/c.yaml?X-Amz-Signature=REDACTED failed; also http://ops:REDACTED@m/` {
+		t.Errorf("Redact: %q", got)
+	}
+	if got := URLSecrets("https://u:pw@h/c?X-Amz-Signature=s1&sig=s2"); len(got) != 3 || got[0] != "pw" || got[1] != "s1" || got[2] != "s2" {
+		t.Errorf("URLSecrets: %q", got)
+	}
+}

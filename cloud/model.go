@@ -90,8 +90,8 @@ type TunnelZone struct {
 // keeps the default's signing key unless it names its own: signature checks are on unless
 // GPGCheck says false, explicitly.
 type Repo struct {
-	BaseURL  string `yaml:"baseurl" decode:"required"`
-	GPGKey   string `yaml:"gpgkey,omitempty"`
+	BaseURL  string `yaml:"baseurl" decode:"required,secret"`
+	GPGKey   string `yaml:"gpgkey,omitempty" decode:"secret"`
 	GPGCheck *bool  `yaml:"gpgcheck,omitempty"`
 }
 

@@ -68,6 +68,9 @@ type Report struct {
 	File   string
 	Source []byte
 	Diags  []Diagnostic
+	// Secrets are where the description's secrets stand in Source: quoted lines show
+	// REDACTED there.
+	Secrets []SecretSpan
 	// Dropped counts the diagnostics past MaxKept, which are counted, not kept: a hostile
 	// file must not make millions of them (DroppedErrors of them errors).
 	Dropped, DroppedErrors int
@@ -145,7 +148,8 @@ func (r *Report) Format(color bool) string {
 		}
 		fmt.Fprintf(&b, "%s: %s: %s%s [%s]\n", loc, d.Severity, field, Printable(Redact(d.Message), maxMessage), d.Kind)
 		if d.Pos.Line > 0 && d.Pos.Line <= len(lines) {
-			src, col := window(RedactAt(strings.TrimRight(lines[d.Pos.Line-1], "\r"), d.Pos.Col))
+			line, col := redactSpans(strings.TrimRight(lines[d.Pos.Line-1], "\r"), d.Pos.Line, d.Pos.Col, r.Secrets)
+			src, col := window(RedactAt(line, col))
 			fmt.Fprintf(&b, "%6d | %s\n", d.Pos.Line, src)
 			fmt.Fprintf(&b, "       | %s^\n", caretPad(src, col))
 		}

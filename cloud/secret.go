@@ -36,9 +36,30 @@ func passwordSpan(s string) (start, end int, ok bool) {
 	}
 }
 
+// valuePasswordSpan is passwordSpan for a value that is one URL and nothing else (a
+// repository's baseurl, --site-url): its password runs to the URL's last @ whatever it holds
+// (spaces, quotes, backquotes: such a URL is invalid, and the report that says so must not
+// show it).
+func valuePasswordSpan(v string) (start, end int, ok bool) {
+	i := strings.Index(v, "://")
+	if i < 0 {
+		return 0, 0, false
+	}
+	auth := i + 3
+	at := strings.LastIndex(v[auth:], "@")
+	if at < 0 {
+		return 0, 0, false
+	}
+	colon := strings.Index(v[auth:auth+at], ":")
+	if colon < 0 || strings.Contains(v[auth:auth+colon], "/") {
+		return 0, 0, false
+	}
+	return auth + colon + 1, auth + at, true
+}
+
 // Password returns the password of a URL with credentials, or "".
 func Password(rawURL string) string {
-	if start, end, ok := passwordSpan(rawURL); ok {
+	if start, end, ok := valuePasswordSpan(rawURL); ok {
 		return rawURL[start:end]
 	}
 	return ""
@@ -46,24 +67,148 @@ func Password(rawURL string) string {
 
 // HasPassword reports whether the URL carries a password.
 func HasPassword(rawURL string) bool {
-	_, _, ok := passwordSpan(rawURL)
+	_, _, ok := valuePasswordSpan(rawURL)
 	return ok
 }
 
+// RedactURL is Redact for a value that is one URL: http://USER:REDACTED@host/, whatever
+// the password holds.
+func RedactURL(rawURL string) string {
+	if start, end, ok := valuePasswordSpan(rawURL); ok {
+		rawURL = rawURL[:start] + "REDACTED" + rawURL[end:]
+	}
+	return redactSignatures(rawURL)
+}
+
+// SecretSpan is where a secret stands in the source: line, and the 1-based columns (in
+// runes) from its first to past its last character. Reports quote source lines with every
+// span on them replaced, by position: what the secret holds does not matter.
+type SecretSpan struct {
+	Line, Col, End int
+}
+
+// secretSpan finds the password of a URL scalar in its source line: exactly, when the line
+// holds the value verbatim at the node's column (a plain or quoted scalar without escapes);
+// else the rest of the line from the node's column, hiding too much rather than too little.
+func secretSpan(value string, line string, nodeLine, nodeCol int, quoted bool) (SecretSpan, bool) {
+	start, end, ok := valuePasswordSpan(value)
+	if !ok {
+		return SecretSpan{}, false
+	}
+	runes := []rune(line)
+	col := nodeCol
+	if quoted {
+		col++ // past the opening quote
+	}
+	v := []rune(value)
+	if col-1 >= 0 && col-1+len(v) <= len(runes) && string(runes[col-1:col-1+len(v)]) == value {
+		return SecretSpan{Line: nodeLine, Col: col + utf8.RuneCountInString(value[:start]), End: col + utf8.RuneCountInString(value[:end])}, true
+	}
+	return SecretSpan{Line: nodeLine, Col: nodeCol, End: len(runes) + 1}, true
+}
+
+// redactSpans replaces the spans on one source line (line number n) with REDACTED, moving
+// col (1-based, in runes) with the text it pointed at.
+func redactSpans(line string, n, col int, spans []SecretSpan) (string, int) {
+	runes := []rune(line)
+	var on []SecretSpan
+	for _, sp := range spans {
+		if sp.Line == n && sp.Col >= 1 && sp.Col <= sp.End && sp.End-1 <= len(runes) {
+			on = append(on, sp)
+		}
+	}
+	// Right to left, so that earlier columns stay where they are.
+	for i := 1; i < len(on); i++ {
+		for j := i; j > 0 && on[j].Col > on[j-1].Col; j-- {
+			on[j], on[j-1] = on[j-1], on[j]
+		}
+	}
+	newCol := col
+	for _, sp := range on {
+		runes = append(append(append([]rune{}, runes[:sp.Col-1]...), []rune("REDACTED")...), runes[sp.End-1:]...)
+		switch {
+		case col >= sp.End:
+			newCol += len("REDACTED") - (sp.End - sp.Col)
+		case col > sp.Col:
+			newCol = sp.Col
+		}
+	}
+	return string(runes), newCol
+}
+
 // Redact replaces the password of every URL in s with REDACTED, by position, so that it never
-// reaches a log, a diff or an error: http://USER:REDACTED@repo.midokura.com/.
+// reaches a log, a diff or an error: http://USER:REDACTED@repo.midokura.com/; and the
+// signature parameters of presigned URLs (?X-Amz-Signature=REDACTED).
 func Redact(s string) string {
 	var b strings.Builder
 	for {
 		start, end, ok := passwordSpan(s)
 		if !ok {
 			b.WriteString(s)
-			return b.String()
+			return redactSignatures(b.String())
 		}
 		b.WriteString(s[:start])
 		b.WriteString("REDACTED")
 		s = s[end:]
 	}
+}
+
+// signatureParams are the query parameters of presigned and shared-access URLs that grant
+// access by themselves (S3, GCS, Azure SAS, and plain tokens), lower case.
+var signatureParams = map[string]bool{
+	"x-amz-signature": true, "x-amz-credential": true, "x-amz-security-token": true,
+	"x-goog-signature": true, "x-goog-credential": true, "signature": true, "sig": true,
+	"token": true, "access_token": true, "x-ms-signature": true,
+}
+
+// signatureSpans finds the values of signature parameters in s: after ? or &, a parameter
+// name of signatureParams, =, then the value up to &, #, white space or a quote.
+func signatureSpans(s string) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(s); i++ {
+		if s[i] != '?' && s[i] != '&' {
+			continue
+		}
+		eq := strings.IndexByte(s[i+1:], '=')
+		if eq < 0 {
+			break
+		}
+		name := s[i+1 : i+1+eq]
+		if strings.ContainsAny(name, "&?# \t\n\"'`") || !signatureParams[strings.ToLower(name)] {
+			continue
+		}
+		start := i + 1 + eq + 1
+		end := start
+		for end < len(s) && !strings.ContainsRune("&# \t\r\n\"'`", rune(s[end])) {
+			end++
+		}
+		if end > start {
+			out = append(out, [2]int{start, end})
+		}
+		i = end - 1
+	}
+	return out
+}
+
+func redactSignatures(s string) string {
+	spans := signatureSpans(s)
+	for i := len(spans) - 1; i >= 0; i-- {
+		s = s[:spans[i][0]] + "REDACTED" + s[spans[i][1]:]
+	}
+	return s
+}
+
+// URLSecrets are what a URL value carries that grants access: its password and the values
+// of its signature parameters. A file that holds any of them is private.
+func URLSecrets(rawURL string) []string {
+	var out []string
+	if p := Password(rawURL); p != "" {
+		out = append(out, p)
+	}
+	for _, sp := range signatureSpans(rawURL) {
+		out = append(out, rawURL[sp[0]:sp[1]])
+	}
+	return out
 }
 
 // RedactAt is Redact for a quoted source line with a column in it (1-based, in runes): the

@@ -155,11 +155,11 @@ func (v *validator) midonet() {
 func (v *validator) url(path Path, raw string, dir bool) {
 	u, err := url.Parse(raw)
 	if err != nil || !oneOf(u.Scheme, []string{"http", "https", "file"}) || (u.Scheme != "file" && u.Host == "") || strings.ContainsAny(raw, " \t\n'\"`$\\") {
-		v.errorf(KindValue, path, "%q is not a usable URL; use http://, https:// or file:// with no spaces or quotes", Redact(raw))
+		v.errorf(KindValue, path, "%q is not a usable URL; use http://, https:// or file:// with no spaces or quotes", RedactURL(raw))
 		return
 	}
 	if dir && !strings.HasSuffix(u.Path, "/") {
-		v.warnf(KindValue, path, "%q does not end in /; yum joins paths onto it", Redact(raw))
+		v.warnf(KindValue, path, "%q does not end in /; yum joins paths onto it", RedactURL(raw))
 	}
 }
 

@@ -56,7 +56,7 @@ func ReadSiteRef(name string, data []byte) (SiteRef, error) {
 	}
 	u, err := url.Parse(ref.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ref, fmt.Errorf("%s: url %s: want an http:// or https:// URL", name, cloud.Printable(cloud.Redact(ref.URL), 200))
+		return ref, fmt.Errorf("%s: url %s: want an http:// or https:// URL", name, cloud.Printable(cloud.RedactURL(ref.URL), 200))
 	}
 	if !sha256Hex.MatchString(ref.SHA256) {
 		return ref, fmt.Errorf("%s: sha256 %s: want 64 lower-case hex digits", name, cloud.Printable(ref.SHA256, 80))
@@ -97,7 +97,7 @@ func LoadSite(ctx context.Context, src SiteSource) ([]byte, error) {
 	if src.HTTP == nil {
 		src.HTTP = &http.Client{Timeout: 30 * time.Second}
 	}
-	shown := cloud.Printable(cloud.Redact(ref.URL), 300)
+	shown := cloud.Printable(cloud.RedactURL(ref.URL), 300)
 	ctx, cancel := context.WithTimeout(ctx, src.Timeout)
 	defer cancel()
 	delay := src.Backoff.Initial
@@ -106,7 +106,7 @@ func LoadSite(ctx context.Context, src SiteSource) ([]byte, error) {
 		if err == nil {
 			from := ""
 			if final != ref.URL {
-				from = ", redirected to " + cloud.Printable(cloud.Redact(final), 300)
+				from = ", redirected to " + cloud.Printable(cloud.RedactURL(final), 300)
 			}
 			if src.DryRun {
 				fmt.Fprintf(src.Out, "site data: fetched %s%s and verified (sha256 %.12s, %d bytes); --dry-run: not kept\n", shown, from, ref.SHA256, len(data))

@@ -137,6 +137,9 @@ func TestPasswordsNeverShow(t *testing.T) {
 	for _, group := range [][]string{
 		{"zq8Xk2Lm", "midonet", "el7", "x", "s3cr3t%2Fenc", "mirror", "/"},
 		{"pa/ss", "a/b:c@d", "p@ss:w/rd"},
+		// Spaces, quotes and backquotes make the URL unusable too: the report that says so
+		// quotes the line, and must not show them.
+		{"pa ss wd", "pa`ssw`d", "pa'sswor'd", "a b`c'd e"},
 	} {
 		reference := outputs(group[0])
 		for _, password := range group[1:] {

@@ -107,7 +107,7 @@ func runRender(e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "rendered %s (%d hosts) into %s: %d files\n", c.Name, len(c.Hosts), *out, tree.Len())
 	printSizes(e, sizes)
 	if ro.byReference() {
-		fmt.Fprintf(e.stdout, "publish %s/%s at %s before the hosts boot\n", *out, emit.SiteDataPath, cloud.Printable(cloud.Redact(emit.SiteDataURL(ro.siteURL)), 300))
+		fmt.Fprintf(e.stdout, "publish %s/%s at %s before the hosts boot\n", *out, emit.SiteDataPath, cloud.Printable(cloud.RedactURL(emit.SiteDataURL(ro.siteURL)), 300))
 	}
 	return nil
 }

@@ -163,3 +163,34 @@ func TestSiteByReferenceEndToEnd(t *testing.T) {
 		t.Errorf("--dry-run kept the site data: %v", err)
 	}
 }
+
+// TestPresignedSiteURLIsSecret: the signature of a presigned --site-url grants access to the
+// site data: render never prints it, the manifest records the URL without it, and every file
+// that carries it is private.
+func TestPresignedSiteURLIsSecret(t *testing.T) {
+	dir := t.TempDir()
+	url := "https://bucket.s3.example/clouds/prod/cloud.yaml?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDZSECRET%2F20261202&X-Amz-Signature=5ec2e7515ig"
+	r := midobake(t, dir, "render", "-o", "out", "--site-url", url)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, secret := range []string{"5ec2e7515ig", "AKIDZSECRET"} {
+		if strings.Contains(r.stdout+r.stderr, secret) {
+			t.Errorf("render printed %s:\n%s%s", secret, r.stdout, r.stderr)
+		}
+		manifest, _ := os.ReadFile(filepath.Join(dir, "out", "manifest.json"))
+		if strings.Contains(string(manifest), secret) {
+			t.Errorf("the manifest records %s", secret)
+		}
+	}
+	filepath.WalkDir(filepath.Join(dir, "out"), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Type()&os.ModeSymlink != 0 {
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		if st, _ := os.Stat(p); strings.Contains(string(b), "5ec2e7515ig") && st.Mode().Perm() != 0o600 {
+			t.Errorf("%s carries the signature with mode %v", p, st.Mode().Perm())
+		}
+		return nil
+	})
+}

@@ -68,7 +68,7 @@ func summarize(c *cloud.Cloud) model {
 		m.Hosts[h.Name] = hostModel{Profile: h.Profile(), Template: template, Address: h.Address, TunnelAddress: h.TunnelAddress, MAC: h.MAC}
 	}
 	for id, r := range roles.Repos(c) {
-		m.Repos[id] = cloud.Redact(r.BaseURL)
+		m.Repos[id] = cloud.RedactURL(r.BaseURL)
 	}
 	if c.Network.Mido != nil {
 		for _, g := range c.Network.Mido.Gateways {

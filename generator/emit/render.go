@@ -46,9 +46,8 @@ func Render(c *cloud.Cloud, input []byte, opts Options) (*Tree, error) {
 	}
 	tree := NewTree()
 	secrets := cloud.Secrets(c)
-	if pw := cloud.Password(opts.SiteURL); pw != "" {
-		secrets = append(secrets, pw) // the URL's own credentials make a user-data private too
-	}
+	// The URL's own credentials and signature make a user-data private too.
+	secrets = append(secrets, cloud.URLSecrets(opts.SiteURL)...)
 	add := func(path string, data []byte) {
 		tree.Add(OutputFile{Path: path, Mode: modeFor(data, secrets), Data: data})
 	}
@@ -112,7 +111,7 @@ func manifest(t *Tree, input []byte, site Site) OutputFile {
 		Site        siteEntry `json:"site"`
 		Files       []entry   `json:"files"`
 	}{Tool: "midobake", Version: version.Version, InputSHA256: sha256Hex(input),
-		Site: siteEntry{Path: SiteDataPath, SHA256: sha256Hex(site.Data), URL: cloud.Redact(site.URL)}}
+		Site: siteEntry{Path: SiteDataPath, SHA256: sha256Hex(site.Data), URL: cloud.RedactURL(site.URL)}}
 	for _, p := range t.Paths() {
 		f, _ := t.Get(p)
 		if f.Link != "" {

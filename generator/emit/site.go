@@ -20,7 +20,7 @@ func CheckSiteURL(raw string) error {
 	}
 	bad := func(why string) error {
 		return fmt.Errorf("--site-url %s: %s; want an http:// or https:// URL, a directory ending in / (where site/ of the output is published) or the site data's own URL",
-			cloud.Printable(cloud.Redact(raw), 200), why)
+			cloud.Printable(cloud.RedactURL(raw), 200), why)
 	}
 	if len(raw) > MaxSiteURL {
 		return bad(fmt.Sprintf("%d bytes, at most %d", len(raw), MaxSiteURL))

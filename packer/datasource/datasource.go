@@ -85,7 +85,7 @@ func (d *Datasource) Execute() (cty.Value, error) {
 		out.Packages[p.Profile] = strings.Join(p.Packages, " ")
 	}
 	for id, r := range roles.Repos(c) {
-		out.Repos[id] = cloud.Redact(r.BaseURL)
+		out.Repos[id] = cloud.RedactURL(r.BaseURL)
 	}
 	return hcl2helper.HCL2ValueFromConfig(out, d.OutputSpec()), nil
 }
