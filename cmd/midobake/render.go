@@ -98,13 +98,22 @@ func runRender(e *env, args []string) error {
 		return err
 	}
 	var leftover *emit.CleanupError
-	if err := tree.Write(*out); errors.As(err, &leftover) {
+	kept, err := tree.WriteKeeping(*out)
+	if errors.As(err, &leftover) {
 		fmt.Fprintf(e.stderr, "midobake: warning: %v\n", err)
 	} else if err != nil {
 		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
 		return err
 	}
 	fmt.Fprintf(e.stdout, "rendered %s (%d hosts) into %s: %d files\n", c.Name, len(c.Hosts), *out, tree.Len())
+	if len(kept) > 0 {
+		shown := kept
+		if len(shown) > 10 {
+			shown = shown[:10]
+		}
+		fmt.Fprintf(e.stdout, "kept %d files of yours in %s (not midobake's): %s%s\n", len(kept), *out,
+			cloud.Printable(strings.Join(shown, ", "), 600), map[bool]string{true: ", ...", false: ""}[len(kept) > 10])
+	}
 	printSizes(e, sizes)
 	if ro.byReference() {
 		fmt.Fprintf(e.stdout, "publish %s/%s at %s before the hosts boot\n", *out, emit.SiteDataPath, cloud.Printable(cloud.RedactURL(emit.SiteDataURL(ro.siteURL)), 300))

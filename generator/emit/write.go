@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,27 +38,48 @@ func (e *CleanupError) Error() string {
 // replaces a directory it did not write. A dir that is a symbolic link stays one: its target
 // is what is replaced.
 func (t *Tree) Write(dir string) (err error) {
+	_, err = t.WriteKeeping(dir)
+	return err
+}
+
+// WriteKeeping is Write, and says which files of the user's it kept: files in the previous
+// output that its manifest does not list (a Packer source block written beside the generated
+// builds, notes) are never deleted silently. Each is carried into the new output as it is (a
+// hard link: the same file), unless the new output has a file of that name, which is an
+// error naming it.
+func (t *Tree) WriteKeeping(dir string) (kept []string, err error) {
 	abs, err := outputPath(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	parent := filepath.Dir(abs)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	unlock, err := lockOutput(abs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer unlock()
 	removeLeftovers(abs)
 	exists, err := checkReplaceable(abs)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	var users []string
+	if exists {
+		if users, err = userFiles(abs); err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			if _, clash := t.Get(u); clash || u == MarkerFile {
+				return nil, fmt.Errorf("%s in %s is not midobake's (the previous output's manifest does not list it), and the new output has a file of that name: move it out of %s, then render again", u, dir, dir)
+			}
+		}
 	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(abs)+".new-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -64,26 +87,102 @@ func (t *Tree) Write(dir string) (err error) {
 		}
 	}()
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	if err := t.writeFiles(tmp); err != nil {
-		return err
+		return nil, err
 	}
 	if !exists {
 		if err := os.Rename(tmp, abs); err != nil {
-			return err
+			return nil, err
 		}
-		return syncDir(parent)
+		return nil, syncDir(parent)
+	}
+	if err := keepFiles(abs, tmp, users); err != nil {
+		return nil, err
 	}
 	if err := exchange(tmp, abs); err != nil {
-		return fmt.Errorf("replace %s: %w", dir, err)
+		return nil, fmt.Errorf("replace %s: %w", dir, err)
 	}
 	if err := syncDir(parent); err != nil {
-		return err
+		return nil, err
 	}
 	// tmp now holds the previous output.
 	if os.RemoveAll(tmp) != nil {
-		return &CleanupError{Path: tmp}
+		return users, &CleanupError{Path: tmp}
+	}
+	return users, nil
+}
+
+// userFiles lists the files and links of an output that its manifest does not list (and are
+// neither the manifest nor the marker): the user's, slash-separated and sorted.
+func userFiles(dir string) ([]string, error) {
+	ours := map[string]bool{"manifest.json": true, MarkerFile: true}
+	if manifest, err := readSmall(filepath.Join(dir, "manifest.json")); err == nil {
+		var m struct {
+			Files []struct {
+				Path string `json:"path"`
+			} `json:"files"`
+		}
+		if json.Unmarshal(manifest, &m) == nil {
+			for _, f := range m.Files {
+				ours[f.Path] = true
+			}
+		}
+	}
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		if rel = filepath.ToSlash(rel); !ours[rel] {
+			out = append(out, rel)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+// keepFiles carries the user's files from the previous output into the new one: hard links
+// (the same files, nothing copied), symbolic links made anew; the directories they land in
+// are synced, so the swap that follows is as durable as the output itself.
+func keepFiles(from, to string, files []string) error {
+	dirs := map[string]bool{}
+	for _, f := range files {
+		src, dst := filepath.Join(from, filepath.FromSlash(f)), filepath.Join(to, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		st, err := os.Lstat(src)
+		if err != nil {
+			return err
+		}
+		if st.Mode()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(src)
+			if err != nil {
+				return err
+			}
+			err = os.Symlink(target, dst)
+		} else {
+			err = os.Link(src, dst)
+		}
+		if err != nil {
+			return fmt.Errorf("keeping %s, which is not midobake's: %w", f, err)
+		}
+		dirs[filepath.Dir(dst)] = true
+	}
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return err
+		}
 	}
 	return nil
 }
