@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/midobake/midobake/cloud"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/midobake/midobake/generator/emit"
@@ -157,14 +159,20 @@ func TestRenderReplacesOnlyItsOwnOutput(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "docs", "notes.txt")); string(b) != "mine" {
 		t.Error("a foreign directory was replaced")
 	}
-	midobake(t, dir, "render", "-o", "out")
+	// A host taken out of the description: its files, which the earlier render wrote, go.
+	withGone := strings.Replace(string(cloud.Example()), "  - name: ufs1", "  - name: gone\n    address: 10.111.5.99\n    roles: [nc]\n  - name: ufs1", 1)
+	os.WriteFile(filepath.Join(dir, "with-gone.yaml"), []byte(withGone), 0o644)
+	if r := midobake(t, dir, "render", "-f", "with-gone.yaml", "-o", "out"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
 	stale := filepath.Join(dir, "out", "hosts", "gone", "user-data")
-	os.MkdirAll(filepath.Dir(stale), 0o755)
-	os.WriteFile(stale, []byte("old"), 0o644)
+	if _, err := os.Lstat(stale); err != nil {
+		t.Fatalf("the first render did not write %s", stale)
+	}
 	if r := midobake(t, dir, "render", "-o", "out"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
-	if _, err := os.Stat(stale); err == nil {
+	if _, err := os.Lstat(stale); err == nil {
 		t.Error("a stale file survived a re-render")
 	}
 }
