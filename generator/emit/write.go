@@ -166,9 +166,9 @@ func keepFiles(from, to string, files []string) error {
 			return err
 		}
 		if st.Mode()&fs.ModeSymlink != 0 {
-			target, err := os.Readlink(src)
-			if err != nil {
-				return err
+			target, rerr := os.Readlink(src)
+			if rerr != nil {
+				return rerr
 			}
 			err = os.Symlink(target, dst)
 		} else {
