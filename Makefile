@@ -69,6 +69,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./cloud
 	$(GO) test -run '^$$' -fuzz '^FuzzNetwork$$' -fuzztime $(FUZZTIME) ./cloud
 	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./generator/emit
+	$(GO) test -run '^$$' -fuzz '^FuzzRenderStructured$$' -fuzztime $(FUZZTIME) ./generator/emit
+	$(GO) test -run '^$$' -fuzz '^FuzzAnnouncement$$' -fuzztime $(FUZZTIME) ./enrol
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -95,6 +95,21 @@ func Announce(ctx context.Context, servers []string, cloudName string, a Announc
 	return true, nil
 }
 
+// ParseAnnouncement reads the announcement in node name's data, or says why it is none: too
+// large, not {name, hostId, tunnelAddress}, or speaking for another host.
+func ParseAnnouncement(name string, data []byte) (Announcement, string) {
+	var a Announcement
+	switch {
+	case len(data) > MaxAnnouncement:
+		return a, fmt.Sprintf("announcement of %d bytes, at most %d", len(data), MaxAnnouncement)
+	case json.Unmarshal(data, &a) != nil || a.HostID == "" || a.TunnelAddress == "":
+		return a, "announcement is not {name, hostId, tunnelAddress}"
+	case a.Name != name:
+		return a, fmt.Sprintf("announcement names another host (%q)", a.Name)
+	}
+	return a, ""
+}
+
 // Refusal is a host's claim not acted on (an announcement that does not parse, or one the
 // enrolment does not believe), and why.
 type Refusal struct {
@@ -123,15 +138,9 @@ func Announcements(conn *zk.Conn, cloudName string) ([]Announcement, []Refusal, 
 		if err != nil {
 			return nil, nil, err
 		}
-		var a Announcement
-		switch {
-		case len(data) > MaxAnnouncement:
-			bad = append(bad, Refusal{n, fmt.Sprintf("announcement of %d bytes, at most %d", len(data), MaxAnnouncement)})
-		case json.Unmarshal(data, &a) != nil || a.HostID == "" || a.TunnelAddress == "":
-			bad = append(bad, Refusal{n, "announcement is not {name, hostId, tunnelAddress}"})
-		case a.Name != n:
-			bad = append(bad, Refusal{n, fmt.Sprintf("announcement names another host (%q)", a.Name)})
-		default:
+		if a, why := ParseAnnouncement(n, data); why != "" {
+			bad = append(bad, Refusal{Name: n, Why: why})
+		} else {
 			out = append(out, a)
 		}
 	}
