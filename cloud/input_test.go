@@ -40,6 +40,9 @@ func TestRedactByPosition(t *testing.T) {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
+	if got := Redact("see http://h:8080/a@b and http://u:p@ss@h/"); got != "see http://h:8080/a@b and http://u:REDACTED@h/" {
+		t.Errorf("Redact: %q", got)
+	}
 	text := `fetching https://b.s3.example/c.yaml?X-Amz-Signature=abc123 failed; also http://ops:pw@m/`
 	if got := Redact(text); got != `fetching https://b.s3.example/c.yaml?X-Amz-Signature=REDACTED failed; also http://ops:REDACTED@m/` {
 		t.Errorf("Redact: %q", got)

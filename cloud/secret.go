@@ -28,7 +28,7 @@ func passwordSpan(s string) (start, end int, ok bool) {
 		}
 		if at := strings.LastIndex(word, "@"); at >= 0 {
 			colon := strings.Index(word[:at], ":")
-			if colon >= 0 && !strings.Contains(word[:colon], "/") {
+			if colon >= 0 && !strings.Contains(word[:colon], "/") && !portThenPath(word[colon+1:at]) {
 				return authStart + colon + 1, authStart + at, true
 			}
 		}
@@ -51,10 +51,29 @@ func valuePasswordSpan(v string) (start, end int, ok bool) {
 		return 0, 0, false
 	}
 	colon := strings.Index(v[auth:auth+at], ":")
-	if colon < 0 || strings.Contains(v[auth:auth+colon], "/") {
+	if colon < 0 || strings.Contains(v[auth:auth+colon], "/") || portThenPath(v[auth+colon+1:auth+at]) {
 		return 0, 0, false
 	}
 	return auth + colon + 1, auth + at, true
+}
+
+// portThenPath says whether what follows the first : of an authority up to the last @ reads
+// as a port and then a path (http://h:8080/a@b: the @ is in the path, and there is no
+// password), as net/url reads it; a password starting with digits then a / reads so too,
+// and is then no password of that URL's either.
+func portThenPath(s string) bool {
+	port, _, slash := strings.Cut(s, "/")
+	if !slash || port == "" || len(port) > 5 {
+		return false
+	}
+	n := 0
+	for _, r := range port {
+		if r < '0' || r > '9' {
+			return false
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n >= 1 && n <= 65535
 }
 
 // Password returns the password of a URL with credentials, or "".
