@@ -92,19 +92,24 @@ func (t *Tree) WriteKeeping(dir string) (kept []string, err error) {
 	if err := t.writeFiles(tmp); err != nil {
 		return nil, err
 	}
+	if exists {
+		if err := keepFiles(abs, tmp, users); err != nil {
+			return nil, err
+		}
+	}
+	if err := syncFS(tmp); err != nil {
+		return nil, err
+	}
 	if !exists {
 		if err := os.Rename(tmp, abs); err != nil {
 			return nil, err
 		}
-		return nil, syncDir(parent)
+		return nil, syncDirs(parent)
 	}
-	if err := keepFiles(abs, tmp, users); err != nil {
-		return nil, err
-	}
-	if err := exchange(tmp, abs); err != nil {
+	if err := swap(tmp, abs); err != nil {
 		return nil, fmt.Errorf("replace %s: %w", dir, err)
 	}
-	if err := syncDir(parent); err != nil {
+	if err := syncDirs(parent); err != nil {
 		return nil, err
 	}
 	// tmp now holds the previous output.
@@ -152,10 +157,8 @@ func userFiles(dir string) ([]string, error) {
 }
 
 // keepFiles carries the user's files from the previous output into the new one: hard links
-// (the same files, nothing copied), symbolic links made anew; the directories they land in
-// are synced, so the swap that follows is as durable as the output itself.
+// (the same files, nothing copied), symbolic links made anew (synced with the new tree).
 func keepFiles(from, to string, files []string) error {
-	dirs := map[string]bool{}
 	for _, f := range files {
 		src, dst := filepath.Join(from, filepath.FromSlash(f)), filepath.Join(to, filepath.FromSlash(f))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
@@ -176,12 +179,6 @@ func keepFiles(from, to string, files []string) error {
 		}
 		if err != nil {
 			return fmt.Errorf("keeping %s, which is not midobake's: %w", f, err)
-		}
-		dirs[filepath.Dir(dst)] = true
-	}
-	for d := range dirs {
-		if err := syncDir(d); err != nil {
-			return err
 		}
 	}
 	return nil
@@ -229,8 +226,8 @@ func removeLeftovers(abs string) {
 }
 
 // writeFiles writes every file under dir: directories first, in order, then the files by a
-// few workers, since on a slow disk most of the time is spent waiting in the kernel. Every
-// file and directory is synced before it returns, then the marker is written last.
+// few workers, since on a slow disk most of the time is spent waiting in the kernel; the
+// marker last. Nothing is synced here: the caller syncs the whole tree before the swap.
 func (t *Tree) writeFiles(dir string) error {
 	paths := t.Paths()
 	made := map[string]bool{dir: true}
@@ -278,13 +275,18 @@ func (t *Tree) writeFiles(dir string) error {
 			return err
 		}
 	}
-	for d := range made {
-		if err := syncDir(d); err != nil {
-			return err
-		}
-	}
 	return nil
 }
+
+// Durability, in one order: the whole new tree reaches the disk (one syncfs of its file
+// system, not an fsync per file: 20,000 of them cost most of a large render), then the swap,
+// then the parent directory that records the swap. A power cut at any point leaves the
+// previous output or the complete new one. Variables, so that a test can watch the order.
+var (
+	syncFS   = syncTree
+	swap     = exchange
+	syncDirs = syncDir
+)
 
 func writeOne(dir string, f OutputFile) error {
 	target := filepath.Join(dir, filepath.FromSlash(f.Path))
@@ -296,10 +298,6 @@ func writeOne(dir string, f OutputFile) error {
 		return err
 	}
 	if _, err := out.Write(f.Data); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
 		out.Close()
 		return err
 	}
