@@ -14,7 +14,7 @@ PLUGIN_BIN := $(PACKER_PLUGIN_PATH)/github.com/midobake/midobake/packer-plugin-m
 .PHONY: build plugin packer rpm test fuzz lint golden generate bench clean lab
 
 build:
-	$(SHIP) $(GO) build -trimpath -o $(BIN)/midobake ./cmd/midobake
+	$(SHIP) $(GO) build -trimpath -buildvcs=auto -o $(BIN)/midobake ./cmd/midobake
 
 # Build the Packer plugin and install it where packer finds it for required_plugins.
 plugin:

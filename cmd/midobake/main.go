@@ -4,13 +4,17 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strings"
 
+	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/internal/version"
 )
 
@@ -54,7 +58,7 @@ func commands() []command {
 		{"templates", "list | dump DIR", "list or export the embedded templates, to override them with --templates", runTemplates},
 		{"serve", "[-f cloud.yaml | --example] [--listen 127.0.0.1:8000] [--mode full|baked] [--templates DIR] [--site-url URL] [--max-user-data SIZE]", "serve NoCloud-net seeds to PXE-booted hosts", runServe},
 		{"example", "[--hosts N [--seed S]]", "print the embedded example cloud description", runExample},
-		{"version", "", "print midobake's version", runVersion},
+		{"version", "[-o text|json]", "print midobake's version (json: with the commit)", runVersion},
 	}
 }
 
@@ -68,7 +72,21 @@ func run(e *env, args []string) int {
 		return exitUsage
 	}
 	switch args[0] {
-	case "-h", "--help", "help":
+	case "help":
+		// "midobake help COMMAND" is "midobake COMMAND --help", as with kubectl and git.
+		if len(args) == 2 {
+			for _, c := range commands() {
+				if c.name == args[1] {
+					return code(c.run(e, []string{"--help"}))
+				}
+			}
+			fmt.Fprintf(e.stderr, "midobake help: unknown command %q\n\n", cloud.Printable(args[1], 80))
+			usage(e.stderr)
+			return exitUsage
+		}
+		usage(e.stdout)
+		return exitOK
+	case "-h", "--help":
 		usage(e.stdout)
 		return exitOK
 	case "--version", "-version":
@@ -101,7 +119,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "%s\n      %s\n", strings.TrimRight(fmt.Sprintf("  midobake %-10s %s", c.name, c.args), " "), c.summary)
 	}
-	fmt.Fprint(w, "\nRun 'midobake COMMAND --help' for a command's flags. Exit status: 0 ok, 1 invalid input or failed run, 2 usage error.\n")
+	fmt.Fprint(w, "\nRun 'midobake help COMMAND' (or 'midobake COMMAND --help') for a command's flags. Exit status: 0 ok, 1 invalid input or failed run, 2 usage error.\n")
 }
 
 // argsOf is a command's arguments as its usage shows them: one string for the command list
@@ -154,6 +172,36 @@ func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
 }
 
 func runVersion(e *env, args []string) error {
-	fmt.Fprintf(e.stdout, "midobake %s\n", version.Version)
+	fs := flags(e, "version", "Print midobake's version; -o json adds the commit it was built from, for scripts.")
+	format := fs.String("o", "text", "output `FORMAT`: text or json")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	switch *format {
+	case "text":
+		fmt.Fprintf(e.stdout, "midobake %s\n", version.Version)
+	case "json":
+		v := struct {
+			Version string `json:"version"`
+			Commit  string `json:"commit"` // "" when built outside a git checkout
+			Dirty   bool   `json:"dirty,omitempty"`
+			Go      string `json:"go"`
+		}{Version: version.Version, Go: runtime.Version()}
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				switch s.Key {
+				case "vcs.revision":
+					v.Commit = s.Value
+				case "vcs.modified":
+					v.Dirty = s.Value == "true"
+				}
+			}
+		}
+		b, _ := json.MarshalIndent(v, "", "  ")
+		fmt.Fprintf(e.stdout, "%s\n", b)
+	default:
+		fmt.Fprintf(e.stderr, "midobake version: -o %q: use text or json\n", *format)
+		return errUsage
+	}
 	return nil
 }

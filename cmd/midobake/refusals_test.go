@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,5 +42,23 @@ func TestDryRunRefusesWhatTheRunRefuses(t *testing.T) {
 	r = midobake(t, dir, "firstboot", "--dry-run", "--site", site, "--host", "node1", "--root", root)
 	if r.code != 1 || !strings.Contains(r.stderr, "this machine was finished as host node2, not node1") || !strings.Contains(r.stderr, "give --root an empty directory") {
 		t.Errorf("another identity: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestHelpCommand: "midobake help COMMAND" is that command's help, on stdout, exit 0; an
+// unknown command is a usage error.
+func TestHelpCommand(t *testing.T) {
+	dir := t.TempDir()
+	r := midobake(t, dir, "help", "render")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "Usage: midobake render ") || !strings.Contains(r.stdout, "--site-url") {
+		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := midobake(t, dir, "help", "nope"); r.code != 2 || !strings.Contains(r.stderr, `unknown command "nope"`) {
+		t.Errorf("exit %d: %s", r.code, r.stderr)
+	}
+	r = midobake(t, dir, "version", "-o", "json")
+	var v struct{ Version, Go string }
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &v) != nil || v.Version == "" || v.Go == "" {
+		t.Errorf("version -o json: exit %d: %s", r.code, r.stdout)
 	}
 }
