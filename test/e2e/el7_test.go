@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/midobake/midobake/internal/testenv"
