@@ -1,6 +1,9 @@
 package cloud
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestPrintable: what an input can hold that would change what a reader of a log or a
 // terminal sees is escaped; ordinary text, tabs and non-Latin letters are left as they are.
@@ -49,5 +52,23 @@ func TestRedactByPosition(t *testing.T) {
 	}
 	if got := URLSecrets("https://u:pw@h/c?X-Amz-Signature=s1&sig=s2"); len(got) != 3 || got[0] != "pw" || got[1] != "s1" || got[2] != "s2" {
 		t.Errorf("URLSecrets: %q", got)
+	}
+}
+
+// TestMACInAnyCase: a MAC as firmware or a switch writes it (upper case, dashes) is accepted
+// and normalized; the same MAC written two ways is one MAC, used twice.
+func TestMACInAnyCase(t *testing.T) {
+	src := strings.Replace(string(Example()), `mac: "52:54:00:00:05:21"`, `mac: "52-54-00-00-05-2A"`, 1)
+	c, rep := Load("mac.yaml", []byte(src))
+	if c == nil {
+		t.Fatal(rep.Format(false))
+	}
+	h, _ := c.Host("node1")
+	if h.MAC != "52:54:00:00:05:2a" {
+		t.Errorf("mac %q", h.MAC)
+	}
+	dup := strings.Replace(src, `mac: "52:54:00:00:05:22"`, `mac: "52:54:00:00:05:2a"`, 1)
+	if c, rep := Load("dup.yaml", []byte(dup)); c != nil || !strings.Contains(rep.Format(false), `MAC "52:54:00:00:05:2a" is already used`) {
+		t.Errorf("the same MAC written two ways:\n%s", rep.Format(false))
 	}
 }

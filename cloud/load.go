@@ -97,6 +97,7 @@ func (c *Cloud) normalize() {
 		h := &c.Hosts[i]
 		h.Roles = expandRoles(h.Roles)
 		setDefault(&h.TunnelAddress, h.Address)
+		h.MAC = NormalizeMAC(h.MAC)
 	}
 }
 

@@ -193,6 +193,15 @@ func (v *validator) ipv4(path Path, s string) (netip.Addr, bool) {
 	return a, ok
 }
 
+// NormalizeMAC writes a MAC address as the site data and serve have it: lower case, with
+// colons (52-54-00-00-05-1A reads as 52:54:00:00:05:1a). Anything else is left as it is.
+func NormalizeMAC(s string) string {
+	if len(s) != 17 || strings.Count(s, "-")+strings.Count(s, ":") != 5 {
+		return s
+	}
+	return strings.ToLower(strings.ReplaceAll(s, "-", ":"))
+}
+
 // validInterface is a name Linux takes for a network interface: 1-15 characters, no "/",
 // ":" or white space (the pattern's set), and neither "." nor "..".
 func validInterface(s string) bool {
@@ -262,12 +271,14 @@ func (v *validator) hosts() {
 			}
 		}
 		if v.written(p.Key("mac")) {
-			if !macRE.MatchString(h.MAC) {
-				v.errorf(KindValue, p.Key("mac"), "%q is not a MAC address; write six lower-case hex pairs separated by colons (52:54:00:00:05:10)", h.MAC)
-			} else if first, _ := strconv.ParseUint(h.MAC[:2], 16, 8); first&1 == 1 || h.MAC == "00:00:00:00:00:00" {
+			// As firmware, DHCP logs and switches write it: any case, colons or dashes.
+			mac := NormalizeMAC(h.MAC)
+			if !macRE.MatchString(mac) {
+				v.errorf(KindValue, p.Key("mac"), "%q is not a MAC address; write six hex pairs separated by colons or dashes (52:54:00:00:05:10)", h.MAC)
+			} else if first, _ := strconv.ParseUint(mac[:2], 16, 8); first&1 == 1 || mac == "00:00:00:00:00:00" {
 				v.errorf(KindValue, p.Key("mac"), "%s is a multicast, broadcast or all-zero MAC address, which no NIC has; use the host's own", h.MAC)
 			} else {
-				unique(macs, "MAC", h.MAC, p.Key("mac"))
+				unique(macs, "MAC", mac, p.Key("mac"))
 			}
 		}
 		if v.written(p.Key("primaryInterface")) && !validInterface(h.PrimaryInterface) {
