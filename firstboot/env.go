@@ -3,6 +3,8 @@ package firstboot
 import (
 	"context"
 	"fmt"
+	"os"
+	"path"
 	"strings"
 
 	"github.com/midobake/midobake/cloud"
@@ -46,14 +48,32 @@ func (e *Env) cmd(ctx context.Context, stdin []byte, name string, args ...string
 // emulation) each time; when systemd has the unit file as it is on disk (the usual case: the
 // image or the packages brought it), linking it in for later boots needs no reload.
 func (e *Env) enableStart(ctx context.Context, unit string) error {
-	enable := []string{"enable", unit}
+	// systemctl enables a unit by its own name only: an alias (Debian's chrony.service has
+	// the alias chronyd.service that EL7's unit is named) is refused.
+	real := aliasOf(e, unit)
+	enable := []string{"enable", real}
 	if e.unitCurrent(ctx, unit) {
-		enable = []string{"--no-reload", "enable", unit}
+		enable = []string{"--no-reload", "enable", real}
 	}
 	if err := e.cmd(ctx, nil, "systemctl", enable...); err != nil {
 		return err
 	}
 	return e.cmd(ctx, nil, "systemctl", "start", unit)
+}
+
+// aliasOf is the unit an alias link names (chronyd -> chrony), or the unit itself.
+func aliasOf(e *Env, unit string) string {
+	for _, d := range unitDirs {
+		target, err := os.Readlink(e.opts.Root.Path(d + "/" + unit + ".service"))
+		if err != nil {
+			continue
+		}
+		if base := path.Base(target); strings.HasSuffix(base, ".service") && base != unit+".service" && target != "/dev/null" {
+			return strings.TrimSuffix(base, ".service")
+		}
+		return unit
+	}
+	return unit
 }
 
 // unitCurrent is whether systemd has loaded the unit's file and it has not changed on disk

@@ -186,3 +186,23 @@ func TestPlanFirewallOrder(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestTimeServiceByAlias: on a host where chronyd is an alias (Debian's chrony.service has
+// Alias=chronyd.service), systemctl refuses to enable the alias: the hook enables the unit it
+// names, starts it by either name, and sees it enabled on the next run.
+func TestTimeServiceByAlias(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	root := w.root("node1")
+	os.Remove(filepath.Join(root, "usr/lib/systemd/system/chronyd.service"))
+	os.WriteFile(filepath.Join(root, "usr/lib/systemd/system/chrony.service"), []byte("[Install]\nAlias=chronyd.service\n"), 0o644)
+	os.MkdirAll(filepath.Join(root, "etc/systemd/system"), 0o755)
+	os.Symlink("/usr/lib/systemd/system/chrony.service", filepath.Join(root, "etc/systemd/system/chronyd.service"))
+	r := w.hook("node1", nil)
+	if r.code != 0 || !slices.Contains(r.log, "systemctl enable chrony") || slices.Contains(r.log, "systemctl enable chronyd") {
+		t.Fatalf("exit %d, commands %v\n%s", r.code, r.log, r.out)
+	}
+	if r := w.hook("node1", nil); !strings.Contains(r.out, "time: skipped") {
+		t.Errorf("re-run:\n%s", r.out)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/midobake/midobake/cloud"
 )
 
 // BakeStep is one step of baking a profile into a golden image: files to upload, then a
@@ -37,6 +39,11 @@ func Bake(p Plan, hook File) []BakeStep {
 	}
 	if len(p.Units) > 0 {
 		steps = append(steps, BakeStep{Name: "disable services", Command: "systemctl disable " + strings.Join(p.Units, " ")})
+	}
+	if p.Firewall == cloud.FirewallDisable {
+		// As the hook would at first boot (the Eucalyptus guide's "Disable FirewallD"): an
+		// image that boots without it starts sooner and never blocks the cloud meanwhile.
+		steps = append(steps, BakeStep{Name: "firewall", Command: "if systemctl cat " + UnitFirewall + ".service >/dev/null 2>&1; then systemctl disable " + UnitFirewall + ".service; fi"})
 	}
 	steps = append(steps, BakeStep{Name: "strip host identity", Command: StripIdentityCommand()})
 	return steps

@@ -140,6 +140,8 @@ type Plan struct {
 	// roles runs none, unless a host is a gateway).
 	Midolman bool
 	OS       OS
+	// Firewall is the cloud's firewall mode (cloud.FirewallDisable or FirewallKeep).
+	Firewall string
 }
 
 // Has reports whether the plan's profile includes the role.
@@ -297,7 +299,7 @@ func CloudVars(top Topology) map[string]any {
 
 // plan gathers what the profile's roles need.
 func (rc *renderContext) plan(profile string, hosts []cloud.Host) Plan {
-	p := Plan{Profile: profile, Roles: hosts[0].Roles, OS: rc.os}
+	p := Plan{Profile: profile, Roles: hosts[0].Roles, OS: rc.os, Firewall: rc.top.Cloud.FirewallMode()}
 	for _, h := range hosts {
 		p.Hosts = append(p.Hosts, h.Name)
 		p.Midolman = p.Midolman || rc.top.RunsMidolman(h)

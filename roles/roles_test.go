@@ -185,14 +185,25 @@ func TestBakeSteps(t *testing.T) {
 	for _, s := range steps {
 		names = append(names, s.Name)
 	}
-	if diff := cmp.Diff([]string{"repositories", "packages", "configuration", "first-boot hook", "disable services", "strip host identity"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"repositories", "packages", "configuration", "first-boot hook", "disable services", "firewall", "strip host identity"}, names); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
 	if got := steps[4].Command; got != "systemctl disable midonet-cluster midolman midobake-enrol" {
 		t.Errorf("disable: %s", got)
 	}
+	// firewall: disable (the default): the image boots without firewalld, as the hook would
+	// leave the host; with keep, the bake leaves it alone.
+	if got := steps[5].Command; got != "if systemctl cat firewalld.service >/dev/null 2>&1; then systemctl disable firewalld.service; fi" {
+		t.Errorf("firewall: %s", got)
+	}
+	keep := plansOf(t, load(t, strings.Replace(threeProfiles, "SIZE", "", 1)+"firewall: {mode: keep}\n"))
+	for _, s := range Bake(keep["clc"], File{Path: HookPath, Mode: 0o755, Owner: "root:root", Content: []byte("hook")}) {
+		if s.Name == "firewall" {
+			t.Errorf("keep: the bake touches firewalld: %s", s.Command)
+		}
+	}
 	for _, p := range []string{HostIDPath, ZooKeeperDataDir + "/myid", "/var/lib/cloud/instances", "/etc/ssh/ssh_host_*"} {
-		if !strings.Contains(steps[5].Command, p) {
+		if !strings.Contains(steps[6].Command, p) {
 			t.Errorf("strip host identity does not remove %s: %s", p, steps[5].Command)
 		}
 	}
