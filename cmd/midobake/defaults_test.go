@@ -54,3 +54,29 @@ func TestServeNeverServesTheExampleUnasked(t *testing.T) {
 		t.Errorf("serve did not serve ./cloud.yaml: %s", stderr.String())
 	}
 }
+
+// TestDiffRendersAsRenderDoes: diff takes render's output options and means the same by them.
+// With --site-url the user-data it renders carry a reference (the CLC's 7.2 KiB, not 8.4
+// KiB with the site data inline), so a limit of 8 KiB that render --site-url meets, diff
+// --site-url meets too, and both fail without --site-url.
+func TestDiffRendersAsRenderDoes(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.yaml")
+	os.WriteFile(old, cloud.Example(), 0o644)
+	changed := filepath.Join(dir, "new.yaml")
+	os.WriteFile(changed, []byte(strings.Replace(string(cloud.Example()), "size: standard", "size: large", 1)), 0o644)
+	url := "https://deploy.example.com/clouds/prod/"
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"--max-user-data", "8KiB", "--site-url", url}, 0},
+		{[]string{"--max-user-data", "8KiB"}, 1},
+	} {
+		r := midobake(t, dir, append([]string{"render", "-f", changed, "-o", "out"}, tc.args...)...)
+		d := midobake(t, dir, append(append([]string{"diff"}, tc.args...), old, changed)...)
+		if r.code != tc.code || d.code != tc.code {
+			t.Errorf("%v: render exit %d, diff exit %d, want %d\n%s%s", tc.args, r.code, d.code, tc.code, r.stderr, d.stderr)
+		}
+	}
+}
