@@ -206,3 +206,25 @@ func TestTimeServiceByAlias(t *testing.T) {
 		t.Errorf("re-run:\n%s", r.out)
 	}
 }
+
+// TestPreflightBeforeTheFirstChange: a host short of memory is stopped before its first step
+// (nothing changed); once finished, a run with nothing to do (every later boot) is not held
+// up by what preflight would say.
+func TestPreflightBeforeTheFirstChange(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	meminfo := filepath.Join(w.root("node1"), "proc/meminfo")
+	os.WriteFile(meminfo, []byte("MemTotal: 512000 kB\n"), 0o644)
+	r := w.hook("node1", nil)
+	if r.code != 1 || !strings.Contains(r.out, "preflight: ERROR memory: 500 MiB of memory") || !strings.Contains(r.out, "stopped before step identify") || len(r.log) != 0 {
+		t.Fatalf("exit %d, commands %v\n%s", r.code, r.log, r.out)
+	}
+	os.WriteFile(meminfo, []byte("MemTotal: 16384000 kB\n"), 0o644)
+	if r := w.hook("node1", nil); r.code != 0 {
+		t.Fatal(r.out)
+	}
+	os.WriteFile(meminfo, []byte("MemTotal: 512000 kB\n"), 0o644)
+	if r := w.hook("node1", nil); r.code != 0 || strings.Contains(r.out, "preflight") {
+		t.Errorf("a finished host's run with nothing to do: exit %d\n%s", r.code, r.out)
+	}
+}
