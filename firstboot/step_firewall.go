@@ -22,7 +22,7 @@ func init() {
 
 func describeFirewall(e *Env) []string {
 	if e.c.FirewallMode() == cloud.FirewallDisable {
-		return []string{fmt.Sprintf("if firewalld is installed: systemctl stop %s; systemctl disable %s (as the Eucalyptus guide does; firewall.mode: keep keeps it)", roles.UnitFirewall, roles.UnitFirewall)}
+		return []string{fmt.Sprintf("if firewalld is installed: systemctl stop %s; if it is enabled, systemctl --no-reload disable %s (as the Eucalyptus guide does; firewall.mode: keep keeps it)", roles.UnitFirewall, roles.UnitFirewall)}
 	}
 	lines := []string{"firewalld stays; open exactly what this host's roles need, to exactly the cloud's hosts (firewall-cmd --permanent, then --reload):"}
 	for _, r := range firewallRules(e.top, e.host, e.c.Firewall.AdminSources) {
@@ -56,10 +56,16 @@ func doFirewall(ctx context.Context, e *Env) (string, error) {
 		if !unitInstalled(e, roles.UnitFirewall) {
 			return "firewalld is not installed: nothing to disable", nil
 		}
-		for _, verb := range []string{"stop", "disable"} {
-			if err := e.cmd(ctx, nil, "systemctl", verb, roles.UnitFirewall); err != nil {
-				return "", err
-			}
+		if err := e.cmd(ctx, nil, "systemctl", "stop", roles.UnitFirewall); err != nil {
+			return "", err
+		}
+		if !unitEnabled(e, roles.UnitFirewall) {
+			return "firewalld stopped; it was not enabled (a golden image comes so)", nil
+		}
+		// Removing the links needs no reload of systemd (seconds on a busy boot): they only
+		// matter at the next boot.
+		if err := e.cmd(ctx, nil, "systemctl", "--no-reload", "disable", roles.UnitFirewall); err != nil {
+			return "", err
 		}
 		return "firewalld stopped and disabled, as the Eucalyptus guide says (firewall.mode: keep keeps it and opens the cloud's ports)", nil
 	}
