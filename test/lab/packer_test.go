@@ -83,9 +83,7 @@ source "qemu" "lab" {
   qemuargs = [
     ["-kernel", var.lab_kernel],
     ["-initrd", var.lab_initrd],
-    # The build VM runs without firewalld (masked on its command line only): the bake
-    # disables it in the image anyway, and under TCG its start costs a minute per VM.
-    ["-append", "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet lab.ip=10.0.2.15/24 lab.gw=10.0.2.2 systemd.mask=firewalld.service"],
+    ["-append", "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet lab.ip=10.0.2.15/24 lab.gw=10.0.2.2"],
   ]
   communicator     = "ssh"
   ssh_username     = "root"
