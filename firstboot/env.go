@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/midonet"
@@ -27,15 +28,26 @@ type Env struct {
 	site string // hash of the site data: what "done" is relative to
 	// state is what earlier runs finished, and what the services were started with.
 	state *state
+	// report is the run's report, kept and published as it goes (nil for --dry-run).
+	report *reporter
+	logMu  sync.Mutex // the reporter logs from a goroutine of its own
 }
 
 func (e *Env) logf(format string, args ...any) {
+	e.logMu.Lock()
+	defer e.logMu.Unlock()
 	fmt.Fprintf(e.opts.Out, format+"\n", args...)
 }
 
-// wait retries try with the run's backoff, logging what it waits for.
+// wait retries try with the run's backoff, logging what it waits for; the report says it.
 func (e *Env) wait(ctx context.Context, what string, try func(ctx context.Context) error) error {
-	return system.Wait(ctx, e.opts.Backoff, e.logf, what, try)
+	return system.Wait(ctx, e.opts.Backoff, e.logf, what, func(ctx context.Context) error {
+		err := try(ctx)
+		if err != nil && e.report != nil && system.IsRetryable(err) {
+			e.report.waiting(what, err)
+		}
+		return err
+	})
 }
 
 func (e *Env) cmd(ctx context.Context, stdin []byte, name string, args ...string) error {

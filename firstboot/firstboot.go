@@ -16,6 +16,7 @@ import (
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/preflight"
+	"github.com/midobake/midobake/report"
 	"github.com/midobake/midobake/roles"
 	"github.com/midobake/midobake/system"
 )
@@ -45,6 +46,13 @@ type Options struct {
 	Ignore  []string
 	HTTP    *http.Client
 	Backoff system.Backoff
+	// SiteURL is where the site data came from (the site reference's URL), if anywhere:
+	// when it is serve's, the hook sends its report there too.
+	SiteURL string
+	// ReportGrace is how long the end of a run waits for ZooKeeper (and serve) to take the
+	// last report; default 3s.
+	ReportGrace time.Duration
+	Now         func() time.Time
 }
 
 func (o *Options) defaults() error {
@@ -93,6 +101,12 @@ func (o *Options) defaults() error {
 	}
 	if o.Backoff == (system.Backoff{}) {
 		o.Backoff = system.DefaultBackoff
+	}
+	if o.ReportGrace == 0 {
+		o.ReportGrace = 3 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return nil
 }
@@ -202,15 +216,20 @@ func Run(ctx context.Context, opts Options) error {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	e.logf("midobake firstboot: host %s (profile %s, %s) of cloud %s: %d steps", e.host.Name, e.plan.Profile, how, c.Name, len(steps))
+	e.report = newReporter(e, steps)
+	e.report.start()
+	defer e.report.close(opts.ReportGrace)
 	counts := map[string]int{}
 	preflighted := false
 	for i, s := range steps {
 		prefix := fmt.Sprintf("[%d/%d] %s", i+1, len(steps), s.Name)
+		e.report.begin(i, s.Name)
 		if st.done(s.Name, e.site) {
 			// Done with this site data: skipped, unless its result no longer holds.
 			c := s.Check(ctx, e)
 			if c.Verdict != Fails {
 				e.logf("%s: skipped (done in an earlier run)", prefix)
+				e.report.finish(i, report.StepSkipped, c.Detail)
 				counts["skipped"]++
 				continue
 			}
@@ -223,13 +242,16 @@ func Run(ctx context.Context, opts Options) error {
 			preflighted = true
 			if pre := e.preflight(ctx); pre.Errors() > 0 {
 				e.logf("midobake firstboot: host %s stopped before step %s: preflight failed (%d done, %d skipped before it)", e.host.Name, s.Name, counts["done"], counts["skipped"])
-				return fmt.Errorf("preflight: %d check(s) failed on host %s; fix them, or if this host may do without, name them in its preflightIgnore (or --ignore), and run again: %s", pre.Errors(), e.host.Name, pre.Summary())
+				err := fmt.Errorf("preflight: %d check(s) failed on host %s; fix them, or if this host may do without, name them in its preflightIgnore (or --ignore), and run again: %s", pre.Errors(), e.host.Name, pre.Summary())
+				e.report.failed(i, err)
+				return err
 			}
 		}
 		summary, err := s.Do(ctx, e)
 		if err != nil {
 			e.logf("%s: FAILED: %v", prefix, err)
 			e.logf("midobake firstboot: host %s stopped at step %s; fix the cause and run again to resume (%d done, %d skipped before it)", e.host.Name, s.Name, counts["done"], counts["skipped"])
+			e.report.failed(i, err)
 			return fmt.Errorf("step %s: %w", s.Name, err)
 		}
 		st.Steps[s.Name] = e.site
@@ -237,8 +259,10 @@ func Run(ctx context.Context, opts Options) error {
 			return fmt.Errorf("step %s done, but recording it failed: %w", s.Name, err)
 		}
 		e.logf("%s: done (%s)", prefix, summary)
+		e.report.finish(i, report.StepDone, summary)
 		counts["done"]++
 	}
+	e.report.done()
 	e.logf("midobake firstboot: host %s is finished: %d steps done, %d skipped", e.host.Name, counts["done"], counts["skipped"])
 	if opts.ApplyNetwork {
 		summary, err := applyNetwork(ctx, e)
@@ -268,6 +292,9 @@ func (e *Env) preflight(ctx context.Context) preflight.Report {
 		}
 	}
 	e.logf("preflight: %s", rep.Summary())
+	if e.report != nil {
+		e.report.preflight(rep.Summary())
+	}
 	if !e.opts.DryRun {
 		if _, err := e.opts.Root.Write(roles.PreflightPath, rep.JSON(), 0o644); err != nil {
 			e.logf("preflight: cannot keep the report in %s: %v", roles.PreflightPath, err)

@@ -177,3 +177,20 @@ func readBounded(name string, limit int64) ([]byte, error) {
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, limit+1))
 }
+
+// SiteRefURL is the URL the reference file at ref names, or "" (no reference, or a bad one:
+// LoadSite says why).
+func SiteRefURL(ref string) string {
+	if ref == "" {
+		return ""
+	}
+	data, err := readBounded(ref, maxRefSize)
+	if err != nil {
+		return ""
+	}
+	r, err := ReadSiteRef(ref, data)
+	if err != nil {
+		return ""
+	}
+	return r.URL
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -67,32 +66,8 @@ func Announce(ctx context.Context, servers []string, cloudName string, a Announc
 		return false, err
 	}
 	defer conn.Close()
-	dir := AnnouncementDir(cloudName)
-	p := ""
-	for _, part := range strings.Split(strings.Trim(dir, "/"), "/") {
-		p += "/" + part
-		if _, err := conn.Create(p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
-			return false, fmt.Errorf("create %s: %w", p, err)
-		}
-	}
 	data, _ := json.Marshal(a)
-	node := path.Join(dir, a.Name)
-	old, stat, err := conn.Get(node)
-	switch {
-	case errors.Is(err, zk.ErrNoNode):
-		if _, err := conn.Create(node, data, 0, zk.WorldACL(zk.PermAll)); err != nil {
-			return false, fmt.Errorf("create %s: %w", node, err)
-		}
-		return true, nil
-	case err != nil:
-		return false, err
-	case string(old) == string(data):
-		return false, nil
-	}
-	if _, err := conn.Set(node, data, stat.Version); err != nil {
-		return false, fmt.Errorf("set %s: %w", node, err)
-	}
-	return true, nil
+	return Put(conn, path.Join(AnnouncementDir(cloudName), a.Name), data)
 }
 
 // ParseAnnouncement reads the announcement in node name's data, or says why it is none: too

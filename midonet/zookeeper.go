@@ -63,3 +63,23 @@ func firstLine(s string) string {
 	}
 	return l
 }
+
+// Mode is what one ZooKeeper server says it is ("leader", "follower", "standalone"), from
+// "srvr"; a server that answers but does not serve, or does not answer, is an error.
+func Mode(ctx context.Context, addr string) (string, error) {
+	answer, err := fourLetter(ctx, addr, "srvr")
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(answer, "\n") {
+		if m, ok := strings.CutPrefix(strings.TrimSpace(line), "Mode:"); ok {
+			return strings.TrimSpace(m), nil
+		}
+	}
+	if strings.Contains(answer, "not in the whitelist") {
+		if err := Serving(ctx, addr); err == nil {
+			return "serving", nil
+		}
+	}
+	return "", fmt.Errorf("up but not serving: %s", firstLine(answer))
+}

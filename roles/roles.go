@@ -62,7 +62,9 @@ const (
 	NetworkPath  = "/etc/midobake/network.json"
 	StatePath    = "/var/lib/midobake/state.json"
 	// PreflightPath is the report of the hook's last preflight.
-	PreflightPath         = "/var/lib/midobake/preflight.json"
+	PreflightPath = "/var/lib/midobake/preflight.json"
+	// ReportPath is the hook's report of its run (package report), as it publishes it.
+	ReportPath            = "/var/lib/midobake/report.json"
 	HookPath              = "/usr/bin/midobake"
 	FirstBootUnitPath     = "/etc/systemd/system/midobake-firstboot.service"
 	EnrolUnitPath         = "/etc/systemd/system/midobake-enrol.service"

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strings"
 	"sync"
@@ -66,6 +67,10 @@ type Handler struct {
 	mu    sync.RWMutex
 	seeds Seeds
 	log   io.Writer
+	// What hosts report (reports.go): who may, from where, and the last of each.
+	cloudName string
+	addrs     map[string]netip.Addr
+	reports   map[string]Received
 }
 
 // NewHandler serves the seeds and logs one line per request to log.
@@ -103,6 +108,16 @@ func canonicalPath(p string) string {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, int) {
+	if name, ok := strings.CutPrefix(r.URL.Path, ReportPrefix); ok {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST")
+			return refuse(w, http.StatusMethodNotAllowed, "method not allowed")
+		}
+		return h.acceptReport(w, r, name)
+	}
+	if r.URL.Path == ReportsPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		return h.listReports(w, r)
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)

@@ -30,6 +30,12 @@ func Retryable(err error) error {
 	return errRetry{err}
 }
 
+// IsRetryable says whether err was marked by Retryable.
+func IsRetryable(err error) bool {
+	var re errRetry
+	return errors.As(err, &re)
+}
+
 // ErrTimeout is what a wait returns when its deadline passes.
 var ErrTimeout = errors.New("timed out")
 

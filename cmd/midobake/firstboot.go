@@ -68,7 +68,7 @@ func runFirstboot(e *env, args []string) error {
 	err = firstboot.Run(ctx, firstboot.Options{
 		Site: data, SiteName: *site, Host: *host, DryRun: *dry, Timeout: *timeout, ApplyNetwork: *applyNetwork,
 		Root: system.Root(*root), API: *api, ZooKeeperPort: *zkPort, CassandraPort: *csPort,
-		Out: e.stdout, Backoff: backoff, Ignore: ids,
+		Out: e.stdout, Backoff: backoff, Ignore: ids, SiteURL: firstboot.SiteRefURL(*siteRef),
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake firstboot: %v\n", err)

@@ -21,6 +21,9 @@ func runServe(e *env, args []string) error {
 	fs := flags(e, "serve",
 		"Serve NoCloud-net seeds for PXE: /<host-or-mac>/{meta-data,user-data,vendor-data},\n"+
 			"and the site data at /site/cloud.yaml (for --site-url http://HOST:PORT/site/).\n"+
+			"Hosts whose site data came from here send their first-boot reports to /_report/NAME\n"+
+			"(taken from the host's own address only); /_reports lists them, for\n"+
+			"'midobake status --serve http://HOST:PORT'.\n"+
 			"Kernel command line: ds=nocloud-net;s=http://HOST:PORT/NAME/ (the trailing / matters).\n"+
 			"SIGHUP re-reads the cloud file and the templates (an invalid one is reported and the\n"+
 			"last good version kept);\n"+
@@ -55,6 +58,7 @@ func runServe(e *env, args []string) error {
 		return errUsage
 	}
 	secrets := false
+	var built *cloud.Cloud
 	build := func() (seed.Seeds, string, error) {
 		c, in, err := load(e, *file, false)
 		if err != nil {
@@ -79,6 +83,10 @@ func runServe(e *env, args []string) error {
 			return nil, "", err
 		}
 		s, err := seed.Build(c, tree, kind)
+		if err != nil {
+			return nil, "", err
+		}
+		built = c // only a good build: a failed reload keeps the hosts of the last good one
 		secrets = len(cloud.Secrets(c)) > 0
 		return s, fmt.Sprintf("cloud %s, %d hosts", c.Name, len(c.Hosts)), err
 	}
@@ -96,6 +104,7 @@ func runServe(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake serve: warning: the user-data holds repository credentials and %s is not a loopback address: anyone who reaches it can read them\n", ln.Addr())
 	}
 	h := seed.NewHandler(seeds, e.stderr)
+	h.SetCloud(built)
 	// Seeds are small: a client that holds a connection open without asking, or reads
 	// slower than this, is cut off rather than kept forever.
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
@@ -128,6 +137,7 @@ func runServe(e *env, args []string) error {
 				fmt.Fprintf(e.stderr, "midobake serve: reload failed, still serving the last good version: %v\n", err)
 			} else {
 				h.Swap(fresh)
+				h.SetCloud(built)
 				fmt.Fprintf(e.stderr, "midobake serve: reloaded: %s\n", what)
 			}
 		}

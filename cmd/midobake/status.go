@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/midonet"
+	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/status"
+)
+
+func runStatus(e *env, args []string) error {
+	fs := flags(e, "status",
+		"Show the whole cloud: one line per host (its first boot, site data, Midolman, tunnel\n"+
+			"zone, NSDB services), then the cloud's checks (ZooKeeper quorum, the MidoNet API,\n"+
+			"eucanetd's tunnel-zone precondition, Eucalyptus's network configuration where euctl\n"+
+			"is), and last \"cloud NAME: converged\" or \"cloud NAME: NOT converged: N problems\".\n"+
+			"Reads ZooKeeper (the hosts' reports), the MidoNet API and, with --serve, serve; never\n"+
+			"the hosts themselves, and writes nothing. Run it on the CLC, or anywhere that reaches\n"+
+			"ZooKeeper and the API. Exit status: 0 converged, 1 not (or a source unreachable), 2 usage.")
+	file := fs.String("f", "", "cloud description (`FILE`)")
+	site := fs.String("site", "", "site data (`FILE`); default: "+roles.SitePath+" when neither -f nor --site is given")
+	zkList := fs.String("zookeeper", "", "ZooKeeper servers (`HOST:PORT,...`); default: the description's ensemble")
+	api := fs.String("api", midonet.DefaultAPI, "MidoNet REST API `URL`")
+	serve := fs.String("serve", "", "also read the reports hosts sent to midobake serve at `URL` (http://HOST:PORT)")
+	wait := fs.Bool("wait", false, "poll until converged (or --timeout), printing only what changes")
+	timeout := fs.Duration("timeout", 30*time.Second, "give up after `D` (with --wait: waiting for convergence)")
+	interval := fs.Duration("interval", 2*time.Second, "with --wait: pause between polls (`D`)")
+	output := fs.String("o", "text", "output `FORMAT`: text or json")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	switch {
+	case *output != "text" && *output != "json":
+		fmt.Fprintf(e.stderr, "midobake status: -o %q: use text or json\n", cloud.Printable(*output, 40))
+		return errUsage
+	case *file != "" && *site != "":
+		fmt.Fprintf(e.stderr, "midobake status: -f and --site: give one description\n")
+		return errUsage
+	case *timeout <= 0 || *interval <= 0:
+		fmt.Fprintf(e.stderr, "midobake status: --timeout and --interval take a positive duration (like 30s)\n")
+		return errUsage
+	}
+	if *serve != "" && !strings.HasPrefix(*serve, "http://") && !strings.HasPrefix(*serve, "https://") {
+		fmt.Fprintf(e.stderr, "midobake status: --serve %s: want http://HOST:PORT\n", cloud.Printable(*serve, 200))
+		return errUsage
+	}
+	if *file == "" && *site == "" {
+		*site = roles.SitePath
+	}
+	if *site != "" {
+		*file = *site
+	}
+	c, in, err := load(e, *file, false)
+	if err != nil {
+		return err
+	}
+	top := roles.Resolve(c)
+	servers := top.ZooKeeperClients(roles.ZooKeeperPort)
+	if *zkList != "" {
+		servers = nil
+		for _, s := range strings.Split(*zkList, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				servers = append(servers, s)
+			}
+		}
+	}
+	src := status.Sources{ZooKeeper: servers, API: midonet.NewClient(*api, &http.Client{Timeout: 5 * time.Second}),
+		Serve: *serve, HTTP: &http.Client{Timeout: 5 * time.Second}}
+	if path, err := exec.LookPath("euctl"); err == nil {
+		src.Euctl = func(ctx context.Context) ([]byte, error) {
+			return exec.CommandContext(ctx, path, "-n", status.NetworkProperty).Output()
+		}
+	}
+	sites := status.SiteHashes(in.data, c)
+	zkPort := roles.ZooKeeperPort
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	poll := func() status.Status {
+		// One poll may take at most what is left, and at most 10 s: a source that does not
+		// answer is said so, not waited for.
+		pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
+		defer pcancel()
+		return status.Evaluate(c, sites, zkPort, status.Gather(pctx, c, src))
+	}
+	st := poll()
+	if !*wait {
+		return printStatus(e, st, *output)
+	}
+	// --wait: the whole status once, then only what changes, until converged or the timeout.
+	if *output == "text" {
+		st.Write(e.stdout)
+	}
+	last := st.Lines()
+	for !st.Converged {
+		select {
+		case <-ctx.Done():
+			if *output == "json" {
+				return printStatus(e, st, *output)
+			}
+			fmt.Fprintf(e.stdout, "midobake status: not converged within %s\n", *timeout)
+			return failed{"not converged"}
+		case <-time.After(*interval):
+		}
+		st = poll()
+		if *output == "text" {
+			now := st.Lines()
+			for _, l := range changed(last, now) {
+				fmt.Fprintln(e.stdout, l)
+			}
+			last = now
+		}
+	}
+	if *output == "json" {
+		return printStatus(e, st, *output)
+	}
+	return nil
+}
+
+// changed is what a poll shows that the last did not: the lines that differ, and the
+// verdict whenever anything does.
+func changed(last, now []string) []string {
+	seen := map[string]bool{}
+	for _, l := range last {
+		seen[l] = true
+	}
+	var out []string
+	for _, l := range now[:len(now)-1] {
+		if !seen[l] && !strings.HasPrefix(l, "HOST ") {
+			out = append(out, l)
+		}
+	}
+	if len(out) > 0 || now[len(now)-1] != last[len(last)-1] {
+		out = append(out, now[len(now)-1])
+	}
+	return out
+}
+
+func printStatus(e *env, st status.Status, output string) error {
+	if output == "json" {
+		b, _ := json.MarshalIndent(st, "", "  ")
+		fmt.Fprintf(e.stdout, "%s\n", b)
+	} else {
+		st.Write(e.stdout)
+	}
+	if !st.Converged {
+		return failed{"not converged"}
+	}
+	return nil
+}
