@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/netip"
 	"sort"
 	"strings"
@@ -152,9 +153,13 @@ func Evaluate(c *cloud.Cloud, sites []string, zkPort int, f Facts) Status {
 		memberAt[m.HostID] = m.IPAddress
 	}
 	apiOK := f.APIError == ""
-	mode := map[string]Server{}
+	mode := map[string]Server{} // by host: --zookeeper may name another port
 	for _, s := range f.Servers {
-		mode[s.Address] = s
+		host, _, err := net.SplitHostPort(s.Address)
+		if err != nil {
+			host = s.Address
+		}
+		mode[host] = s
 	}
 	isSite := map[string]bool{}
 	for _, s := range sites {
@@ -218,7 +223,7 @@ func Evaluate(c *cloud.Cloud, sites []string, zkPort int, f Facts) Status {
 		}
 		// The NSDB services: ZooKeeper as its server answers, Cassandra as the host says.
 		if h.Has(cloud.RoleZooKeeper) {
-			s, asked := mode[fmt.Sprintf("%s:%d", h.Address, zkPort)]
+			s, asked := mode[h.Address]
 			svc := Svc{Name: "zookeeper", Source: "zookeeper", OK: asked && s.Error == "", State: s.Mode}
 			if !asked {
 				svc.State = "not asked"
