@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-zookeeper/zk"
+
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/roles"
@@ -81,9 +83,17 @@ func Run(ctx context.Context, eo Options) error {
 	if eo.Clock == nil {
 		eo.Clock = realClock{}
 	}
-	r.Logf("midobake enrol: cloud %s, tunnel zone %s, a pass every %s", c.Name, c.Midonet.TunnelZone.Name, eo.Interval)
+	r.Logf("midobake enrol: cloud %s, tunnel zone %s, a pass whenever a host announces itself and every %s", c.Name, c.Midonet.TunnelZone.Name, eo.Interval)
 	seen := map[string]string{} // host -> what was last logged of it
 	lastErr := ""
+	// A host that announces itself is enrolled at once: a watch on the announcements starts
+	// a pass; the passes every Interval catch what no watch sees (a host MidoNet reports alive
+	// later than it announced, a zone made by hand).
+	announced := make(chan struct{}, 1)
+	if !eo.Once {
+		go watchAnnouncements(ctx, r.ZooKeeper, c.Name, announced)
+	}
+	var pause <-chan time.Time
 	for {
 		err := r.enrolOnce(ctx, seen)
 		switch {
@@ -97,11 +107,60 @@ func Run(ctx context.Context, eo Options) error {
 		if eo.Once {
 			return err
 		}
+		if pause == nil {
+			pause = eo.Clock.After(eo.Interval) // a pass on a watch does not put off the next
+		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-eo.Clock.After(eo.Interval):
+		case <-pause:
+			pause = nil
+		case <-announced:
 		}
+	}
+}
+
+// watchAnnouncements signals on announced whenever the cloud's announcements change (a host
+// announces itself, or is forgotten), until ctx ends; it reconnects after losing ZooKeeper.
+func watchAnnouncements(ctx context.Context, servers []string, cloudName string, announced chan<- struct{}) {
+	for sessions := 0; ctx.Err() == nil; {
+		conn, err := midonet.Session(ctx, servers)
+		if err != nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		// The pass starts once the next watch is set, so that nothing announced meanwhile
+		// goes unseen: the pass reads it, or the watch fires for it. A new session after a
+		// lost one starts a pass too: what came meanwhile fired no watch.
+		changed := sessions > 0
+		sessions++
+		for ctx.Err() == nil {
+			events, err := midonet.WatchAnnouncements(conn, cloudName)
+			if err != nil {
+				break
+			}
+			if changed {
+				select {
+				case announced <- struct{}{}:
+				default:
+				}
+			}
+			select {
+			case <-ctx.Done():
+			case ev := <-events:
+				changed = true
+				if ev.Type == zk.EventNotWatching { // the session is lost: a new one
+					err = ev.Err
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		conn.Close()
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -260,5 +261,39 @@ func TestEnrolKilledResumes(t *testing.T) {
 		if n != 1 {
 			t.Errorf("host %s was enrolled %d times", id, n)
 		}
+	}
+}
+
+// TestLateHostEnrolledAtOnce: the enrolment service (the real binary, with passes an hour
+// apart) enrols a host within a second of its announcement: it watches the announcements.
+func TestLateHostEnrolledAtOnce(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	w.runAll(hosts)
+	cmd := exec.Command(hookBin, "enrol", "--site", w.site, "--api", w.api.URL(), "--zookeeper-port", fmt.Sprint(w.zk.Port), "--interval", "1h")
+	log := &syncLog{}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(log.String(), "member of eucatz") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond) // the first pass is over
+	}
+	w.siteOf["node3"] = filepath.Join(w.dir, "late.yaml")
+	os.WriteFile(w.siteOf["node3"], []byte(lateCloud), 0o644)
+	if r := w.hook("node3", nil); r.code != 0 {
+		t.Fatalf("node3: exit %d\n%s", r.code, r.out)
+	}
+	announced := time.Now() // the hook's last step but one; it ended just after
+	for !slices.Contains(w.api.Snapshot()["eucatz/gre"], "node3=10.250.1.23") {
+		if time.Since(announced) > 5*time.Second {
+			t.Fatalf("node3 not enrolled 5 s after announcing (passes are an hour apart):\n%s", log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if took := time.Since(announced); took > time.Second {
+		t.Errorf("node3 enrolled %s after its hook ended, want under 1 s", took)
 	}
 }

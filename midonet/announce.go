@@ -130,3 +130,14 @@ func Forget(conn *zk.Conn, cloudName, name string) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// WatchAnnouncements sets a one-shot watch on the cloud's announcements: its event comes
+// when a host announces itself or is forgotten (or, before any host has, when the first does).
+func WatchAnnouncements(conn *zk.Conn, cloudName string) (<-chan zk.Event, error) {
+	dir := AnnouncementDir(cloudName)
+	_, _, events, err := conn.ChildrenW(dir)
+	if errors.Is(err, zk.ErrNoNode) {
+		_, _, events, err = conn.ExistsW(dir)
+	}
+	return events, err
+}
