@@ -84,7 +84,7 @@ golden:
 
 # Go benchmarks as a table (ms and MiB per operation), then the whole process on 10,000 hosts.
 bench:
-	@$(GO) test -run '^$$' -bench . -benchmem ./generator/... ./firstboot/... ./enrol/... | awk '\
+	@$(GO) test -run '^$$' -bench . -benchmem ./generator/... ./firstboot/... ./enrol/... ./status/... | awk '\
 	  BEGIN { printf "%-44s %12s %12s %12s\n", "benchmark", "ms/op", "MiB/op", "allocs/op" } \
 	  /^Benchmark/ { for (i = 1; i <= NF; i++) { if ($$i == "ns/op") ns = $$(i-1); if ($$i == "B/op") b = $$(i-1); if ($$i == "allocs/op") a = $$(i-1) } \
 	    printf "%-44s %12.2f %12.2f %12d\n", $$1, ns / 1e6, b / 1048576, a }'

@@ -120,15 +120,36 @@ type Check struct {
 	Detail  string `json:"detail"`
 }
 
-// SiteHashes are the hashes a host's report may carry for its site data to be this
-// description's: of the file as given, and of the site data rendered from it.
-func SiteHashes(raw []byte, c *cloud.Cloud) []string {
-	a, b := sha256.Sum256(raw), sha256.Sum256(c.Marshal())
-	return []string{hex.EncodeToString(a[:]), hex.EncodeToString(b[:])}
+// Site is the site data status compares the hosts' reports with: the file as given, and the
+// cloud read from it. A report's site data is current when its sha256 is the file's (the
+// CLC's site data) or the site data rendered from it (a cloud.yaml given with -f); the
+// latter costs a rendering, made only when a report needs it.
+type Site struct {
+	raw      string
+	c        *cloud.Cloud
+	rendered string
+}
+
+// NewSite is the site data in raw, read as c.
+func NewSite(raw []byte, c *cloud.Cloud) *Site {
+	sum := sha256.Sum256(raw)
+	return &Site{raw: hex.EncodeToString(sum[:]), c: c}
+}
+
+// Current says whether a report's site data hash is this site data's.
+func (s *Site) Current(hash string) bool {
+	if hash == s.raw {
+		return true
+	}
+	if s.rendered == "" {
+		sum := sha256.Sum256(s.c.Marshal())
+		s.rendered = hex.EncodeToString(sum[:])
+	}
+	return hash == s.rendered
 }
 
 // Evaluate decides the cloud's status from the facts.
-func Evaluate(c *cloud.Cloud, sites []string, zkPort int, f Facts) Status {
+func Evaluate(c *cloud.Cloud, site *Site, f Facts) Status {
 	st := Status{Version: Version, Cloud: c.Name, Hosts: []Host{}}
 	reports := pickReports(f)
 	// MidoNet's hosts, by id, name (also short) and address; the zone's members by host id.
@@ -161,15 +182,11 @@ func Evaluate(c *cloud.Cloud, sites []string, zkPort int, f Facts) Status {
 		}
 		mode[host] = s
 	}
-	isSite := map[string]bool{}
-	for _, s := range sites {
-		isSite[s] = true
-	}
 	used := map[string]bool{} // MidoNet host ids on a described host's line
 
 	for _, h := range c.Hosts {
 		line := Host{Name: h.Name, Described: true, Roles: append([]string{}, h.Roles...), Problems: []string{}}
-		line.FirstBoot, line.Site = boot(reports[h.Name], isSite)
+		line.FirstBoot, line.Site = boot(reports[h.Name], site)
 		if line.FirstBoot.State == "no-report" && f.ZooKeeperError != "" {
 			// Not read, rather than not there: the quorum check says why.
 			line.FirstBoot.State = "unknown"
@@ -284,7 +301,7 @@ func Evaluate(c *cloud.Cloud, sites []string, zkPort int, f Facts) Status {
 			}
 			extra[name] = line
 		}
-		line.FirstBoot, line.Site = boot(r, isSite)
+		line.FirstBoot, line.Site = boot(r, site)
 	}
 	var names []string
 	for n := range extra {
@@ -295,7 +312,7 @@ func Evaluate(c *cloud.Cloud, sites []string, zkPort int, f Facts) Status {
 		st.Hosts = append(st.Hosts, *extra[n])
 	}
 
-	st.Checks = []Check{quorum(c, zkPort, f), apiCheck(f), eucanetd(c, f, byAddr, memberAt), f.Network}
+	st.Checks = []Check{quorum(f), apiCheck(f), eucanetd(c, f, byAddr, memberAt), f.Network}
 	if f.ServeAsked {
 		ch := Check{Name: "serve", Checked: true, OK: f.ServeError == "", Detail: fmt.Sprintf("%d reports", len(f.ServeReports))}
 		if f.ServeError != "" {
@@ -340,7 +357,7 @@ func pickReports(f Facts) map[string]midonet.Stored {
 	return out
 }
 
-func boot(s midonet.Stored, isSite map[string]bool) (Boot, string) {
+func boot(s midonet.Stored, site *Site) (Boot, string) {
 	if s.Name == "" {
 		return Boot{State: "no-report"}, "unknown"
 	}
@@ -352,11 +369,10 @@ func boot(s midonet.Stored, isSite map[string]bool) (Boot, string) {
 	b := Boot{State: r.State, Step: cloud.Printable(r.Step, 40), Index: r.Index, Total: r.Total,
 		WaitingFor: cloud.Printable(r.WaitingFor, 400), Error: cloud.Printable(r.Error, 400),
 		Since: &since, Updated: &updated, Source: s.Source, Midobake: cloud.Printable(r.Midobake, 40)}
-	site := "stale"
-	if isSite[r.SiteSHA256] {
-		site = "current"
+	if site.Current(r.SiteSHA256) {
+		return b, "current"
 	}
-	return b, site
+	return b, "stale"
 }
 
 func describeBoot(b Boot) string {
@@ -384,7 +400,7 @@ func findHost(h cloud.Host, _ midonet.Stored, byID, byName, byAddr map[string]*m
 	return nil
 }
 
-func quorum(c *cloud.Cloud, zkPort int, f Facts) Check {
+func quorum(f Facts) Check {
 	ch := Check{Name: "zookeeper-quorum", Checked: true}
 	serving, leader := 0, ""
 	var down []string

@@ -15,13 +15,13 @@ import (
 
 var t0 = time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
 
-func example(t *testing.T) (*cloud.Cloud, []string) {
+func example(t *testing.T) (*cloud.Cloud, *Site) {
 	t.Helper()
 	c, rep := cloud.Load("example.yaml", cloud.Example())
 	if c == nil {
 		t.Fatal(rep.Format(false))
 	}
-	return c, SiteHashes(cloud.Example(), c)
+	return c, NewSite(cloud.Example(), c)
 }
 
 func doneReport(c *cloud.Cloud, name, site string) midonet.Stored {
@@ -35,12 +35,12 @@ func doneReport(c *cloud.Cloud, name, site string) midonet.Stored {
 }
 
 // converged are the facts of the example cloud, every host finished and enrolled.
-func converged(t *testing.T) (*cloud.Cloud, []string, Facts) {
+func converged(t *testing.T) (*cloud.Cloud, *Site, Facts) {
 	c, sites := example(t)
 	f := Facts{Servers: []Server{{Address: "10.111.5.10:2181", Mode: "standalone"}},
 		Zone: &midonet.TunnelZone{ID: "z1", Name: "eucatz", Type: "gre"}}
 	for i, h := range c.Hosts {
-		f.Reports = append(f.Reports, doneReport(c, h.Name, sites[1]))
+		f.Reports = append(f.Reports, doneReport(c, h.Name, sites.raw))
 		id := "id-" + h.Name
 		f.Hosts = append(f.Hosts, midonet.Host{ID: id, Name: h.Name, Addresses: []string{h.Address, h.TunnelAddress}, Alive: true})
 		f.Members = append(f.Members, midonet.Member{HostID: id, IPAddress: h.TunnelAddress})
@@ -59,7 +59,7 @@ func golden(t *testing.T, name string, st Status) {
 
 func TestConverged(t *testing.T) {
 	c, sites, f := converged(t)
-	st := Evaluate(c, sites, 2181, f)
+	st := Evaluate(c, sites, f)
 	if !st.Converged || st.Problems != 0 {
 		t.Fatalf("want converged, got %d problems:\n%s", st.Problems, strings.Join(st.Lines(), "\n"))
 	}
@@ -92,7 +92,7 @@ func TestFaults(t *testing.T) {
 	// A host only MidoNet knows, alive and not a member; a report from a host nobody knows.
 	f.Hosts = append(f.Hosts, midonet.Host{ID: "id-x", Name: "stray.example", Addresses: []string{"10.111.5.77"}, Alive: true})
 	f.Reports = append(f.Reports, midonet.Stored{Name: "ghost", Report: report.Report{Host: "ghost", State: report.Failed, Step: "identify", Index: 1, Total: 12, Error: "no such host\x07"}})
-	st := Evaluate(c, sites, 2181, f)
+	st := Evaluate(c, sites, f)
 	if st.Converged {
 		t.Fatal("converged with faults")
 	}
@@ -120,7 +120,7 @@ func TestUnreachable(t *testing.T) {
 	f := Facts{Servers: []Server{{Address: "10.111.5.10:2181", Error: "dial tcp 10.111.5.10:2181: connect: connection refused"}},
 		ZooKeeperError: "no ZooKeeper session with [10.111.5.10:2181]", APIError: "MidoNet API at http://127.0.0.1:8080/midonet-api: connection refused",
 		Network: Check{Name: "eucalyptus-network-configuration", Detail: "no euctl here"}}
-	st := Evaluate(c, sites, 2181, f)
+	st := Evaluate(c, sites, f)
 	if st.Converged {
 		t.Fatal("converged without sources")
 	}
@@ -135,7 +135,7 @@ func TestUnreachable(t *testing.T) {
 func TestEucanetdPrecondition(t *testing.T) {
 	c, sites, f := converged(t)
 	f.Members = f.Members[:1]
-	st := Evaluate(c, sites, 2181, f)
+	st := Evaluate(c, sites, f)
 	var got Check
 	for _, ch := range st.Checks {
 		if ch.Name == "eucanetd-tunnel-zone" {

@@ -81,8 +81,7 @@ func runStatus(e *env, args []string) error {
 			return exec.CommandContext(ctx, path, "-n", status.NetworkProperty).Output()
 		}
 	}
-	sites := status.SiteHashes(in.data, c)
-	zkPort := roles.ZooKeeperPort
+	current := status.NewSite(in.data, c)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
@@ -92,7 +91,7 @@ func runStatus(e *env, args []string) error {
 		// answer is said so, not waited for.
 		pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
 		defer pcancel()
-		return status.Evaluate(c, sites, zkPort, status.Gather(pctx, c, src))
+		return status.Evaluate(c, current, status.Gather(pctx, c, src))
 	}
 	st := poll()
 	if !*wait {
