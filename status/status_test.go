@@ -1,7 +1,10 @@
 package status
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -144,5 +147,29 @@ func TestEucanetdPrecondition(t *testing.T) {
 	}
 	if got.OK || !strings.Contains(got.Detail, "node1, node2, ufs1") {
 		t.Errorf("eucanetd check: %+v", got)
+	}
+}
+
+// TestNetworkConfiguration: Eucalyptus's network configuration, as euctl shows it, against
+// the description's network.json: equal whatever the formatting, different, or unreadable.
+func TestNetworkConfiguration(t *testing.T) {
+	c, _ := example(t)
+	want := cloud.NetworkJSON(c)
+	var reformatted bytes.Buffer
+	json.Indent(&reformatted, want, "", "    ")
+	for name, tc := range map[string]struct {
+		out []byte
+		err error
+		ok  bool
+		say string
+	}{
+		"same":        {out: reformatted.Bytes(), ok: true, say: "is the description's network.json"},
+		"different":   {out: []byte(`{"Mode":"EDGE"}`), say: "apply it with midobake firstboot --apply-network"},
+		"euctl fails": {err: errors.New("exit status 1: not registered\x1b[2J"), say: `not registered\x1b[2J`},
+	} {
+		ch := networkCheck(context.Background(), c, func(context.Context) ([]byte, error) { return tc.out, tc.err })
+		if !ch.Checked || ch.OK != tc.ok || !strings.Contains(ch.Detail, tc.say) {
+			t.Errorf("%s: %+v", name, ch)
+		}
 	}
 }
