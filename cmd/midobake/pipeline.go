@@ -32,7 +32,7 @@ func addRenderFlags(fs *flag.FlagSet, cmd string, packer bool) *renderOptions {
 		fs.StringVar(&o.packerSource, "packer-source", emit.DefaultPackerSource, "Packer source the image builds use (`TYPE.NAME`); for anything but the\ndefault null/SSH source, write that source block yourself beside packer/")
 	}
 	fs.StringVar(&o.siteURL, "site-url", "", "carry the site data by reference: `URL` where you publish site/ of the output\n(ending in /) or site/cloud.yaml itself; each user-data holds the URL and its SHA-256")
-	fs.StringVar(&o.maxUserData, "max-user-data", "", "fail when a user-data is larger than `SIZE` (bytes, or with a KiB or MiB suffix)")
+	fs.StringVar(&o.maxUserData, "max-user-data", "", "fail when a user-data is larger than `SIZE` (bytes, or 16KiB, 16kb, 1MiB: KB is 1024 bytes)")
 	return o
 }
 

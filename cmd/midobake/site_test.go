@@ -85,7 +85,11 @@ func TestMaxUserData(t *testing.T) {
 	if r.code != 0 || strings.Contains(r.stderr, "warning") {
 		t.Errorf("with --site-url: exit %d\n%s", r.code, r.stderr)
 	}
-	for _, bad := range []string{"16kb", "0", "-3", "2GiB", "lots"} {
+	// Sizes as providers write them: 16kb is 16 KiB, the same verdict.
+	if r := midobake(t, dir, "render", "-f", cloudFile, "-o", "out", "--max-user-data", "16kb"); r.code != 1 || !strings.HasSuffix(r.stderr, want) {
+		t.Errorf("--max-user-data 16kb: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, bad := range []string{"16 GB", "0", "-3", "2GiB", "lots", "16kbit"} {
 		r := midobake(t, dir, "render", "-f", cloudFile, "-o", "out", "--max-user-data", bad)
 		if r.code != 2 || !strings.Contains(r.stderr, "want a size from 1 byte to 1 GiB") {
 			t.Errorf("--max-user-data %s: exit %d\n%s", bad, r.code, r.stderr)

@@ -69,17 +69,22 @@ func HumanSize(n int) string {
 // MaxSizeLimit bounds ParseSize: far above any provider's limit, far below overflow.
 const MaxSizeLimit = 1 << 30
 
-// ParseSize reads a size: bytes ("16384"), or with a KiB or MiB suffix ("16KiB", "1 MiB").
+// sizeUnits are the suffixes ParseSize takes, in any case. KB and MB are binary, as the
+// providers mean them ("user-data is limited to 16 KB": 16,384 bytes).
+var sizeUnits = map[string]int{"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20}
+
+// ParseSize reads a size: bytes ("16384"), or with a unit in any case ("16KiB", "16kb",
+// "16k", "1 MiB"; KB and MB are binary, as providers mean them).
 func ParseSize(s string) (int, error) {
-	num, mult := strings.TrimSpace(s), 1
-	for suffix, m := range map[string]int{"KiB": 1 << 10, "MiB": 1 << 20} {
-		if rest, ok := strings.CutSuffix(num, suffix); ok {
-			num, mult = strings.TrimSpace(rest), m
-		}
+	trimmed := strings.TrimSpace(s)
+	i := 0
+	for i < len(trimmed) && trimmed[i] >= '0' && trimmed[i] <= '9' {
+		i++
 	}
-	n, err := strconv.ParseUint(num, 10, 32)
-	if err != nil || n == 0 || int(n)*mult > MaxSizeLimit {
-		return 0, fmt.Errorf("%q: want a size from 1 byte to 1 GiB: bytes (16384) or with a KiB or MiB suffix (16KiB)", s)
+	mult, unit := sizeUnits[strings.ToLower(strings.TrimSpace(trimmed[i:]))]
+	n, err := strconv.ParseUint(trimmed[:i], 10, 32)
+	if !unit || err != nil || n == 0 || int(n)*mult > MaxSizeLimit {
+		return 0, fmt.Errorf("%q: want a size from 1 byte to 1 GiB: bytes (16384) or with a unit, KiB/KB/K or MiB/MB/M in any case (16KiB, 16kb; KB is 1024 bytes, as providers mean it)", s)
 	}
 	return int(n) * mult, nil
 }
