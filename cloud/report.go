@@ -200,3 +200,44 @@ func caretPad(src string, col int) string {
 	}
 	return b.String()
 }
+
+// ReportJSON is a report for scripts and CI annotations (validate -o json), version 1: every
+// problem with its file, line, column, severity, kind and field; messages redacted as in
+// the text.
+type ReportJSON struct {
+	Version  int           `json:"version"`
+	File     string        `json:"file"`
+	Valid    bool          `json:"valid"`
+	Errors   int           `json:"errors"`
+	Warnings int           `json:"warnings"`
+	Dropped  int           `json:"dropped"` // past MaxKept: counted, not listed
+	Problems []ProblemJSON `json:"problems"`
+}
+
+// ProblemJSON is one diagnostic.
+type ProblemJSON struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Severity string `json:"severity"`
+	Kind     Kind   `json:"kind"`
+	Field    string `json:"field"`
+	Message  string `json:"message"`
+}
+
+// JSON is the report as ReportJSON; strict counts warnings against validity.
+func (r *Report) JSON(strict bool) ReportJSON {
+	out := ReportJSON{Version: 1, File: r.File, Valid: !r.HasErrors(strict), Dropped: r.Dropped, Problems: []ProblemJSON{}}
+	out.Errors = r.DroppedErrors
+	out.Warnings = r.Dropped - r.DroppedErrors
+	for _, d := range r.Diags {
+		if d.Severity == Error {
+			out.Errors++
+		} else {
+			out.Warnings++
+		}
+		out.Problems = append(out.Problems, ProblemJSON{File: r.File, Line: d.Pos.Line, Column: d.Pos.Col,
+			Severity: d.Severity.String(), Kind: d.Kind, Field: Redact(d.Path.String()), Message: Redact(d.Message)})
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -169,8 +170,29 @@ func runValidate(e *env, args []string) error {
 		"Check a cloud description and print its errors and warnings with file:line:col and field.")
 	file := fs.String("f", "", "cloud description (`FILE`, - for stdin); default: ./cloud.yaml, else the embedded example")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
+	output := fs.String("o", "text", "output `FORMAT`: text, or json (every problem with file, line, column, kind and field, for CI annotations)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	switch *output {
+	case "text":
+	case "json":
+		in, err := readInput(e, *file)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "midobake: %v\n", err)
+			return failed{err.Error()}
+		}
+		_, rep := cloud.Load(in.name, in.data)
+		out := rep.JSON(*strict)
+		b, _ := json.MarshalIndent(out, "", "  ")
+		fmt.Fprintf(e.stdout, "%s\n", b)
+		if !out.Valid {
+			return failed{"invalid cloud description"}
+		}
+		return nil
+	default:
+		fmt.Fprintf(e.stderr, "midobake validate: -o %q: use text or json\n", cloud.Printable(*output, 40))
+		return errUsage
 	}
 	c, in, err := load(e, *file, *strict)
 	if err != nil {
