@@ -277,7 +277,7 @@ func TestDocFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	defined := map[string]map[string]bool{}
-	flagRE := regexp.MustCompile(`(?m)^\s+-([a-z][a-z-]*)`)
+	flagRE := regexp.MustCompile(`(?m)^\s+--?([a-z][a-z-]*)`)
 	for _, c := range commands() {
 		r := midobake(t, t.TempDir(), c.name, "--help")
 		defined[c.name] = map[string]bool{"help": true, "h": true}

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/internal/version"
@@ -59,6 +60,7 @@ func commands() []command {
 		{"templates", "list | dump DIR", "list or export the embedded templates, to override them with --templates", runTemplates},
 		{"serve", "[-f cloud.yaml | --example] [--listen 127.0.0.1:8000] [--mode full|baked] [--templates DIR] [--site-url URL] [--max-user-data SIZE]", "serve NoCloud-net seeds to PXE-booted hosts", runServe},
 		{"example", "[--hosts N [--seed S]]", "print the embedded example cloud description", runExample},
+		{"completion", "bash|zsh|fish", "print a shell completion script (source <(midobake completion bash))", runCompletion},
 		{"version", "[-o text|json]", "print midobake's version (json: with the commit)", runVersion},
 	}
 }
@@ -134,17 +136,54 @@ func argsOf(name string) string {
 	panic("no command " + name)
 }
 
+// helpOut is where a flag set's help goes when asked for (--help): the command's stdout.
+var helpOut sync.Map // *flag.FlagSet -> io.Writer
+
 // flags makes a command's flag set; parse errors print the command's usage.
 func flags(e *env, name, summary string) *flag.FlagSet {
 	args := argsOf(name)
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	helpOut.Store(fs, e.stdout)
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprintf(out, "Usage: midobake %s %s\n\n%s\n\nFlags:\n", name, args, summary)
-		fs.PrintDefaults()
+		printFlags(out, fs)
 	}
 	return fs
+}
+
+// flagName is a flag as the help and the README write it: one dash for a letter (-f, -o),
+// two for a word (--site), as kubectl and talosctl do; both are accepted.
+func flagName(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// printFlags is flag.PrintDefaults with flagName's dashes.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		line := "  " + flagName(f.Name)
+		if arg != "" {
+			line += " " + arg
+		}
+		line += "\n    \t" + strings.ReplaceAll(usage, "\n", "\n    \t")
+		isString := false
+		if g, ok := f.Value.(flag.Getter); ok {
+			_, isString = g.Get().(string)
+		}
+		switch {
+		case f.DefValue == "" || f.DefValue == "false" || f.DefValue == "0":
+		case isString:
+			line += fmt.Sprintf(" (default %q)", f.DefValue)
+		default:
+			line += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintln(w, line)
+	})
 }
 
 // parse parses flags and rejects leftover arguments. Help asked for goes to stdout (it is
@@ -152,7 +191,9 @@ func flags(e *env, name, summary string) *flag.FlagSet {
 func parse(fs *flag.FlagSet, args []string, maxArgs int) error {
 	for _, a := range args {
 		if a == "-h" || a == "-help" || a == "--help" {
-			fs.SetOutput(os.Stdout)
+			if w, ok := helpOut.Load(fs); ok {
+				fs.SetOutput(w.(io.Writer))
+			}
 		}
 		if a == "--" {
 			break
