@@ -96,7 +96,7 @@ func bashCompletion(cmds []completed) string {
 	return b.String()
 }
 
-// zshQuote quotes a word for zsh (and fish): single quotes, a quote within as '\''.
+// zshQuote quotes a word for zsh (and fish): in single quotes, each quote within closed, escaped and reopened.
 func zshQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func zshCompletion(cmds []completed) string {
