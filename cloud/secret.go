@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -270,4 +271,56 @@ func Secrets(c *Cloud) []string {
 		}
 	}
 	return out
+}
+
+// Numbering gives each distinct secret of a review its own mark, REDACTED#1, REDACTED#2, in
+// the order they are met: a changed password reads as a change (REDACTED#1 -> REDACTED#2)
+// and an unchanged one as the same, while the marks say nothing else about the secrets.
+type Numbering struct {
+	marks map[string]int
+}
+
+// Mark is the mark of one secret value.
+func (n *Numbering) Mark(secret string) string {
+	if n.marks == nil {
+		n.marks = map[string]int{}
+	}
+	k, ok := n.marks[secret]
+	if !ok {
+		k = len(n.marks) + 1
+		n.marks[secret] = k
+	}
+	return "REDACTED#" + strconv.Itoa(k)
+}
+
+// Redact is cloud.Redact with numbered marks: passwords and signatures are found by
+// position, as there.
+func (n *Numbering) Redact(s string) string {
+	var b strings.Builder
+	for {
+		start, end, ok := passwordSpan(s)
+		if !ok {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(s[:start])
+		b.WriteString(n.Mark(s[start:end]))
+		s = s[end:]
+	}
+	out := b.String()
+	spans := signatureSpans(out)
+	for i := len(spans) - 1; i >= 0; i-- {
+		out = out[:spans[i][0]] + n.Mark(out[spans[i][0]:spans[i][1]]) + out[spans[i][1]:]
+	}
+	return out
+}
+
+// WithoutPassword is a URL value without its password (http://user@host/...), found by
+// position as Password finds it; a URL without one is returned as it is.
+func WithoutPassword(rawURL string) string {
+	start, end, ok := valuePasswordSpan(rawURL)
+	if !ok {
+		return rawURL
+	}
+	return rawURL[:start-1] + rawURL[end:]
 }

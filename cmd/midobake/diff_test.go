@@ -76,8 +76,9 @@ func TestDiffGitRevision(t *testing.T) {
 	if r.code != 1 {
 		t.Errorf("changed: exit %d, want 1", r.code)
 	}
-	for _, want := range []string{"repository midonet: http://ops:REDACTED@mem.mirror.example/mem-5.2/stable/el7/ -> http://builds.midonet.org/midonet-5.2/stable/el7/",
-		"-      baseurl=http://ops:REDACTED@mem.mirror.example/mem-5.2/stable/el7/"} {
+	for _, want := range []string{"repository midonet baseurl: http://ops@mem.mirror.example/mem-5.2/stable/el7/ -> http://builds.midonet.org/midonet-5.2/stable/el7/",
+		"repository midonet credentials: REDACTED#1 -> none",
+		"-      baseurl=http://ops:REDACTED#1@mem.mirror.example/mem-5.2/stable/el7/"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
 		}

@@ -56,8 +56,11 @@ func Compare(oldSide, newSide Side) Result {
 	// Passwords live only in repository URLs: they are hidden where they stand (never by
 	// searching for their text, which would mangle unrelated text that happens to match
 	// and, by what it replaced, give a short password away).
-	redact := cloud.Redact
-	r := Result{Old: oldSide.Name, New: newSide.Name, Summary: Summarize(oldSide.Cloud, newSide.Cloud)}
+	// Each distinct secret gets its own mark (REDACTED#1, REDACTED#2): a changed password
+	// reads as a change, an unchanged one as the same.
+	marks := &cloud.Numbering{}
+	redact := marks.Redact
+	r := Result{Old: oldSide.Name, New: newSide.Name, Summary: Summarize(oldSide.Cloud, newSide.Cloud, marks)}
 	paths := map[string]bool{}
 	for _, p := range oldSide.Tree.Paths() {
 		paths[p] = true
@@ -127,9 +130,6 @@ func Compare(oldSide, newSide Side) Result {
 		r.Hosts = append(r.Hosts, h)
 	}
 	sort.Strings(r.Hosts)
-	for i, s := range r.Summary {
-		r.Summary[i] = redact(s)
-	}
 	return r
 }
 

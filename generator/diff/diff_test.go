@@ -68,7 +68,7 @@ func TestSummaryTemplatesOnlyForAgents(t *testing.T) {
 	}
 	a := side(t, "a.yaml", cloud.Example())
 	b := side(t, "b.yaml", []byte(large))
-	got := Summarize(a.Cloud, b.Cloud)
+	got := Summarize(a.Cloud, b.Cloud, &cloud.Numbering{})
 	for _, line := range got {
 		if strings.Contains(line, "template") && !strings.Contains(line, "clc1") && !strings.Contains(line, "node") && !strings.Contains(line, "ufs1") {
 			t.Errorf("template change on a host without Midolman: %s", line)
@@ -101,5 +101,46 @@ func TestSiteDataShownOnce(t *testing.T) {
 	}
 	if carrying != 1 {
 		t.Errorf("the site data's change is shown %d times, want once", carrying)
+	}
+}
+
+// TestSummaryNamesWhatMatters: signature checking turned off, a key changed, a password
+// changed (marks that differ, neither value shown), the Cassandra cluster name and the tunnel
+// zone's type (marked as changes a running cloud cannot take, with what to do).
+func TestSummaryNamesWhatMatters(t *testing.T) {
+	base := strings.Replace(string(cloud.Example()),
+		`midobake: {baseurl: "http://repo.example/midobake/el7/", gpgkey: "http://repo.example/midobake/RPM-GPG-KEY-midobake"}`,
+		`midobake: {baseurl: "http://repo.example/midobake/el7/", gpgkey: "http://repo.example/midobake/RPM-GPG-KEY-midobake"}
+    midonet: {baseurl: "http://ops:hunter2-old@mirror.example/midonet/", gpgkey: "http://mirror.example/k1"}`, 1)
+	changed := strings.NewReplacer(
+		`http://ops:hunter2-old@mirror.example/midonet/", gpgkey: "http://mirror.example/k1"}`, `http://ops:hunter2-new@mirror.example/midonet/", gpgkey: "http://mirror.example/k2", gpgcheck: false}`,
+		"cassandraClusterName: midonet", "cassandraClusterName: prod",
+		"tunnelZone: {name: eucatz, type: gre}", "tunnelZone: {name: eucatz, type: vxlan}").Replace(base)
+	if strings.Count(changed, "hunter2-new")+strings.Count(changed, "prod")+strings.Count(changed, "vxlan") != 3 {
+		t.Fatal("the example changed: its lines to edit are not there")
+	}
+	r := Compare(side(t, "a.yaml", []byte(base)), side(t, "b.yaml", []byte(changed)))
+	all := strings.Join(r.Summary, "\n")
+	for _, f := range r.Files {
+		all += "\n" + f.Diff
+	}
+	if strings.Contains(all, "hunter2") {
+		t.Fatalf("a password reached the review:\n%s", all)
+	}
+	summary := strings.Join(r.Summary, "\n")
+	for _, want := range []string{
+		"repository midonet credentials: REDACTED#1 -> REDACTED#2",
+		"repository midonet signature checking (gpgcheck): on -> OFF",
+		"repository midonet gpgkey: http://mirror.example/k1 -> http://mirror.example/k2",
+		"Cassandra cluster name: midonet -> prod [CANNOT BE APPLIED to a running cloud: Cassandra keeps its cluster name",
+		"tunnel zone type: gre -> vxlan [CANNOT BE APPLIED to a running cloud: MidoNet cannot change a zone's type",
+	} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("the summary does not say %q:\n%s", want, summary)
+		}
+	}
+	// In the files' diffs too, the two passwords read as two.
+	if !strings.Contains(all, "-") || !strings.Contains(all, "REDACTED#1") || !strings.Contains(all, "REDACTED#2") {
+		t.Errorf("the rendered files' diffs do not tell the passwords apart:\n%s", all)
 	}
 }

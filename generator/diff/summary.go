@@ -15,14 +15,26 @@ import (
 // model is what a reviewer cares about in a cloud, keyed so that go-cmp pairs things by
 // identity (hosts by name, gateways by Ip, repositories by ID) rather than by position.
 type model struct {
-	Size       string
-	TunnelZone string
-	ZooKeeper  []string // the ensemble in myid order: order matters
-	Cassandra  []string
-	Hosts      map[string]hostModel
-	Repos      map[string]string // ID -> base URL (redacted)
-	Gateways   map[string]gatewayModel
-	PublicIps  []string
+	Size                 string
+	TunnelZone           string
+	TunnelZoneType       string
+	CassandraClusterName string
+	ZooKeeper            []string // the ensemble in myid order: order matters
+	Cassandra            []string
+	Hosts                map[string]hostModel
+	Repos                map[string]repoModel
+	Gateways             map[string]gatewayModel
+	PublicIps            []string
+}
+
+// repoModel is a repository as a reviewer must see it: its URL without the password, whether
+// its packages' signatures are checked, its key, and its credentials as numbered marks
+// (cloud.Numbering: a change reads as one, nothing of either value shows).
+type repoModel struct {
+	URL            string
+	SignatureCheck string
+	Key            string
+	Credentials    string
 }
 
 type hostModel struct {
@@ -44,14 +56,16 @@ type gatewayModel struct {
 	BgpAdRoutes      string
 }
 
-func summarize(c *cloud.Cloud) model {
+func summarize(c *cloud.Cloud, marks *cloud.Numbering) model {
 	m := model{
-		Size:       c.Midonet.Size,
-		TunnelZone: c.Midonet.TunnelZone.Name + " (" + c.Midonet.TunnelZone.Type + ")",
-		Hosts:      map[string]hostModel{},
-		Repos:      map[string]string{},
-		Gateways:   map[string]gatewayModel{},
-		PublicIps:  c.Network.PublicIps,
+		Size:                 c.Midonet.Size,
+		TunnelZone:           c.Midonet.TunnelZone.Name,
+		TunnelZoneType:       c.Midonet.TunnelZone.Type,
+		CassandraClusterName: c.Midonet.CassandraClusterName,
+		Hosts:                map[string]hostModel{},
+		Repos:                map[string]repoModel{},
+		Gateways:             map[string]gatewayModel{},
+		PublicIps:            c.Network.PublicIps,
 	}
 	top := roles.Resolve(c)
 	for _, h := range top.Ensemble {
@@ -68,7 +82,17 @@ func summarize(c *cloud.Cloud) model {
 		m.Hosts[h.Name] = hostModel{Profile: h.Profile(), Template: template, Address: h.Address, TunnelAddress: h.TunnelAddress, MAC: h.MAC}
 	}
 	for id, r := range roles.Repos(c) {
-		m.Repos[id] = cloud.RedactURL(r.BaseURL)
+		rm := repoModel{URL: marks.Redact(cloud.WithoutPassword(r.BaseURL)), SignatureCheck: "on", Key: marks.Redact(cloud.WithoutPassword(r.GPGKey)), Credentials: "none"}
+		if !r.GPGCheck {
+			rm.SignatureCheck = "OFF"
+		}
+		if pw := cloud.Password(r.BaseURL); pw != "" {
+			rm.Credentials = marks.Mark(pw)
+		}
+		if pw := cloud.Password(r.GPGKey); pw != "" {
+			rm.Credentials += ", key " + marks.Mark(pw)
+		}
+		m.Repos[id] = rm
 	}
 	if c.Network.Mido != nil {
 		for _, g := range c.Network.Mido.Gateways {
@@ -84,10 +108,11 @@ func summarize(c *cloud.Cloud) model {
 	return m
 }
 
-// Summarize lists the changes in meaning between two clouds, one line each, sorted.
-func Summarize(a, b *cloud.Cloud) []string {
+// Summarize lists the changes in meaning between two clouds, one line each, sorted; secrets
+// show as marks of marks (a password change as REDACTED#1 -> REDACTED#2).
+func Summarize(a, b *cloud.Cloud, marks *cloud.Numbering) []string {
 	var r reporter
-	cmp.Equal(summarize(a), summarize(b), cmp.Reporter(&r))
+	cmp.Equal(summarize(a, marks), summarize(b, marks), cmp.Reporter(&r))
 	sort.Strings(r.lines)
 	return r.lines
 }
@@ -141,14 +166,29 @@ func describe(p cmp.Path, vx, vy reflect.Value) string {
 	case !vy.IsValid():
 		return fmt.Sprintf("%s: removed (was %s)", what, show(vx))
 	}
-	return fmt.Sprintf("%s: %s -> %s", what, show(vx), show(vy))
+	line := fmt.Sprintf("%s: %s -> %s", what, show(vx), show(vy))
+	if field, ok := p.Last().(cmp.StructField); ok {
+		if how, ok := cannotApply[field.Name()]; ok {
+			line += " [CANNOT BE APPLIED to a running cloud: " + fmt.Sprintf(how, show(vx)) + "]"
+		}
+	}
+	return line
+}
+
+// cannotApply are the changes a running cloud cannot take, with what the operator must do:
+// the words the hook and the enrolment stop with.
+var cannotApply = map[string]string{
+	"TunnelZoneType":       "MidoNet cannot change a zone's type (it was %s): fix it by hand, or keep the type",
+	"CassandraClusterName": "Cassandra keeps its cluster name from its first start and will not start with another: keep %s in midonet.cassandraClusterName, or wipe /var/lib/cassandra on every NSDB host (losing what Cassandra holds) and run again",
 }
 
 // labels name the model's fields as a reviewer reads them.
 var labels = map[string]string{
 	"Size": "size", "TunnelZone": "tunnel zone", "ZooKeeper": "ZooKeeper ensemble", "Cassandra": "Cassandra seeds",
 	"Hosts": "host", "Repos": "repository", "Gateways": "gateway", "PublicIps": "PublicIps",
-	"TunnelAddress": "tunnelAddress", "MAC": "mac",
+	"TunnelAddress": "tunnelAddress", "MAC": "mac", "TunnelZoneType": "tunnel zone type",
+	"CassandraClusterName": "Cassandra cluster name", "SignatureCheck": "signature checking (gpgcheck)",
+	"Key": "gpgkey", "Credentials": "credentials", "URL": "baseurl",
 }
 
 func label(field string) string {
