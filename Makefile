@@ -72,6 +72,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./generator/emit
 	$(GO) test -run '^$$' -fuzz '^FuzzRenderStructured$$' -fuzztime $(FUZZTIME) ./generator/emit
 	$(GO) test -run '^$$' -fuzz '^FuzzAnnouncement$$' -fuzztime $(FUZZTIME) ./enrol
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./report
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
