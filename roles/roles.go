@@ -114,6 +114,8 @@ var IdentityPaths = []string{
 	"/var/log/cloud-init.log",
 	"/var/log/cloud-init-output.log",
 	StatePath,
+	ReportPath, // a report names its host and its boot
+	PreflightPath,
 	"/etc/ssh/ssh_host_*",
 }
 

@@ -85,7 +85,7 @@ func TestProvisionRunsTheBakeInOrder(t *testing.T) {
 		"run: systemctl enable midobake-firstboot.service",
 		"run: systemctl disable midolman",
 		"run: if systemctl cat firewalld.service >/dev/null 2>&1; then systemctl disable firewalld.service; fi",
-		"run: rm -rf /etc/midolman/host_uuid.properties /etc/midonet_host_id.properties /etc/ssh/ssh_host_* /var/db/midolman /var/lib/cassandra/* /var/lib/cloud/data /var/lib/cloud/instance /var/lib/cloud/instances /var/lib/cloud/sem /var/lib/midobake/state.json /var/lib/zookeeper/data/myid /var/lib/zookeeper/data/version-2 /var/log/cloud-init-output.log /var/log/cloud-init.log && : > /etc/machine-id",
+		"run: rm -rf /etc/midolman/host_uuid.properties /etc/midonet_host_id.properties /etc/ssh/ssh_host_* /var/db/midolman /var/lib/cassandra/* /var/lib/cloud/data /var/lib/cloud/instance /var/lib/cloud/instances /var/lib/cloud/sem /var/lib/midobake/preflight.json /var/lib/midobake/report.json /var/lib/midobake/state.json /var/lib/zookeeper/data/myid /var/lib/zookeeper/data/version-2 /var/log/cloud-init-output.log /var/log/cloud-init.log && : > /etc/machine-id",
 	}
 	if diff := cmp.Diff(want, comm.events); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
