@@ -199,7 +199,7 @@ func TestCloud(t *testing.T) {
 		} else {
 			key = "reboot-converged-seconds"
 			ctl.expect(len(vms) + 1)
-			summary["late-host-enrolled-seconds"] = rebootWithLateHost(t, net, ctl, vms, opts, node4, node4Opts, baseDir)
+			summary["late-host-enrolled-seconds"] = rebootWithLateHost(t, net, ctl, vms, opts, node4, node4Opts, baseDir, late, summary)
 		}
 		lap(fmt.Sprintf("boot %d", boot))
 		summary[key] = settled(t, vms, boot)
@@ -455,6 +455,18 @@ func checkCloud(t *testing.T, c *cloud.Cloud, hosts []labHost, vms map[string]*i
 			ID   string `json:"id"`
 			Name string `json:"name"`
 		} `json:"hosts"`
+	}
+	// midobake status --wait on the CLC, while every host still ran: the cloud's convergence
+	// signal, which the lab's own checks (above and below) must agree with.
+	statusOut := vms[clc].report(t, n, "status.txt")
+	t.Logf("%s, boot %d: midobake status --wait:\n%s", clc, n, statusOut)
+	if rc := strings.TrimSpace(vms[clc].report(t, n, "status.rc")); rc != "0" || !strings.HasSuffix(strings.TrimSpace(statusOut), "cloud "+c.Name+": converged") {
+		t.Errorf("%s, boot %d: midobake status --wait did not say converged (exit %q)", clc, n, rc)
+	}
+	for _, h := range hosts {
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(h.name) + ` `).MatchString(statusOut) {
+			t.Errorf("%s, boot %d: midobake status has no line for %s", clc, n, h.name)
+		}
 	}
 	raw := vms[clc].report(t, n, "tunnel-zones.json")
 	if err := json.Unmarshal([]byte(raw), &tz); err != nil || tz.Error != "" || len(tz.Zones) != 1 {

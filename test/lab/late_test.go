@@ -3,7 +3,10 @@ package lab
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -38,7 +41,13 @@ func lateCloud(t *testing.T) []byte {
 // rebootWithLateHost reboots the cloud's VMs, boots node4 once they have settled, and
 // returns the seconds from node4's announcement (its hook's last step) to its membership in
 // the tunnel zone, both as ZooKeeper stamped them (one clock: the CLC's).
-func rebootWithLateHost(t *testing.T, net *labNet, ctl *labControl, vms map[string]*image, opts map[string]bootOpts, node4 *image, node4Opts bootOpts, baseDir string) float64 {
+//
+// node4 boots with a fault: the lab's bridge drops what it sends to ZooKeeper's client port.
+// midobake status, through serve (which node4 still reaches), must name node4, the step it
+// waits at and why, and exit 1; then the block is lifted and node4 finishes with nobody
+// touching it. summary gets the seconds from the lift to node4's first boot done (as status
+// reads it).
+func rebootWithLateHost(t *testing.T, net *labNet, ctl *labControl, vms map[string]*image, opts map[string]bootOpts, node4 *image, node4Opts bootOpts, baseDir, late string, summary map[string]float64) float64 {
 	t.Helper()
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -47,13 +56,48 @@ func rebootWithLateHost(t *testing.T, net *labNet, ctl *labControl, vms map[stri
 	for ctl.count() < len(vms) && time.Now().Before(deadline) {
 		time.Sleep(2 * time.Second)
 	}
+	lift := net.blockZooKeeper(t, tapOf(node4Opts.netdev))
 	go func() {
 		defer wg.Done()
 		bootEach(t, map[string]*image{"node4": node4}, map[string]bootOpts{"node4": node4Opts}, baseDir)
 	}()
 	booted := make(chan struct{}) // every VM has powered off: nothing more will happen
 	go func() { wg.Wait(); close(booted) }()
+	// The fault, named while it lasts.
+	node4Line := regexp.MustCompile(`(?m)^node4 .*$`)
+	var out string
+	var code int
+	for time.Now().Before(deadline) {
+		out, code = net.status(late)
+		if l := node4Line.FindString(out); strings.Contains(l, "waiting at") && strings.Contains(l, "ZooKeeper") {
+			break
+		}
+		time.Sleep(5 * time.Second)
+	}
+	t.Logf("midobake status through serve while node4's traffic to ZooKeeper is blocked (exit %d):\n%s", code, out)
+	if l := node4Line.FindString(out); code != 1 || !strings.Contains(l, "waiting at") || !strings.Contains(l, "ZooKeeper") {
+		t.Errorf("status did not name node4, the step it waits at and why (exit %d):\n%s", code, out)
+	}
+	lift()
+	lifted := time.Now()
+	healed := make(chan float64, 1)
+	go func() {
+		for time.Now().Before(deadline) {
+			out, _ := net.status(late)
+			if strings.Contains(node4Line.FindString(out), "done (") {
+				healed <- time.Since(lifted).Seconds()
+				return
+			}
+			time.Sleep(2 * time.Second)
+		}
+		healed <- -1
+	}()
 	secs, err := watchEnrolment(net, "node4", deadline, booted)
+	if h := <-healed; h < 0 {
+		t.Errorf("node4's first boot was not done (per status through serve) after the block was lifted")
+	} else {
+		summary["fault-lifted-to-done-seconds"] = h
+	}
 	<-booted
 	if err != nil {
 		t.Errorf("late host: %v", err)
@@ -122,3 +166,39 @@ func (e *lateError) Error() string { return e.name + " was not enrolled in time:
 type quiet struct{}
 
 func (quiet) Printf(string, ...any) {}
+
+// tapOf is the tap device of a VM's qemu network arguments.
+func tapOf(netdev []string) string {
+	for _, a := range netdev {
+		if _, rest, ok := strings.Cut(a, "ifname="); ok {
+			name, _, _ := strings.Cut(rest, ",")
+			return name
+		}
+	}
+	return ""
+}
+
+// blockZooKeeper drops, on the lab's bridge (outside the VM), what the VM on tap sends to
+// ZooKeeper's client port; the returned function lifts the block.
+func (n *labNet) blockZooKeeper(t *testing.T, tap string) func() {
+	t.Helper()
+	rule := []string{"FORWARD", "-i", tap, "-p", "IPv4", "--ip-proto", "tcp", "--ip-dport", "2181", "-j", "DROP"}
+	n.exec(t, append([]string{"ebtables", "-A"}, rule...)...)
+	return func() { n.exec(t, append([]string{"ebtables", "-D"}, rule...)...) }
+}
+
+// status runs midobake status from the lab network, as an operator outside the cloud would:
+// the late description, the CLC's ZooKeeper, serve's reports (the API is the CLC's loopback
+// one, out of reach: said so).
+func (n *labNet) status(late string) (string, int) {
+	cmd := exec.Command("ip", "netns", "exec", n.ns, filepath.Join(binDir, "midobake"), "status", "-f", late,
+		"--zookeeper", clcZK, "--serve", "http://"+labGateway+":8001", "--api", "http://"+labGateway+":9/midonet-api", "--timeout", "15s")
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		return err.Error(), -1
+	}
+	return string(out), code
+}

@@ -82,6 +82,9 @@ WantedBy=timers.target
 end=$(( $(cut -d. -f1 /proc/uptime) + %d ))
 while [ "$(systemctl list-jobs --no-legend | grep -vc lab-report)" != 0 ] && [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ]; do sleep 2; done
 up=$(cut -d' ' -f1 /proc/uptime)
+# Before it says it has settled, a host may wait for more (the CLC: for midobake status to
+# say the cloud converged, while every other host still runs).
+[ -x /usr/local/sbin/lab-pre-settle ] && /usr/local/sbin/lab-pre-settle
 # A host of a cloud stays up until every host has settled (lab.ctl: the test's control
 # server): the cloud converges across hosts, and a Midolman that powered off is not alive.
 for arg in $(cat /proc/cmdline); do case "$arg" in lab.ctl=*) ctl=${arg#lab.ctl=} ;; esac; done
@@ -117,6 +120,15 @@ cloud-init status --long > $d/cloud-init.txt 2>&1
 sync
 if [ -e /var/log/lab/reboot-once ]; then rm /var/log/lab/reboot-once; sync; systemctl reboot; else systemctl poweroff; fi
 `, int(limit.Seconds()), int(limit.Seconds())),
+		"/usr/local/sbin/lab-pre-settle": `#!/bin/sh
+# On the CLC: the cloud's convergence signal, as an operator would take it, while every host
+# still runs: midobake status --wait (its output and exit status go into the report).
+systemctl -q is-enabled midonet-cluster 2>/dev/null || exit 0
+command -v midobake >/dev/null || exit 0
+midobake status --wait --interval 3s --timeout 600s > /run/lab-status.txt 2>&1
+echo $? > /run/lab-status.rc
+exit 0
+`,
 		"/usr/local/sbin/lab-extra": `#!/bin/sh
 # What the cloud tests check on each host, gathered into the report directory $1.
 d=$1
@@ -124,6 +136,9 @@ cp /var/lib/midolman/started.json $d/midolman-started.json 2>/dev/null
 cp /var/lib/midobake/state.json $d/midobake-state.json 2>/dev/null
 cp /var/lib/midobake/preflight.json $d/preflight.json 2>/dev/null
 cp /var/log/cloud-init-output.log $d/cloud-init-output.log 2>/dev/null
+cp /var/lib/midobake/report.json $d/midobake-report.json 2>/dev/null
+cp /run/lab-status.txt $d/status.txt 2>/dev/null
+cp /run/lab-status.rc $d/status.rc 2>/dev/null
 journalctl -b -u midobake-firstboot --no-pager -o cat > $d/hook.log 2>&1
 for u in zookeeper cassandra midonet-cluster midolman midobake-uplink midobake-firstboot midobake-enrol firewalld chronyd; do
   echo "$u $(systemctl is-active $u) $(systemctl is-enabled $u 2>/dev/null)"
