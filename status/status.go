@@ -153,10 +153,9 @@ func Evaluate(c *cloud.Cloud, site *Site, f Facts) Status {
 	st := Status{Version: Version, Cloud: c.Name, Hosts: []Host{}}
 	reports := pickReports(f)
 	// MidoNet's hosts, by id, name (also short) and address; the zone's members by host id.
-	byID, byName, byAddr := map[string]*midonet.Host{}, map[string]*midonet.Host{}, map[string]*midonet.Host{}
+	byName, byAddr := map[string]*midonet.Host{}, map[string]*midonet.Host{}
 	for i := range f.Hosts {
 		h := &f.Hosts[i]
-		byID[h.ID] = h
 		short, _, _ := strings.Cut(h.Name, ".")
 		for _, k := range []string{h.Name, short} {
 			if byName[k] == nil {
@@ -210,7 +209,7 @@ func Evaluate(c *cloud.Cloud, site *Site, f Facts) Status {
 		line.Midolman, line.TunnelZone = "none", Member{State: "none"}
 		if c.RunsMidolman(h) {
 			line.TunnelZone.Want = h.TunnelAddress
-			mh := findHost(h, reports[h.Name], byID, byName, byAddr)
+			mh := findHost(h, byName, byAddr)
 			switch {
 			case !apiOK:
 				line.Midolman, line.TunnelZone.State = "unknown", "unknown"
@@ -386,9 +385,9 @@ func describeBoot(b Boot) string {
 	return s
 }
 
-// findHost is MidoNet's record of a described host: by the id its report or announcement
-// would carry (not here: reports carry none), by name, then by address.
-func findHost(h cloud.Host, _ midonet.Stored, byID, byName, byAddr map[string]*midonet.Host) *midonet.Host {
+// findHost is MidoNet's record of a described host: by name, then by address (reports carry
+// no host id).
+func findHost(h cloud.Host, byName, byAddr map[string]*midonet.Host) *midonet.Host {
 	if m := byName[h.Name]; m != nil {
 		return m
 	}
