@@ -301,6 +301,14 @@ func Evaluate(c *cloud.Cloud, site *Site, f Facts) Status {
 			extra[name] = line
 		}
 		line.FirstBoot, line.Site = boot(r, site)
+		// A host that reports for this cloud and has not finished keeps the cloud from
+		// converging, described or not (a late host the description on hand never named).
+		switch line.FirstBoot.State {
+		case report.Failed:
+			line.Problems = append(line.Problems, fmt.Sprintf("first boot FAILED at step %s: %s", line.FirstBoot.Step, line.FirstBoot.Error))
+		case report.Waiting, report.Running:
+			line.Problems = append(line.Problems, "first boot "+describeBoot(line.FirstBoot))
+		}
 	}
 	var names []string
 	for n := range extra {
@@ -320,9 +328,7 @@ func Evaluate(c *cloud.Cloud, site *Site, f Facts) Status {
 		st.Checks = append(st.Checks, ch)
 	}
 	for _, h := range st.Hosts {
-		if h.Described {
-			st.Problems += len(h.Problems)
-		}
+		st.Problems += len(h.Problems)
 	}
 	for _, ch := range st.Checks {
 		if ch.Checked && !ch.OK {

@@ -173,3 +173,27 @@ func TestNetworkConfiguration(t *testing.T) {
 		}
 	}
 }
+
+// TestLateHost: a host the description on hand does not name (it came later, with newer
+// site data) keeps the cloud from converging while its first boot waits, and not once it is
+// done and enrolled.
+func TestLateHost(t *testing.T) {
+	c, sites, f := converged(t)
+	late := midonet.Stored{Name: "node4", Report: report.Report{Version: 1, Host: "node4", Cloud: c.Name,
+		State: report.Waiting, Step: "midolman", Index: 7, Total: 12, WaitingFor: "ZooKeeper (10.111.5.10:2181): i/o timeout",
+		Started: t0, Updated: t0.Add(time.Minute), Since: t0}}
+	f.Reports = append(f.Reports, late)
+	st := Evaluate(c, sites, f)
+	text := strings.Join(st.Lines(), "\n")
+	if st.Converged || st.Problems != 1 || !strings.Contains(text, "waiting for ZooKeeper (10.111.5.10:2181)") {
+		t.Fatalf("a late host waiting: want 1 problem naming what it waits for, got %d:\n%s", st.Problems, text)
+	}
+	done := f.Reports[len(f.Reports)-1].Report
+	done.State, done.Step, done.Index, done.WaitingFor = report.Done, "", 12, ""
+	f.Reports[len(f.Reports)-1].Report = done
+	f.Hosts = append(f.Hosts, midonet.Host{ID: "id-node4", Name: "node4", Addresses: []string{"10.111.5.24", "10.112.5.24"}, Alive: true})
+	f.Members = append(f.Members, midonet.Member{HostID: "id-node4", IPAddress: "10.112.5.24"})
+	if st := Evaluate(c, sites, f); !st.Converged {
+		t.Fatalf("a late host done and enrolled: want converged:\n%s", strings.Join(st.Lines(), "\n"))
+	}
+}

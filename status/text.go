@@ -117,7 +117,7 @@ func problemsCell(h Host) string {
 		if h.FirstBoot.State == "untrusted" {
 			return "report not trusted: " + h.FirstBoot.Why
 		}
-		return ""
+		return strings.Join(h.Problems, "; ")
 	}
 	out := strings.Join(h.Problems, "; ")
 	if out == "" {
