@@ -52,16 +52,26 @@ func newReporter(e *Env, steps []Step) *reporter {
 	return r
 }
 
-// reportURL is serve's address for a host's report, when the site data came from serve
-// (its URL ends in /site/cloud.yaml): /_report/NAME on the same server.
-func reportURL(siteURL, host string) string {
+// ServeBase is the base URL of the midobake serve a site URL names (one ending in
+// /site/cloud.yaml), or "" when the site data did not come from serve.
+func ServeBase(siteURL string) string {
 	u, err := url.Parse(siteURL)
 	if siteURL == "" || err != nil || !strings.HasSuffix(u.Path, "/site/cloud.yaml") {
 		return ""
 	}
-	u.Path = strings.TrimSuffix(u.Path, "site/cloud.yaml") + "_report/" + host
-	u.RawPath, u.RawQuery, u.User = "", "", nil
-	return u.String()
+	u.Path = strings.TrimSuffix(u.Path, "site/cloud.yaml")
+	u.RawPath, u.RawQuery, u.Fragment, u.User = "", "", "", nil
+	return strings.TrimSuffix(u.String(), "/")
+}
+
+// reportURL is serve's address for a host's report, when the site data came from serve:
+// /_report/NAME on the same server.
+func reportURL(siteURL, host string) string {
+	base := ServeBase(siteURL)
+	if base == "" {
+		return ""
+	}
+	return base + "/_report/" + url.PathEscape(host)
 }
 
 // update changes the report and keeps it: in ReportPath now, elsewhere soon.

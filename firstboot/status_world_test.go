@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -171,17 +172,24 @@ func TestStatusOfTheWorld(t *testing.T) {
 	if rerun.code != 0 || !strings.Contains(rerun.out, "ZooKeeper did not take the last report") {
 		t.Errorf("node1's re-run with ZooKeeper gone: exit %d\n%s", rerun.code, rerun.out)
 	}
+	// No --serve: the site reference names serve, and status asks it.
 	start := time.Now()
-	r = w.status(serve, "--timeout", "4s")
+	r = w.status("", "--site-ref", ref, "--timeout", "4s")
 	if took := time.Since(start); r.code != 1 || took > 10*time.Second {
 		t.Fatalf("status with ZooKeeper gone: exit %d after %s\n%s", r.code, took, r.out)
 	}
-	for _, want := range []string{"check zookeeper-quorum: FAILED", "node1  ", "done"} {
+	for _, want := range []string{"check zookeeper-quorum: FAILED", "node1  ", "done", "check serve: ok"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("status with ZooKeeper gone does not say %q:\n%s", want, r.out)
 		}
 	}
 	if strings.Contains(r.out, "goroutine ") || strings.Contains(r.out, "panic") {
 		t.Errorf("a stack dump:\n%s", r.out)
+	}
+	// --serve none: serve is not asked, whatever the site reference names; nothing knows
+	// node1's first boot now (unknown: ZooKeeper could not be asked).
+	r = w.status("none", "--site-ref", ref, "--timeout", "4s")
+	if r.code != 1 || strings.Contains(r.out, "check serve") || !regexp.MustCompile(`\nnode1 +nc +unknown `).MatchString(r.out) {
+		t.Errorf("status --serve none: exit %d\n%s", r.code, r.out)
 	}
 }

@@ -62,3 +62,12 @@ func TestHelpCommand(t *testing.T) {
 		t.Errorf("version -o json: exit %d: %s", r.code, r.stdout)
 	}
 }
+
+// TestStatusServeIsAURL: --serve takes serve's URL or none; anything else is a usage error
+// that says so, with the input escaped.
+func TestStatusServeIsAURL(t *testing.T) {
+	r := midobake(t, t.TempDir(), "status", "--serve", "10.0.0.1:8000\x1b[2J")
+	if r.code != 2 || !strings.Contains(r.stderr, `want http://HOST:PORT or none`) || strings.Contains(r.stderr, "\x1b") {
+		t.Errorf("exit %d: %q", r.code, r.stderr)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/firstboot"
 	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/roles"
 	"github.com/midobake/midobake/status"
@@ -24,14 +25,15 @@ func runStatus(e *env, args []string) error {
 			"zone, NSDB services), then the cloud's checks (ZooKeeper quorum, the MidoNet API,\n"+
 			"eucanetd's tunnel-zone precondition, Eucalyptus's network configuration where euctl\n"+
 			"is), and last \"cloud NAME: converged\" or \"cloud NAME: NOT converged: N problems\".\n"+
-			"Reads ZooKeeper (the hosts' reports), the MidoNet API and, with --serve, serve; never\n"+
+			"Reads ZooKeeper (the hosts' reports), the MidoNet API and serve (--serve); never\n"+
 			"the hosts themselves, and writes nothing. Run it on the CLC, or anywhere that reaches\n"+
 			"ZooKeeper and the API. Exit status: 0 converged, 1 not (or a source unreachable), 2 usage.")
 	file := fs.String("f", "", "cloud description (`FILE`)")
 	site := fs.String("site", "", "site data (`FILE`); default: "+roles.SitePath+" when neither -f nor --site is given")
 	zkList := fs.String("zookeeper", "", "ZooKeeper servers (`HOST:PORT,...`); default: the description's ensemble")
 	api := fs.String("api", midonet.DefaultAPI, "MidoNet REST API `URL`")
-	serve := fs.String("serve", "", "also read the reports hosts sent to midobake serve at `URL` (http://HOST:PORT)")
+	serve := fs.String("serve", "", "also read the reports hosts sent to midobake serve at `URL` (http://HOST:PORT);\ndefault: the serve --site-ref names, if any; none: do not ask serve")
+	siteRef := fs.String("site-ref", roles.SiteRefPath, "when --serve is not given and this `FILE` names a midobake serve (user-data\nrendered with --site-url), read the reports hosts sent there too (not used with\n-f or --site unless given)")
 	wait := fs.Bool("wait", false, "poll until converged (or --timeout), printing only what changes")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after `D` (with --wait: waiting for convergence)")
 	interval := fs.Duration("interval", 2*time.Second, "with --wait: pause between polls (`D`)")
@@ -50,8 +52,17 @@ func runStatus(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake status: --timeout and --interval take a positive duration (like 30s)\n")
 		return errUsage
 	}
-	if *serve != "" && !strings.HasPrefix(*serve, "http://") && !strings.HasPrefix(*serve, "https://") {
-		fmt.Fprintf(e.stderr, "midobake status: --serve %s: want http://HOST:PORT\n", cloud.Printable(*serve, 200))
+	switch {
+	case *serve == "none":
+		*serve = ""
+	case *serve == "" && (flagGiven(fs, "site-ref") || *file == "" && (*site == "" || *site == roles.SitePath)):
+		// The hosts of a cloud seeded from serve send it their reports: a host that never
+		// reaches ZooKeeper is seen there, so status asks it without being told. Another
+		// description (-f, --site) is not the one the site reference is about, unless
+		// --site-ref says so.
+		*serve = firstboot.ServeBase(firstboot.SiteRefURL(*siteRef))
+	case *serve != "" && !strings.HasPrefix(*serve, "http://") && !strings.HasPrefix(*serve, "https://"):
+		fmt.Fprintf(e.stderr, "midobake status: --serve %s: want http://HOST:PORT or none\n", cloud.Printable(*serve, 200))
 		return errUsage
 	}
 	if *file == "" && *site == "" {
