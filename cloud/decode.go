@@ -317,7 +317,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path Path) {
 		}
 		f, ok := byKey[k.Value]
 		if !ok {
-			best := closest(k.Value, allowed)
+			best := Closest(k.Value, allowed)
 			hint := ""
 			if best != "" {
 				hint = fmt.Sprintf(" (did you mean %q?)", best)
@@ -341,8 +341,9 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path Path) {
 	}
 }
 
-// closest proposes the allowed key nearest to a misspelled one, or "".
-func closest(key string, allowed []string) string {
+// Closest proposes the allowed name nearest to a misspelled one (at most two edits), or "":
+// the "did you mean" of a key, a check's name or a template's variable.
+func Closest(key string, allowed []string) string {
 	best, bestDist := "", 3
 	for _, a := range allowed {
 		if dist := editDistance(strings.ToLower(key), strings.ToLower(a)); dist < bestDist {

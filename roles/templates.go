@@ -31,6 +31,13 @@ type Templates struct {
 	set    *pongo2.TemplateSet
 	mu     sync.Mutex
 	parsed map[string]*pongo2.Template
+	uses   map[string]templateUses
+}
+
+// templateUses are the variables a template reads and those it binds itself.
+type templateUses struct {
+	refs  []reference
+	bound map[string]bool
 }
 
 // TemplateError is a template that failed to parse or render, with where it came from.
@@ -90,7 +97,7 @@ func NewTemplates(dir string) (*Templates, error) {
 			return nil, err
 		}
 	}
-	return &Templates{dir: dir, set: set, parsed: map[string]*pongo2.Template{}}, nil
+	return &Templates{dir: dir, set: set, parsed: map[string]*pongo2.Template{}, uses: map[string]templateUses{}}, nil
 }
 
 var (
@@ -160,18 +167,42 @@ func (t *Templates) source(name string) string {
 	return "embedded:" + name
 }
 
-func (t *Templates) get(name string) (*pongo2.Template, error) {
+func (t *Templates) get(name string) (*pongo2.Template, templateUses, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if tpl, ok := t.parsed[name]; ok {
-		return tpl, nil
+		return tpl, t.uses[name], nil
 	}
 	tpl, err := t.set.FromFile(name)
 	if err != nil {
-		return nil, t.wrap(name, err)
+		return nil, templateUses{}, t.wrap(name, err)
 	}
-	t.parsed[name] = tpl
-	return tpl, nil
+	src, err := t.text(name)
+	if err != nil {
+		return nil, templateUses{}, &TemplateError{File: t.source(name), Err: err.Error()}
+	}
+	var u templateUses
+	u.refs, u.bound = usedVariables(string(src))
+	t.parsed[name], t.uses[name] = tpl, u
+	return tpl, u, nil
+}
+
+// text is a template's source: the override's, or the embedded one.
+func (t *Templates) text(name string) ([]byte, error) {
+	p := t.source(name)
+	if p == "embedded:"+name {
+		return Embedded(name)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxTemplate+1))
+	if err == nil && len(b) > maxTemplate {
+		err = fmt.Errorf("larger than %d bytes", maxTemplate)
+	}
+	return b, err
 }
 
 func (t *Templates) wrap(name string, err error) error {
@@ -189,7 +220,7 @@ func (t *Templates) wrap(name string, err error) error {
 // Render executes a template with variables from layers of maps, later ones winning (the
 // cloud's variables, then those of one file).
 func (t *Templates) Render(name string, layers ...map[string]any) ([]byte, error) {
-	tpl, err := t.get(name)
+	tpl, uses, err := t.get(name)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +229,9 @@ func (t *Templates) Render(name string, layers ...map[string]any) ([]byte, error
 		for k, v := range layer {
 			vars[k] = v
 		}
+	}
+	if ref, why := undefined(uses.refs, uses.bound, vars); why != "" {
+		return nil, &TemplateError{File: t.source(name), Line: ref.line, Col: ref.col, Err: why}
 	}
 	var b bytes.Buffer
 	if err := tpl.ExecuteWriter(vars, &b); err != nil {

@@ -45,6 +45,16 @@ func TestTemplateOverride(t *testing.T) {
 	if diff := cmp.Diff(before, snapshot(t, filepath.Join(dir, "out"))); diff != "" {
 		t.Errorf("a broken template changed the output:\n%s", diff)
 	}
+	// A misspelt variable would render "dataDir=": it is an error naming the file, line,
+	// column and the variable meant, and changes nothing.
+	os.WriteFile(filepath.Join(dir, "tpl", "zoo.cfg.tmpl"), []byte(strings.Replace(string(zoo), "{{ zookeeper_data_dir }}", "{{ zookeeper_datadir }}", 1)), 0o644)
+	r = midobake(t, dir, "render", "--templates", "tpl", "-o", "out")
+	if r.code != 1 || !strings.Contains(r.stderr, filepath.Join("tpl", "zoo.cfg.tmpl")+":6:12: template error: undefined variable \"zookeeper_datadir\" (did you mean \"zookeeper_data_dir\"?)") {
+		t.Errorf("misspelt variable: exit %d %s", r.code, r.stderr)
+	}
+	if diff := cmp.Diff(before, snapshot(t, filepath.Join(dir, "out"))); diff != "" {
+		t.Errorf("a misspelt variable changed the output:\n%s", diff)
+	}
 	os.WriteFile(filepath.Join(dir, "tpl", "zoo.cfg.tmpl"), zoo, 0o644)
 	os.WriteFile(filepath.Join(dir, "tpl", "zoocfg.tmpl"), zoo, 0o644)
 	if r := midobake(t, dir, "render", "--templates", "tpl", "-o", "out"); r.code != 1 || !strings.Contains(r.stderr, "zoocfg.tmpl: not the name of an embedded template") {
