@@ -223,4 +223,3 @@ func undefined(refs []reference, bound map[string]bool, vars map[string]any) (re
 	}
 	return reference{}, ""
 }
-

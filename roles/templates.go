@@ -2,7 +2,9 @@ package roles
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +34,8 @@ type Templates struct {
 	mu     sync.Mutex
 	parsed map[string]*pongo2.Template
 	uses   map[string]templateUses
+	// shownAs names dir in errors, when it is not what the user gave.
+	shownAs string
 }
 
 // templateUses are the variables a template reads and those it binds itself.
@@ -108,8 +112,8 @@ var (
 // MaxRendered bounds what one template may render: configuration files are kilobytes.
 const MaxRendered = 4 << 20
 
-// maxTemplate bounds an override file: templates are a few KB.
-const maxTemplate = 1 << 20
+// MaxTemplate bounds an override file: templates are a few KB.
+const MaxTemplate = 1 << 20
 
 // Overrides are the override files, by template name: what the hosts need to render as the
 // render did (the hook renders the uplink, and takes the keys it owns from the plan).
@@ -127,13 +131,13 @@ func (t *Templates) Overrides() (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		b, err := io.ReadAll(io.LimitReader(f, maxTemplate+1))
+		b, err := io.ReadAll(io.LimitReader(f, MaxTemplate+1))
 		f.Close()
 		if err != nil {
 			return nil, err
 		}
-		if len(b) > maxTemplate {
-			return nil, fmt.Errorf("%s: larger than %d bytes", p, maxTemplate)
+		if len(b) > MaxTemplate {
+			return nil, fmt.Errorf("%s: larger than %d bytes", p, MaxTemplate)
 		}
 		out[name] = b
 	}
@@ -158,13 +162,55 @@ func Embedded(name string) ([]byte, error) {
 
 // source names where a template comes from, for error messages.
 func (t *Templates) source(name string) string {
+	if p := t.override(name); p != "" {
+		if t.shownAs != "" {
+			return t.shownAs + "/" + name
+		}
+		return p
+	}
+	return "embedded:" + name
+}
+
+// override is the override file of a template, or "".
+func (t *Templates) override(name string) string {
 	if t.dir != "" {
 		p := filepath.Join(t.dir, name)
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
 	}
-	return "embedded:" + name
+	return ""
+}
+
+// ShowAs names the override directory as the user gave it (REV:DIR read from git into a
+// temporary directory) in errors.
+func (t *Templates) ShowAs(name string) { t.shownAs = name }
+
+// TemplateSource is which template an output was rendered with: built in, or an override,
+// by its content's sha256.
+type TemplateSource struct {
+	Name   string `json:"name"`
+	Source string `json:"source"` // "built-in" or "override"
+	SHA256 string `json:"sha256"`
+}
+
+// Sources are every template's source, sorted by name: what the manifest records and diff
+// compares.
+func (t *Templates) Sources() ([]TemplateSource, error) {
+	var out []TemplateSource
+	for _, name := range TemplateNames() {
+		src, err := t.text(name)
+		if err != nil {
+			return nil, &TemplateError{File: t.source(name), Err: err.Error()}
+		}
+		sum := sha256.Sum256(src)
+		origin := "built-in"
+		if t.override(name) != "" {
+			origin = "override"
+		}
+		out = append(out, TemplateSource{Name: name, Source: origin, SHA256: hex.EncodeToString(sum[:])})
+	}
+	return out, nil
 }
 
 func (t *Templates) get(name string) (*pongo2.Template, templateUses, error) {
@@ -189,8 +235,8 @@ func (t *Templates) get(name string) (*pongo2.Template, templateUses, error) {
 
 // text is a template's source: the override's, or the embedded one.
 func (t *Templates) text(name string) ([]byte, error) {
-	p := t.source(name)
-	if p == "embedded:"+name {
+	p := t.override(name)
+	if p == "" {
 		return Embedded(name)
 	}
 	f, err := os.Open(p)
@@ -198,9 +244,9 @@ func (t *Templates) text(name string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxTemplate+1))
-	if err == nil && len(b) > maxTemplate {
-		err = fmt.Errorf("larger than %d bytes", maxTemplate)
+	b, err := io.ReadAll(io.LimitReader(f, MaxTemplate+1))
+	if err == nil && len(b) > MaxTemplate {
+		err = fmt.Errorf("larger than %d bytes", MaxTemplate)
 	}
 	return b, err
 }

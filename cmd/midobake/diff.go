@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -14,19 +16,24 @@ import (
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/diff"
 	"github.com/midobake/midobake/generator/emit"
+	"github.com/midobake/midobake/roles"
 )
 
 func runDiff(e *env, args []string) error {
 	fs := flags(e, "diff",
 		"Render two versions of a cloud description in memory and show what changes: a summary of\n"+
 			"what changes in meaning, then a unified diff of every rendered file. OLD and NEW are files\n"+
-			"or REV:PATH read from git (midobake diff origin/main:cloud.yaml cloud.yaml).\n"+
+			"or REV:PATH read from git (midobake diff origin/main:cloud.yaml cloud.yaml); each side may\n"+
+			"bring its own template overrides (--old-templates origin/main:tpl --new-templates tpl).\n"+
 			"Credentials in repository URLs are redacted.")
 	exitCode := fs.Bool("exit-code", false, "exit 1 when anything differs, like git diff")
 	stat := fs.Bool("stat", false, "print only the summary and a line per changed file")
 	format := fs.String("o", "text", "output `FORMAT`: text or json")
 	color := fs.String("color", "auto", "colour the diff: auto (on a terminal), always or never")
 	ro := addRenderFlags(fs, "diff", true)
+	var sideTemplates [2]string
+	fs.StringVar(&sideTemplates[0], "old-templates", "", "template overrides OLD is rendered with: a `DIR`, or REV:DIR read from git\n(default: --templates)")
+	fs.StringVar(&sideTemplates[1], "new-templates", "", "template overrides NEW is rendered with: a `DIR`, or REV:DIR read from git\n(default: --templates)")
 	if err := parse(fs, args, 2); err != nil {
 		return err
 	}
@@ -54,7 +61,22 @@ func runDiff(e *env, args []string) error {
 			fmt.Fprint(e.stderr, rep.Format(false))
 			return failed{"invalid cloud description"}
 		}
-		tree, err := ro.render(c, in.data)
+		side := *ro
+		if sideTemplates[i] != "" {
+			t, cleanup, err := sideTemplatesFrom(sideTemplates[i])
+			if err != nil {
+				fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
+				return err
+			}
+			defer cleanup()
+			side.templates = t
+		}
+		tree, err := side.render(c, in.data)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
+			return err
+		}
+		sources, err := side.templates.Sources()
 		if err != nil {
 			fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
 			return err
@@ -62,7 +84,7 @@ func runDiff(e *env, args []string) error {
 		if err := checkSizes(e, emit.UserDataSizes(tree), ro.limit, ro.byReference()); err != nil {
 			return err
 		}
-		sides[i] = diff.Side{Name: in.name, Cloud: c, Tree: tree}
+		sides[i] = diff.Side{Name: in.name, Cloud: c, Tree: tree, Templates: sources}
 	}
 	r := diff.Compare(sides[0], sides[1])
 	switch {
@@ -95,28 +117,97 @@ func readSide(arg string) (input, error) {
 		return input{}, fmt.Errorf("cannot read %s", cloud.Printable(err.Error(), 300))
 	}
 	// --end-of-options: a REV that starts with "-" is a revision, never an option of git's.
+	data, err = gitOutput(cloud.MaxInputSize, "show", "--end-of-options", rev+":"+path)
+	if err != nil {
+		return input{}, fmt.Errorf("%s: %w", cloud.Printable(arg, 300), err)
+	}
+	return input{name: arg, data: data}, nil
+}
+
+// sideTemplatesFrom loads one side's template overrides: a directory, or REV:DIR, whose
+// files are read from git (each bounded, only the names of templates) into a temporary
+// directory that cleanup removes.
+func sideTemplatesFrom(arg string) (*roles.Templates, func(), error) {
+	nothing := func() {}
+	if st, err := os.Stat(arg); err == nil && st.IsDir() {
+		t, err := roles.NewTemplates(arg)
+		return t, nothing, err
+	}
+	rev, dir, ok := strings.Cut(arg, ":")
+	if !ok || rev == "" {
+		return nil, nothing, fmt.Errorf("templates %s: not a directory, nor REV:DIR", cloud.Printable(arg, 300))
+	}
+	dir = strings.TrimSuffix(dir, "/")
+	treeish := rev + ":" + dir
+	names, err := gitOutput(roles.MaxTemplate, "ls-tree", "--name-only", "-z", "--end-of-options", treeish)
+	if err != nil {
+		return nil, nothing, fmt.Errorf("templates %s: %w", cloud.Printable(arg, 300), err)
+	}
+	known := map[string]bool{}
+	for _, n := range roles.TemplateNames() {
+		known[n] = true
+	}
+	var files []string
+	for _, name := range strings.Split(strings.TrimSuffix(string(names), "\x00"), "\x00") {
+		if name == "" {
+			continue
+		}
+		if !known[name] {
+			return nil, nothing, fmt.Errorf("%s/%s: not the name of an embedded template (see 'midobake templates list')", cloud.Printable(arg, 300), cloud.Printable(name, 100))
+		}
+		files = append(files, name)
+	}
+	tmp, err := os.MkdirTemp("", "midobake-templates-")
+	if err != nil {
+		return nil, nothing, err
+	}
+	cleanup := func() { os.RemoveAll(tmp) }
+	for _, name := range files {
+		data, err := gitOutput(roles.MaxTemplate, "cat-file", "blob", "--end-of-options", treeish+"/"+name)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(tmp, name), data, 0o600)
+		}
+		if err != nil {
+			cleanup()
+			return nil, nothing, fmt.Errorf("%s/%s: %w", cloud.Printable(arg, 300), name, err)
+		}
+	}
+	t, err := roles.NewTemplates(tmp)
+	if err != nil {
+		cleanup()
+		return nil, nothing, err
+	}
+	t.ShowAs(strings.TrimSuffix(arg, "/"))
+	return t, cleanup, nil
+}
+
+// gitOutput runs git and returns its output, at most limit bytes (more is an error).
+func gitOutput(limit int64, args ...string) ([]byte, error) {
 	var stderr bytes.Buffer
-	cmd := exec.Command("git", "show", "--end-of-options", rev+":"+path)
+	cmd := exec.Command("git", args...)
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return input{}, err
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return input{}, fmt.Errorf("%s: git: %w", cloud.Printable(arg, 300), err)
+		return nil, fmt.Errorf("git: %w", err)
 	}
-	data, rerr := cloud.ReadLimited(stdout)
+	data, rerr := io.ReadAll(io.LimitReader(stdout, limit+1))
+	if rerr == nil && int64(len(data)) > limit {
+		rerr = fmt.Errorf("larger than %d KiB, the most midobake reads here", limit>>10)
+	}
 	if rerr != nil {
 		cmd.Process.Kill()
 	}
 	werr := cmd.Wait()
 	switch {
 	case rerr != nil:
-		return input{}, fmt.Errorf("%s: %w", cloud.Printable(arg, 300), rerr)
+		return nil, rerr
 	case werr != nil:
-		return input{}, fmt.Errorf("%s: git show: %s", cloud.Printable(arg, 300), cloud.Printable(strings.TrimSpace(stderr.String()), 300))
+		return nil, fmt.Errorf("git %s: %s", args[0], cloud.Printable(strings.TrimSpace(stderr.String()), 300))
 	}
-	return input{name: arg, data: data}, nil
+	return data, nil
 }
 
 func useColor(mode string, e *env) bool {

@@ -144,11 +144,39 @@ func checkSizes(e *env, sizes []emit.DocSize, limit int, byReference bool) error
 			return failed{"user-data too large"}
 		}
 	}
+	// One warning per set of providers the documents are too large for, not one per
+	// document: eight lines saying the same thing hide the one that differs.
+	type group struct {
+		count   int
+		largest emit.DocSize
+	}
+	groups := map[string]*group{}
+	var order []string
 	for _, d := range sizes {
-		if d.Size > emit.WarnUserDataSize {
-			fmt.Fprintf(e.stderr, "midobake: warning: %s is %d bytes (%s), too large for %s%s\n",
-				d.Path, d.Size, emit.HumanSize(d.Size), strings.Join(d.TooLargeFor(), ", "), hint)
+		if d.Size <= emit.WarnUserDataSize {
+			continue
 		}
+		key := strings.Join(d.TooLargeFor(), ", ")
+		g := groups[key]
+		if g == nil {
+			g = &group{}
+			groups[key] = g
+			order = append(order, key)
+		}
+		g.count++
+		if d.Size > g.largest.Size {
+			g.largest = d
+		}
+	}
+	for _, key := range order {
+		g := groups[key]
+		if g.count == 1 {
+			fmt.Fprintf(e.stderr, "midobake: warning: %s is %d bytes (%s), too large for %s%s\n",
+				g.largest.Path, g.largest.Size, emit.HumanSize(g.largest.Size), key, hint)
+			continue
+		}
+		fmt.Fprintf(e.stderr, "midobake: warning: %d user-data documents are too large for %s, the largest %s at %d bytes (%s)%s\n",
+			g.count, key, g.largest.Path, g.largest.Size, emit.HumanSize(g.largest.Size), hint)
 	}
 	return nil
 }

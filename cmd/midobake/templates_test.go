@@ -1,6 +1,10 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/midobake/midobake/cloud"
 )
 
 // TestTemplateOverride: a dumped template, edited, changes the output of render and diff;
@@ -90,4 +96,96 @@ func TestReproducible(t *testing.T) {
 	if diff := cmp.Diff(outs[0], outs[1]); diff != "" {
 		t.Errorf("two renders differ:\n%s", diff)
 	}
+}
+
+// TestDiffTemplatesPerSide: a pull request that edits an override is reviewable: each side
+// of a diff brings its own templates (REV:DIR from git, or a directory), the summary names
+// the template by its sha256 on each side, the files show how; the manifest of a render
+// records which templates it used.
+func TestDiffTemplatesPerSide(t *testing.T) {
+	dir := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@localhost"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "cloud.yaml"), cloud.Example(), 0o644)
+	if r := midobake(t, dir, "templates", "dump", "all"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	zoo, _ := os.ReadFile(filepath.Join(dir, "all", "zoo.cfg.tmpl"))
+	os.MkdirAll(filepath.Join(dir, "tpl"), 0o755)
+	os.WriteFile(filepath.Join(dir, "tpl", "zoo.cfg.tmpl"), zoo, 0o644)
+	git("init", "-q")
+	git("add", "cloud.yaml", "tpl")
+	git("commit", "-q", "-m", "templates")
+	edited := append(append([]byte{}, zoo...), "maxClientCnxns=500\n"...)
+	os.WriteFile(filepath.Join(dir, "tpl", "zoo.cfg.tmpl"), edited, 0o644)
+
+	r := midobake(t, dir, "diff", "--exit-code", "--old-templates", "HEAD:tpl", "--new-templates", "tpl", "cloud.yaml", "cloud.yaml")
+	want := fmt.Sprintf("template zoo.cfg.tmpl: override sha256 %s -> override sha256 %s", sha(zoo)[:12], sha(edited)[:12])
+	if r.code != 1 || !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, "+      maxClientCnxns=500\n") {
+		t.Errorf("diff of an edited override: exit %d, want %q and the new line:\n%s%s", r.code, want, r.stdout, r.stderr)
+	}
+	// --templates for both sides: nothing changes.
+	if r := midobake(t, dir, "diff", "--exit-code", "--templates", "tpl", "cloud.yaml", "cloud.yaml"); r.code != 0 {
+		t.Errorf("the same templates on both sides: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// Built in on one side, the override on the other.
+	if r := midobake(t, dir, "diff", "--new-templates", "HEAD:tpl/", "cloud.yaml", "cloud.yaml"); r.code != 0 || !strings.Contains(r.stdout, "template zoo.cfg.tmpl: built-in -> override sha256 "+sha(zoo)[:12]) {
+		t.Errorf("built-in -> override: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// A misspelt override in git, an unknown revision, a template too large: errors naming
+	// what the user gave; nothing is printed on stdout.
+	os.WriteFile(filepath.Join(dir, "tpl", "zoocfg.tmpl"), zoo, 0o644)
+	os.WriteFile(filepath.Join(dir, "tpl", "zoo.cfg.tmpl"), append(edited, strings.Repeat("#", 1<<20)...), 0o644)
+	git("add", "tpl")
+	git("commit", "-q", "-m", "bad templates")
+	for args, why := range map[string]string{
+		"HEAD:tpl":       "HEAD:tpl/zoocfg.tmpl: not the name of an embedded template",
+		"HEAD~9:tpl":     "templates HEAD~9:tpl: git ls-tree: fatal: Not a valid object name",
+		"nowhere-at-all": "templates nowhere-at-all: not a directory, nor REV:DIR",
+	} {
+		r := midobake(t, dir, "diff", "--old-templates", args, "cloud.yaml", "cloud.yaml")
+		if r.code != 1 || !strings.Contains(r.stderr, why) || r.stdout != "" {
+			t.Errorf("--old-templates %s: exit %d, want %q:\n%s%s", args, r.code, why, r.stdout, r.stderr)
+		}
+	}
+	os.Remove(filepath.Join(dir, "tpl", "zoocfg.tmpl"))
+	git("rm", "-q", "--cached", "tpl/zoocfg.tmpl")
+	git("commit", "-q", "-m", "one bad template")
+	if r := midobake(t, dir, "diff", "--old-templates", "HEAD:tpl", "cloud.yaml", "cloud.yaml"); r.code != 1 || !strings.Contains(r.stderr, "HEAD:tpl/zoo.cfg.tmpl: larger than 1024 KiB") {
+		t.Errorf("an oversized template in git: exit %d\n%s", r.code, r.stderr)
+	}
+
+	// The manifest says which templates a render used.
+	os.WriteFile(filepath.Join(dir, "tpl", "zoo.cfg.tmpl"), edited, 0o644)
+	if r := midobake(t, dir, "render", "--templates", "tpl", "-o", "out"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	var m struct {
+		Templates []struct{ Name, Source, SHA256 string }
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "out", "manifest.json"))
+	json.Unmarshal(b, &m)
+	builtIn, _ := os.ReadFile(filepath.Join(dir, "all", "midolman.conf.tmpl"))
+	found := 0
+	for _, tpl := range m.Templates {
+		switch {
+		case tpl.Name == "zoo.cfg.tmpl" && tpl.Source == "override" && tpl.SHA256 == sha(edited):
+			found++
+		case tpl.Name == "midolman.conf.tmpl" && tpl.Source == "built-in" && tpl.SHA256 == sha(builtIn):
+			found++
+		}
+	}
+	if found != 2 || len(m.Templates) != 14 {
+		t.Errorf("the manifest's templates: %+v", m.Templates)
+	}
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }

@@ -14,13 +14,15 @@ import (
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
+	"github.com/midobake/midobake/roles"
 )
 
 // Side is one version of the cloud: where it came from, its model and its render.
 type Side struct {
-	Name  string // a file path or REV:PATH
-	Cloud *cloud.Cloud
-	Tree  *emit.Tree
+	Name      string // a file path or REV:PATH
+	Cloud     *cloud.Cloud
+	Tree      *emit.Tree
+	Templates []roles.TemplateSource // what the side was rendered with
 }
 
 // Status of a file between the two sides.
@@ -61,6 +63,8 @@ func Compare(oldSide, newSide Side) Result {
 	marks := &cloud.Numbering{}
 	redact := marks.Redact
 	r := Result{Old: oldSide.Name, New: newSide.Name, Summary: Summarize(oldSide.Cloud, newSide.Cloud, marks)}
+	r.Summary = append(r.Summary, templateChanges(oldSide.Templates, newSide.Templates)...)
+	sort.Strings(r.Summary)
 	paths := map[string]bool{}
 	for _, p := range oldSide.Tree.Paths() {
 		paths[p] = true

@@ -222,3 +222,29 @@ func show(v reflect.Value) string {
 	}
 	return fmt.Sprint(v.Interface())
 }
+
+// templateChanges are the templates one side renders with and the other does not: an
+// override added, removed or edited (by its sha256; the files it renders show how).
+func templateChanges(a, b []roles.TemplateSource) []string {
+	show := func(t roles.TemplateSource) string {
+		if t.Source == "built-in" {
+			return "built-in"
+		}
+		return "override sha256 " + t.SHA256[:min(12, len(t.SHA256))]
+	}
+	old := map[string]roles.TemplateSource{}
+	for _, t := range a {
+		old[t.Name] = t
+	}
+	var lines []string
+	for _, t := range b {
+		o, ok := old[t.Name]
+		if ok && o.Source == t.Source && o.SHA256 == t.SHA256 {
+			continue
+		}
+		if ok && show(o) != show(t) {
+			lines = append(lines, fmt.Sprintf("template %s: %s -> %s", t.Name, show(o), show(t)))
+		}
+	}
+	return lines
+}

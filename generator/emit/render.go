@@ -71,7 +71,11 @@ func Render(c *cloud.Cloud, input []byte, opts Options) (*Tree, error) {
 	for path, data := range pk {
 		add(path, data)
 	}
-	tree.Add(manifest(tree, input, site))
+	sources, err := t.Sources()
+	if err != nil {
+		return nil, err
+	}
+	tree.Add(manifest(tree, input, site, sources))
 	return tree, nil
 }
 
@@ -89,9 +93,10 @@ func modeFor(data []byte, secrets []string) fs.FileMode {
 	return 0o644
 }
 
-// manifest lists every file with its sha256, the input's hash and the tool version. It has
-// no timestamps: the same input must give the same bytes.
-func manifest(t *Tree, input []byte, site Site) OutputFile {
+// manifest lists every file with its sha256, the input's hash, the tool version and the
+// templates it was rendered with (built in or overridden, each by its sha256: a change to an
+// override shows in review). It has no timestamps: the same input must give the same bytes.
+func manifest(t *Tree, input []byte, site Site, templates []roles.TemplateSource) OutputFile {
 	type entry struct {
 		Path   string `json:"path"`
 		SHA256 string `json:"sha256,omitempty"`
@@ -105,13 +110,14 @@ func manifest(t *Tree, input []byte, site Site) OutputFile {
 		URL    string `json:"url,omitempty"` // "": the user-data carries it inline
 	}
 	m := struct {
-		Tool        string    `json:"tool"`
-		Version     string    `json:"version"`
-		InputSHA256 string    `json:"inputSha256"`
-		Site        siteEntry `json:"site"`
-		Files       []entry   `json:"files"`
+		Tool        string                 `json:"tool"`
+		Version     string                 `json:"version"`
+		InputSHA256 string                 `json:"inputSha256"`
+		Site        siteEntry              `json:"site"`
+		Templates   []roles.TemplateSource `json:"templates"`
+		Files       []entry                `json:"files"`
 	}{Tool: "midobake", Version: version.Version, InputSHA256: sha256Hex(input),
-		Site: siteEntry{Path: SiteDataPath, SHA256: sha256Hex(site.Data), URL: cloud.RedactURL(site.URL)}}
+		Site: siteEntry{Path: SiteDataPath, SHA256: sha256Hex(site.Data), URL: cloud.RedactURL(site.URL)}, Templates: templates}
 	for _, p := range t.Paths() {
 		f, _ := t.Get(p)
 		if f.Link != "" {
