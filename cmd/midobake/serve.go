@@ -109,16 +109,16 @@ func runServe(e *env, args []string) error {
 	// slower than this, is cut off rather than kept forever.
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: time.Minute, IdleTimeout: time.Minute}
-	fmt.Fprintf(e.stderr, "midobake serve: %s (%s user-data) on http://%s/NAME/\n", what, *mode, ln.Addr())
-
 	// Stop and reload signals come on channels of their own: a storm of SIGHUPs (which
 	// coalesce: one pending reload is enough) can never crowd out a SIGTERM, and a stop that
-	// arrives during a reload is seen as soon as it ends.
+	// arrives during a reload is seen as soon as it ends. They are caught before serve says
+	// it listens: a SIGHUP sent on that line must reload, not kill it.
 	stop, hup := make(chan os.Signal, 1), make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(stop)
 	defer signal.Stop(hup)
+	fmt.Fprintf(e.stderr, "midobake serve: %s (%s user-data) on http://%s/NAME/\n", what, *mode, ln.Addr())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	for {
