@@ -19,14 +19,18 @@ import (
 	"github.com/midobake/midobake/roles"
 )
 
-func runDiff(e *env, args []string) error {
+// errTrouble is a diff with --exit-code that could not be made: exit 2, as diff(1) says
+// trouble, so that 1 keeps meaning "changed".
+type errTrouble struct{ error }
+
+func runDiff(e *env, args []string) (err error) {
 	fs := flags(e, "diff",
 		"Render two versions of a cloud description in memory and show what changes: a summary of\n"+
 			"what changes in meaning, then a unified diff of every rendered file. OLD and NEW are files\n"+
 			"or REV:PATH read from git (midobake diff origin/main:cloud.yaml cloud.yaml); each side may\n"+
 			"bring its own template overrides (--old-templates origin/main:tpl --new-templates tpl).\n"+
 			"Credentials in repository URLs are redacted.")
-	exitCode := fs.Bool("exit-code", false, "exit 1 when anything differs, like git diff")
+	exitCode := fs.Bool("exit-code", false, "exit 1 when anything differs, 0 when nothing does, 2 when the diff could\nnot be made (as diff(1) does; without it a failed diff exits 1)")
 	stat := fs.Bool("stat", false, "print only the summary and a line per changed file")
 	format := fs.String("o", "text", "output `FORMAT`: text or json")
 	color := fs.String("color", "auto", "colour the diff: auto (on a terminal), always or never")
@@ -37,6 +41,12 @@ func runDiff(e *env, args []string) error {
 	if err := parse(fs, args, 2); err != nil {
 		return err
 	}
+	defer func() {
+		var f failed
+		if *exitCode && err != nil && !errors.Is(err, errUsage) && !(errors.As(err, &f) && f.msg == "differences found") {
+			err = errTrouble{err}
+		}
+	}()
 	if fs.NArg() != 2 {
 		fmt.Fprintf(e.stderr, "midobake diff: want OLD and NEW, got %d arguments\n", fs.NArg())
 		fs.Usage()

@@ -76,6 +76,17 @@ func TestDiffGitRevision(t *testing.T) {
 	if r.code != 1 {
 		t.Errorf("changed: exit %d, want 1", r.code)
 	}
+	// A diff that cannot be made is not a change: 2 with --exit-code (as diff(1)), and 1
+	// without it, as for every command.
+	os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte("version: 1\nname: [\n"), 0o644)
+	for flags, want := range map[string]int{"--exit-code": 2, "--stat": 1} {
+		if r := midobake(t, dir, "diff", flags, "HEAD:cloud.yaml", "broken.yaml"); r.code != want || !strings.Contains(r.stderr, "broken.yaml:") {
+			t.Errorf("diff %s of a broken description: exit %d, want %d\n%s", flags, r.code, want, r.stderr)
+		}
+	}
+	if r := midobake(t, dir, "diff", "--exit-code", "HEAD:nope.yaml", "cloud.yaml"); r.code != 2 {
+		t.Errorf("diff --exit-code of an unreadable side: exit %d, want 2\n%s", r.code, r.stderr)
+	}
 	for _, want := range []string{"repository midonet baseurl: http://ops@mem.mirror.example/mem-5.2/stable/el7/ -> http://builds.midonet.org/midonet-5.2/stable/el7/",
 		"repository midonet credentials: REDACTED#1 -> none",
 		"-      baseurl=http://ops:REDACTED#1@mem.mirror.example/mem-5.2/stable/el7/"} {

@@ -113,6 +113,8 @@ func code(err error) int {
 		return exitUsage
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.As(err, new(errTrouble)):
+		return exitUsage // diff --exit-code: trouble, as diff(1) says it
 	}
 	return exitFailed
 }
