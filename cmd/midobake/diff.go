@@ -32,7 +32,7 @@ func runDiff(e *env, args []string) (err error) {
 			"Credentials in repository URLs are redacted.")
 	exitCode := fs.Bool("exit-code", false, "exit 1 when anything differs, 0 when nothing does, 2 when the diff could\nnot be made (as diff(1) does; without it a failed diff exits 1)")
 	stat := fs.Bool("stat", false, "print only the summary and a line per changed file")
-	format := fs.String("o", "text", "output `FORMAT`: text or json")
+	format := fs.String("o", "text", "output `FORMAT`: text, json (the summary by kind, for scripts) or markdown\n(a table and collapsed diffs, for a pull-request comment)")
 	color := fs.String("color", "auto", "colour the diff: auto (on a terminal), always or never")
 	ro := addRenderFlags(fs, "diff", true)
 	var sideTemplates [2]string
@@ -52,8 +52,8 @@ func runDiff(e *env, args []string) (err error) {
 		fs.Usage()
 		return errUsage
 	}
-	if *format != "text" && *format != "json" {
-		fmt.Fprintf(e.stderr, "midobake diff: -o %q: use text or json\n", *format)
+	if *format != "text" && *format != "json" && *format != "markdown" {
+		fmt.Fprintf(e.stderr, "midobake diff: -o %q: use text, json or markdown\n", cloud.Printable(*format, 40))
 		return errUsage
 	}
 	if err := ro.prepare(e); err != nil {
@@ -101,6 +101,8 @@ func runDiff(e *env, args []string) (err error) {
 	case *format == "json":
 		b, _ := json.MarshalIndent(r, "", "  ")
 		fmt.Fprintf(e.stdout, "%s\n", b)
+	case *format == "markdown":
+		fmt.Fprint(e.stdout, r.Markdown(!*stat))
 	case *stat:
 		fmt.Fprint(e.stdout, r.Stat())
 	default:

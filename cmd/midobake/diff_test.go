@@ -34,7 +34,7 @@ func TestDiffGolden(t *testing.T) {
 			for _, form := range []struct {
 				ext  string
 				args []string
-			}{{".txt", nil}, {".stat", []string{"--stat"}}, {".json", []string{"-o", "json"}}} {
+			}{{".txt", nil}, {".stat", []string{"--stat"}}, {".json", []string{"-o", "json"}}, {".md", []string{"-o", "markdown"}}} {
 				args := append(append([]string{"diff", "--color", "never"}, form.args...), "example.yaml", name+".yaml")
 				r := midobake(t, dir, args...)
 				if r.code != 0 {

@@ -43,9 +43,10 @@ type FileChange struct {
 
 // Result is the whole comparison.
 type Result struct {
+	Version int          `json:"version"` // of this JSON: 1
 	Old     string       `json:"old"`
 	New     string       `json:"new"`
-	Summary []string     `json:"summary"`
+	Summary []Change     `json:"summary"`
 	Hosts   []string     `json:"hostsWithChangedFiles"`
 	Files   []FileChange `json:"files"`
 }
@@ -62,9 +63,9 @@ func Compare(oldSide, newSide Side) Result {
 	// reads as a change, an unchanged one as the same.
 	marks := &cloud.Numbering{}
 	redact := marks.Redact
-	r := Result{Old: oldSide.Name, New: newSide.Name, Summary: Summarize(oldSide.Cloud, newSide.Cloud, marks)}
+	r := Result{Version: 1, Old: oldSide.Name, New: newSide.Name, Summary: Summarize(oldSide.Cloud, newSide.Cloud, marks)}
 	r.Summary = append(r.Summary, templateChanges(oldSide.Templates, newSide.Templates)...)
-	sort.Strings(r.Summary)
+	sortChanges(r.Summary)
 	paths := map[string]bool{}
 	for _, p := range oldSide.Tree.Paths() {
 		paths[p] = true
@@ -154,8 +155,8 @@ func (r Result) writeSummary(b *strings.Builder) {
 		b.WriteString("no changes\n")
 		return
 	}
-	for _, s := range r.Summary {
-		fmt.Fprintf(b, "  * %s\n", s)
+	for _, c := range r.Summary {
+		fmt.Fprintf(b, "  * %s\n", c.Text)
 	}
 	if len(r.Hosts) > 0 {
 		fmt.Fprintf(b, "  * hosts whose files change: %s\n", strings.Join(r.Hosts, ", "))

@@ -41,7 +41,7 @@ func TestCompareAddNode(t *testing.T) {
 	}
 	r := Compare(side(t, "example.yaml", cloud.Example()), side(t, "add-nc.yaml", data))
 	wantSummary := []string{"host node3: added (profile nc, template default, address 10.111.5.23, tunnelAddress 10.112.5.23, mac 52:54:00:00:05:23)"}
-	if diff := cmp.Diff(wantSummary, r.Summary); diff != "" {
+	if diff := cmp.Diff(wantSummary, texts(r.Summary)); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"clc1", "node1", "node2", "node3", "ufs1"}, r.Hosts); diff != "" {
@@ -69,13 +69,13 @@ func TestSummaryTemplatesOnlyForAgents(t *testing.T) {
 	a := side(t, "a.yaml", cloud.Example())
 	b := side(t, "b.yaml", []byte(large))
 	got := Summarize(a.Cloud, b.Cloud, &cloud.Numbering{})
-	for _, line := range got {
+	for _, line := range texts(got) {
 		if strings.Contains(line, "template") && !strings.Contains(line, "clc1") && !strings.Contains(line, "node") && !strings.Contains(line, "ufs1") {
 			t.Errorf("template change on a host without Midolman: %s", line)
 		}
 	}
-	if !cmp.Equal(len(got) > 1, true) || !strings.Contains(strings.Join(got, "\n"), "agent-compute-large") {
-		t.Errorf("want the size and the new templates in the summary, got:\n%s", strings.Join(got, "\n"))
+	if !cmp.Equal(len(got) > 1, true) || !strings.Contains(strings.Join(texts(got), "\n"), "agent-compute-large") {
+		t.Errorf("want the size and the new templates in the summary, got:\n%s", strings.Join(texts(got), "\n"))
 	}
 }
 
@@ -120,14 +120,14 @@ func TestSummaryNamesWhatMatters(t *testing.T) {
 		t.Fatal("the example changed: its lines to edit are not there")
 	}
 	r := Compare(side(t, "a.yaml", []byte(base)), side(t, "b.yaml", []byte(changed)))
-	all := strings.Join(r.Summary, "\n")
+	all := strings.Join(texts(r.Summary), "\n")
 	for _, f := range r.Files {
 		all += "\n" + f.Diff
 	}
 	if strings.Contains(all, "hunter2") {
 		t.Fatalf("a password reached the review:\n%s", all)
 	}
-	summary := strings.Join(r.Summary, "\n")
+	summary := strings.Join(texts(r.Summary), "\n")
 	for _, want := range []string{
 		"repository midonet credentials: REDACTED#1 -> REDACTED#2",
 		"repository midonet signature checking (gpgcheck): on -> OFF",
@@ -139,8 +139,58 @@ func TestSummaryNamesWhatMatters(t *testing.T) {
 			t.Errorf("the summary does not say %q:\n%s", want, summary)
 		}
 	}
+	// Structured, for scripts: each by its kind, which one, old and new.
+	byKind := map[string]Change{}
+	for _, c := range r.Summary {
+		byKind[c.Kind] = c
+	}
+	for kind, want := range map[string]Change{
+		"credentials":            {Subject: "midonet", Field: "credentials", Action: "changed", Old: "REDACTED#1", New: "REDACTED#2"},
+		"signature-check":        {Subject: "midonet", Field: "signature checking (gpgcheck)", Action: "changed", Old: "on", New: "OFF"},
+		"repository-key":         {Subject: "midonet", Field: "gpgkey", Action: "changed", Old: "http://mirror.example/k1", New: "http://mirror.example/k2"},
+		"cassandra-cluster-name": {Action: "changed", Old: "midonet", New: "prod"},
+		"tunnel-zone-type":       {Action: "changed", Old: "gre", New: "vxlan"},
+	} {
+		got := byKind[kind]
+		if got.Subject != want.Subject || got.Field != want.Field || got.Action != want.Action || got.Old != want.Old || got.New != want.New {
+			t.Errorf("%s: got %+v", kind, got)
+		}
+		if cannot := got.CannotApply != ""; cannot != (kind == "cassandra-cluster-name" || kind == "tunnel-zone-type") {
+			t.Errorf("%s: cannotApply %q", kind, got.CannotApply)
+		}
+	}
 	// In the files' diffs too, the two passwords read as two.
 	if !strings.Contains(all, "-") || !strings.Contains(all, "REDACTED#1") || !strings.Contains(all, "REDACTED#2") {
 		t.Errorf("the rendered files' diffs do not tell the passwords apart:\n%s", all)
+	}
+}
+
+func texts(cs []Change) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Text)
+	}
+	return out
+}
+
+// TestMarkdownEscapes: what the description says cannot break the comment's table, open a
+// tag or a link, or close a fence early.
+func TestMarkdownEscapes(t *testing.T) {
+	r := Result{Old: "a.yaml", New: "b|<img src=x>.yaml", Summary: []Change{
+		{Kind: "host", Subject: "evil|</td><script>", Field: "mac", Action: "changed", Old: "[x](javascript:alert(1))", New: "`*_~\n| a | b |", Text: "t"},
+	}, Files: []FileChange{{Path: "hosts/<b>/user-data", Status: Changed, Diff: "+ ```\n+ </details>\n"}}}
+	md := r.Markdown(true)
+	for _, bad := range []string{"<script", "<img", "</td>", "x](javascript", "<b>"} {
+		if strings.Contains(md, bad) {
+			t.Errorf("%q reached the Markdown unescaped:\n%s", bad, md)
+		}
+	}
+	for _, l := range strings.Split(md, "\n") {
+		if strings.HasPrefix(l, "| host") && strings.Count(strings.ReplaceAll(l, `\|`, ""), "|") != 4 {
+			t.Errorf("a row with other than 3 cells: %s", l)
+		}
+	}
+	if !strings.Contains(md, "\n````diff\n") || !strings.Contains(md, "\n````\n") {
+		t.Errorf("the fence is not longer than the backticks inside it:\n%s", md)
 	}
 }

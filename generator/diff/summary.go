@@ -108,20 +108,48 @@ func summarize(c *cloud.Cloud, marks *cloud.Numbering) model {
 	return m
 }
 
-// Summarize lists the changes in meaning between two clouds, one line each, sorted; secrets
+// Change is one change in meaning, structured for scripts (kind, which one, which field,
+// old and new values as the review shows them) and as the line the text shows.
+type Change struct {
+	Kind        string `json:"kind"`              // see kinds
+	Subject     string `json:"subject,omitempty"` // which host, repository, gateway or template
+	Field       string `json:"field,omitempty"`   // which of its fields, when one changed
+	Action      string `json:"action"`            // added, removed or changed
+	Old         string `json:"old,omitempty"`
+	New         string `json:"new,omitempty"`
+	CannotApply string `json:"cannotApply,omitempty"` // a running cloud cannot take it: what to do
+	Text        string `json:"text"`
+}
+
+// kinds name a change by the model's field and, for a repository, the field that changed.
+var kinds = map[string]string{
+	"Size": "size", "TunnelZone": "tunnel-zone", "TunnelZoneType": "tunnel-zone-type",
+	"CassandraClusterName": "cassandra-cluster-name", "ZooKeeper": "zookeeper-ensemble",
+	"Cassandra": "cassandra-seeds", "Hosts": "host", "Repos": "repository", "Gateways": "gateway",
+	"PublicIps": "public-ips",
+	// A repository's fields, each a kind of its own: what a reviewer must not miss.
+	"Repos.URL": "repository-url", "Repos.SignatureCheck": "signature-check", "Repos.Key": "repository-key",
+	"Repos.Credentials": "credentials",
+}
+
+// Summarize lists the changes in meaning between two clouds, sorted by their text; secrets
 // show as marks of marks (a password change as REDACTED#1 -> REDACTED#2).
-func Summarize(a, b *cloud.Cloud, marks *cloud.Numbering) []string {
+func Summarize(a, b *cloud.Cloud, marks *cloud.Numbering) []Change {
 	var r reporter
 	cmp.Equal(summarize(a, marks), summarize(b, marks), cmp.Reporter(&r))
-	sort.Strings(r.lines)
-	return r.lines
+	sortChanges(r.changes)
+	return r.changes
+}
+
+func sortChanges(cs []Change) {
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Text < cs[j].Text })
 }
 
 // reporter turns go-cmp's differences into review lines.
 type reporter struct {
-	path  cmp.Path
-	lines []string
-	seen  map[string]bool
+	path    cmp.Path
+	changes []Change
+	seen    map[string]bool
 }
 
 func (r *reporter) PushStep(ps cmp.PathStep) { r.path = append(r.path, ps) }
@@ -145,34 +173,50 @@ func (r *reporter) Report(rs cmp.Result) {
 	if key := p.GoString(); !r.seen[key] {
 		r.seen[key] = true
 		vx, vy := p.Last().Values()
-		r.lines = append(r.lines, describe(p, vx, vy))
+		r.changes = append(r.changes, describe(p, vx, vy))
 	}
 }
 
-func describe(p cmp.Path, vx, vy reflect.Value) string {
-	var parts []string
+func describe(p cmp.Path, vx, vy reflect.Value) Change {
+	var parts, fields []string
+	var c Change
 	for _, s := range p[1:] {
 		switch s := s.(type) {
 		case cmp.StructField:
 			parts = append(parts, label(s.Name()))
+			fields = append(fields, s.Name())
 		case cmp.MapIndex:
 			parts = append(parts, fmt.Sprint(s.Key()))
+			c.Subject = fmt.Sprint(s.Key())
+		}
+	}
+	c.Kind = kinds[fields[0]]
+	if len(fields) > 1 {
+		c.Field = label(fields[len(fields)-1])
+		if k, ok := kinds[fields[0]+"."+fields[len(fields)-1]]; ok {
+			c.Kind = k
 		}
 	}
 	what := strings.Join(parts, " ")
 	switch {
 	case !vx.IsValid():
-		return fmt.Sprintf("%s: added (%s)", what, show(vy))
+		c.Action, c.New = "added", show(vy)
+		c.Text = fmt.Sprintf("%s: added (%s)", what, c.New)
+		return c
 	case !vy.IsValid():
-		return fmt.Sprintf("%s: removed (was %s)", what, show(vx))
+		c.Action, c.Old = "removed", show(vx)
+		c.Text = fmt.Sprintf("%s: removed (was %s)", what, c.Old)
+		return c
 	}
-	line := fmt.Sprintf("%s: %s -> %s", what, show(vx), show(vy))
+	c.Action, c.Old, c.New = "changed", show(vx), show(vy)
+	c.Text = fmt.Sprintf("%s: %s -> %s", what, c.Old, c.New)
 	if field, ok := p.Last().(cmp.StructField); ok {
 		if how, ok := cannotApply[field.Name()]; ok {
-			line += " [CANNOT BE APPLIED to a running cloud: " + fmt.Sprintf(how, show(vx)) + "]"
+			c.CannotApply = fmt.Sprintf(how, c.Old)
+			c.Text += " [CANNOT BE APPLIED to a running cloud: " + c.CannotApply + "]"
 		}
 	}
-	return line
+	return c
 }
 
 // cannotApply are the changes a running cloud cannot take, with what the operator must do:
@@ -225,7 +269,7 @@ func show(v reflect.Value) string {
 
 // templateChanges are the templates one side renders with and the other does not: an
 // override added, removed or edited (by its sha256; the files it renders show how).
-func templateChanges(a, b []roles.TemplateSource) []string {
+func templateChanges(a, b []roles.TemplateSource) []Change {
 	show := func(t roles.TemplateSource) string {
 		if t.Source == "built-in" {
 			return "built-in"
@@ -236,15 +280,13 @@ func templateChanges(a, b []roles.TemplateSource) []string {
 	for _, t := range a {
 		old[t.Name] = t
 	}
-	var lines []string
+	var changes []Change
 	for _, t := range b {
 		o, ok := old[t.Name]
-		if ok && o.Source == t.Source && o.SHA256 == t.SHA256 {
-			continue
-		}
 		if ok && show(o) != show(t) {
-			lines = append(lines, fmt.Sprintf("template %s: %s -> %s", t.Name, show(o), show(t)))
+			changes = append(changes, Change{Kind: "template", Subject: t.Name, Action: "changed", Old: show(o), New: show(t),
+				Text: fmt.Sprintf("template %s: %s -> %s", t.Name, show(o), show(t))})
 		}
 	}
-	return lines
+	return changes
 }
