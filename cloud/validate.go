@@ -251,6 +251,16 @@ func (v *validator) hosts() {
 		}
 		seen[value] = path
 	}
+	// A Midolman host that names no tunnel address tunnels from its address: another host's
+	// tunnelAddress must not take it (two members of the zone at one address break both).
+	implicitTunnels := map[string]int{}
+	for i, h := range c.Hosts {
+		if h.TunnelAddress == "" && h.Address != "" && c.RunsMidolman(h) {
+			if _, seen := implicitTunnels[h.Address]; !seen {
+				implicitTunnels[h.Address] = i
+			}
+		}
+	}
 	for i, h := range c.Hosts {
 		p := Path("hosts").Index(i)
 		if v.written(p.Key("name")) && !validHostName(h.Name) {
@@ -267,7 +277,11 @@ func (v *validator) hosts() {
 		}
 		if v.written(p.Key("tunnelAddress")) {
 			if a, ok := v.ipv4(p.Key("tunnelAddress"), h.TunnelAddress); ok && v.hostAddress(p.Key("tunnelAddress"), a) {
-				unique(tunnels, "tunnel address", h.TunnelAddress, p.Key("tunnelAddress"))
+				if j, taken := implicitTunnels[h.TunnelAddress]; taken && j != i && c.RunsMidolman(h) {
+					v.errorf(KindDuplicate, p.Key("tunnelAddress"), "tunnel address %q is the tunnel address of host %q (%s: it names no tunnelAddress, so it tunnels from its address); each host needs its own", h.TunnelAddress, c.Hosts[j].Name, Path("hosts").Index(j).Key("address"))
+				} else {
+					unique(tunnels, "tunnel address", h.TunnelAddress, p.Key("tunnelAddress"))
+				}
 			}
 		}
 		if v.written(p.Key("mac")) {
