@@ -151,7 +151,7 @@ func TestFirewallDisable(t *testing.T) {
 	os.MkdirAll(wants, 0o755)
 	os.Symlink("/usr/lib/systemd/system/firewalld.service", filepath.Join(wants, "firewalld.service"))
 	r := w.hook("node1", nil)
-	if r.code != 0 || !slices.Contains(r.log, "systemctl stop firewalld") || !slices.Contains(r.log, "systemctl --no-reload disable firewalld") {
+	if r.code != 0 || !slices.Contains(r.log, "systemctl stop firewalld") || !slices.Contains(r.log, "systemctl reset-failed firewalld") || !slices.Contains(r.log, "systemctl --no-reload disable firewalld") {
 		t.Fatalf("exit %d, commands %v\n%s", r.code, r.log, r.out)
 	}
 	if !strings.Contains(r.out, "firewall: done (firewalld stopped and disabled") {

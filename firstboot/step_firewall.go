@@ -22,7 +22,7 @@ func init() {
 
 func describeFirewall(e *Env) []string {
 	if e.c.FirewallMode() == cloud.FirewallDisable {
-		return []string{fmt.Sprintf("if firewalld is installed: systemctl stop %s; if it is enabled, systemctl --no-reload disable %s (as the Eucalyptus guide does; firewall.mode: keep keeps it)", roles.UnitFirewall, roles.UnitFirewall)}
+		return []string{fmt.Sprintf("if firewalld is installed: systemctl stop %s (and reset-failed: a start that failed is not a fault now); if it is enabled, systemctl --no-reload disable %s (as the Eucalyptus guide does; firewall.mode: keep keeps it)", roles.UnitFirewall, roles.UnitFirewall)}
 	}
 	lines := []string{"firewalld stays; open exactly what this host's roles need, to exactly the cloud's hosts (firewall-cmd --permanent, then --reload):"}
 	for _, r := range firewallRules(e.top, e.host, e.c.Firewall.AdminSources) {
@@ -58,6 +58,11 @@ func doFirewall(ctx context.Context, e *Env) (string, error) {
 		}
 		if err := e.cmd(ctx, nil, "systemctl", "stop", roles.UnitFirewall); err != nil {
 			return "", err
+		}
+		// A firewalld whose start failed (it timed out on a slow boot) is off now, as meant:
+		// it is not left among the failed units an operator is told to look at.
+		if err := e.cmd(ctx, nil, "systemctl", "reset-failed", roles.UnitFirewall); err != nil {
+			e.logf("firewall: systemctl reset-failed %s: %v", roles.UnitFirewall, err)
 		}
 		if !unitEnabled(e, roles.UnitFirewall) {
 			return "firewalld stopped; it was not enabled (a golden image comes so)", nil
