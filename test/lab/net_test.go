@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -105,7 +106,37 @@ func (n *labNet) close() {
 type labControl struct {
 	mu      sync.Mutex
 	want    int
-	settled map[string]float64 // host name -> uptime when it settled
+	settled map[string]float64       // host name -> uptime when it settled
+	asks    map[string][]string      // host name -> midobake status arguments it is to run
+	answers map[string]chan<- answer // host name -> where its answer goes
+}
+
+// answer is what midobake status printed on a host, and its exit status.
+type answer struct {
+	out  string
+	code int
+}
+
+// ask has a host that waits to power off run midobake status with args, as an operator on
+// it would, and returns what it printed and its exit status.
+func (c *labControl) ask(host string, args []string, timeout time.Duration) (string, int, error) {
+	ch := make(chan answer, 1)
+	c.mu.Lock()
+	if c.asks == nil {
+		c.asks, c.answers = map[string][]string{}, map[string]chan<- answer{}
+	}
+	c.asks[host], c.answers[host] = args, ch
+	c.mu.Unlock()
+	select {
+	case a := <-ch:
+		return a.out, a.code, nil
+	case <-time.After(timeout):
+		c.mu.Lock()
+		delete(c.asks, host)
+		delete(c.answers, host)
+		c.mu.Unlock()
+		return "", -1, fmt.Errorf("%s did not answer midobake status %s within %s", host, strings.Join(args, " "), timeout)
+	}
 }
 
 // count is how many hosts of the boot have settled.
@@ -123,12 +154,30 @@ func (c *labControl) expect(n int) {
 }
 
 func (c *labControl) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var body []byte
+	if r.Method == http.MethodPost {
+		body, _ = io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	asked, isAsk := strings.CutPrefix(r.URL.Path, "/ask/")
+	answered, isAnswer := strings.CutPrefix(r.URL.Path, "/answer/")
 	switch name, ok := strings.CutPrefix(r.URL.Path, "/settled/"); {
 	case ok && r.Method == http.MethodPost:
 		up, _ := strconv.ParseFloat(r.URL.Query().Get("uptime"), 64)
 		c.settled[name] = up
+	case isAsk && c.asks[asked] != nil:
+		fmt.Fprint(w, strings.Join(c.asks[asked], "\n"))
+		delete(c.asks, asked)
+	case isAsk:
+		w.WriteHeader(http.StatusNoContent)
+	case isAnswer && r.Method == http.MethodPost && c.answers[answered] != nil:
+		code, _ := strconv.Atoi(r.URL.Query().Get("rc"))
+		c.answers[answered] <- answer{string(body), code}
+		delete(c.answers, answered)
+	case r.URL.Path == "/poweroff" && len(c.answers) > 0:
+		// A host that answers an ask needs the others up: what status reads is theirs.
+		http.Error(w, "an ask is pending", http.StatusServiceUnavailable)
 	case r.URL.Path == "/poweroff" && len(c.settled) >= c.want:
 		fmt.Fprintln(w, "all settled")
 	case r.URL.Path == "/poweroff":
