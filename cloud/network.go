@@ -156,13 +156,18 @@ func (v *validator) gateway(p Path, g Gateway, bgp bool, seenIP map[string]Path)
 				v.errorf(KindDuplicate, p.Key("Ip"), "gateway %s is already described at %s", g.Ip, first)
 			}
 			seenIP[g.Ip] = p.Key("Ip")
-			if i := v.hostByAddress(g.Ip); i < 0 && len(v.c.Hosts) > 0 {
+			// With a host address already in error, "no host has this address" may only be
+			// that error again.
+			anyAddressFailed := func() bool {
+				return v.failed(func(p Path) bool { return p.HasPrefix("hosts") && strings.HasSuffix(string(p), ".address") })
+			}
+			if i := v.hostByAddress(g.Ip); i < 0 && len(v.c.Hosts) > 0 && !anyAddressFailed() {
 				v.errorf(KindGateway, p.Key("Ip"), "%s is not the address of any host; a gateway Ip must be the address of a host in hosts (usually the UFS)", g.Ip)
 			} else if i >= 0 {
 				h := v.c.Hosts[i]
 				if bgp && h.Has(RoleCLC) {
 					v.errorf(KindGateway, p.Key("Ip"), "gateway %s is host %q, the CLC: a BGP gateway cannot be on the CLC (eucanetd's network namespaces and Midolman's BGP daemon collide there); make a UFS or another host the gateway", g.Ip, h.Name)
-				} else if !h.Has(RoleUFS) {
+				} else if !h.Has(RoleUFS) && !v.failed(func(q Path) bool { return q.HasPrefix(Path("hosts").Index(i).Key("roles")) }) {
 					v.warnf(KindGateway, p.Key("Ip"), "gateway %s is host %q, which is not a ufs; Eucalyptus recommends the UFS as the MidoNet gateway", g.Ip, h.Name)
 				}
 				if h.PrimaryInterface != "" && h.PrimaryInterface == g.ExternalDevice {

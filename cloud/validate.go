@@ -58,6 +58,17 @@ func (v *validator) warnf(kind Kind, path Path, format string, args ...any) {
 	v.add(Warning, kind, path, format, args...)
 }
 
+// failed reports whether an error was already reported on a path matching: a rule that
+// depends on that field cannot be judged, and its finding would be a knock-on of the error.
+func (v *validator) failed(match func(Path) bool) bool {
+	for _, d := range v.report.Diags {
+		if d.Severity == Error && match(d.Path) {
+			return true
+		}
+	}
+	return false
+}
+
 func oneOf(s string, allowed []string) bool {
 	for _, a := range allowed {
 		if s == a {
