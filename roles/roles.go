@@ -245,6 +245,9 @@ func newRenderContext(top Topology, t *Templates) (*renderContext, error) {
 		return nil, err
 	}
 	for name, content := range overrides {
+		if strings.HasPrefix(name, "packer-") {
+			continue // Packer's templates are rendered where render runs, never on a host
+		}
 		p := path.Join(TemplatesPath, name)
 		rc.files[p] = File{Path: p, Mode: 0o644, Owner: "root:root", Content: content}
 		rc.overrides = append(rc.overrides, p)

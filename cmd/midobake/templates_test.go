@@ -29,6 +29,14 @@ func TestTemplateOverride(t *testing.T) {
 	if r := midobake(t, dir, "templates", "dump", "tpl"); r.code != 1 || !strings.Contains(r.stderr, "exists; not overwritten") {
 		t.Errorf("dump over existing files: %d %s", r.code, r.stderr)
 	}
+	// Every template overridden: the hosts get those they render, not Packer's.
+	if r := midobake(t, dir, "render", "--templates", "tpl", "-o", "out-all"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	all, _ := os.ReadFile(filepath.Join(dir, "out-all/profiles/nc/user-data.full.yaml"))
+	if !strings.Contains(string(all), "path: /etc/midobake/templates/zoo.cfg.tmpl") || strings.Contains(string(all), "/etc/midobake/templates/packer-") {
+		t.Errorf("the overrides a host gets: want zoo.cfg.tmpl and no Packer template:\n%s", all)
+	}
 	// Keep one override only, with a site-specific line.
 	zoo, _ := os.ReadFile(filepath.Join(dir, "tpl", "zoo.cfg.tmpl"))
 	os.RemoveAll(filepath.Join(dir, "tpl"))
