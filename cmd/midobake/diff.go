@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/diff"
 	"github.com/midobake/midobake/generator/emit"
@@ -233,6 +231,5 @@ func useColor(mode string, e *env) bool {
 	if !ok || e.getenv("NO_COLOR") != "" {
 		return false
 	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+	return isTerminal(f)
 }

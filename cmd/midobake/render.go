@@ -88,11 +88,15 @@ func runRender(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake: nothing was written; %s is unchanged\n", *out)
 		return err
 	}
+	prog := newProgress(e)
+	prog.say("midobake: rendering %s (%d hosts)", cloud.Printable(c.Name, 60), len(c.Hosts))
 	tree, err := ro.render(c, in.data)
+	prog.done()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
 		return err
 	}
+	tree.OnWrite = func(n, total int) { prog.count("writing files", n, total) }
 	sizes := emit.UserDataSizes(tree)
 	if err := checkSizes(e, sizes, ro.limit, ro.byReference()); err != nil {
 		fmt.Fprintf(e.stderr, "midobake: nothing was written; %s is unchanged\n", *out)
@@ -100,6 +104,7 @@ func runRender(e *env, args []string) error {
 	}
 	var leftover *emit.CleanupError
 	kept, err := tree.WriteKeeping(*out)
+	prog.done()
 	if errors.As(err, &leftover) {
 		fmt.Fprintf(e.stderr, "midobake: warning: %v\n", err)
 	} else if err != nil {

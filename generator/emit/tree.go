@@ -51,6 +51,9 @@ func (f OutputFile) Content() []byte {
 // Tree is a rendered output, keyed by path.
 type Tree struct {
 	files map[string]OutputFile
+	// OnWrite, when set, is told as the files are handed to the writers (n of total): a
+	// progress line for long renders.
+	OnWrite func(n, total int)
 }
 
 // NewTree returns an empty tree.

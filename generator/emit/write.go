@@ -259,8 +259,11 @@ func (t *Tree) writeFiles(dir string) error {
 			}
 		}()
 	}
-	for _, p := range paths {
+	for i, p := range paths {
 		work <- t.files[p]
+		if t.OnWrite != nil {
+			t.OnWrite(i+1, len(paths))
+		}
 	}
 	close(work)
 	wg.Wait()
