@@ -119,25 +119,14 @@ const MaxTemplate = 1 << 20
 // render did (the hook renders the uplink, and takes the keys it owns from the plan).
 func (t *Templates) Overrides() (map[string][]byte, error) {
 	out := map[string][]byte{}
-	if t.dir == "" {
-		return out, nil
-	}
 	for _, name := range TemplateNames() {
-		p := filepath.Join(t.dir, name)
-		f, err := os.Open(p)
-		if errors.Is(err, fs.ErrNotExist) {
+		p := t.override(name)
+		if p == "" {
 			continue
 		}
+		b, err := t.text(name)
 		if err != nil {
-			return nil, err
-		}
-		b, err := io.ReadAll(io.LimitReader(f, MaxTemplate+1))
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		if len(b) > MaxTemplate {
-			return nil, fmt.Errorf("%s: larger than %d bytes", p, MaxTemplate)
+			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 		out[name] = b
 	}

@@ -21,6 +21,9 @@ import (
 // trouble, so that 1 keeps meaning "changed".
 type errTrouble struct{ error }
 
+// errChanged is diff --exit-code's "the sides differ": not a failure of the diff.
+var errChanged = failed{"differences found"}
+
 func runDiff(e *env, args []string) (err error) {
 	fs := flags(e, "diff",
 		"Render two versions of a cloud description in memory and show what changes: a summary of\n"+
@@ -40,8 +43,7 @@ func runDiff(e *env, args []string) (err error) {
 		return err
 	}
 	defer func() {
-		var f failed
-		if *exitCode && err != nil && !errors.Is(err, errUsage) && !(errors.As(err, &f) && f.msg == "differences found") {
+		if *exitCode && err != nil && !errors.Is(err, errUsage) && !errors.Is(err, errChanged) {
 			err = errTrouble{err}
 		}
 	}()
@@ -107,7 +109,7 @@ func runDiff(e *env, args []string) (err error) {
 		fmt.Fprint(e.stdout, r.Text(useColor(*color, e)))
 	}
 	if *exitCode && r.Changed() {
-		return failed{"differences found"}
+		return errChanged
 	}
 	return nil
 }
@@ -127,7 +129,7 @@ func readSide(arg string) (input, error) {
 		return input{}, fmt.Errorf("cannot read %s", cloud.Printable(err.Error(), 300))
 	}
 	// --end-of-options: a REV that starts with "-" is a revision, never an option of git's.
-	data, err = gitOutput(cloud.MaxInputSize, "show", "--end-of-options", rev+":"+path)
+	data, err = gitOutput(cloud.MaxInputSize, cloud.ErrTooLarge, "show", "--end-of-options", rev+":"+path)
 	if err != nil {
 		return input{}, fmt.Errorf("%s: %w", cloud.Printable(arg, 300), err)
 	}
@@ -149,7 +151,7 @@ func sideTemplatesFrom(arg string) (*roles.Templates, func(), error) {
 	}
 	dir = strings.TrimSuffix(dir, "/")
 	treeish := rev + ":" + dir
-	names, err := gitOutput(roles.MaxTemplate, "ls-tree", "--name-only", "-z", "--end-of-options", treeish)
+	names, err := gitOutput(roles.MaxTemplate, errTemplateTooLarge, "ls-tree", "--name-only", "-z", "--end-of-options", treeish)
 	if err != nil {
 		return nil, nothing, fmt.Errorf("templates %s: %w", cloud.Printable(arg, 300), err)
 	}
@@ -173,7 +175,7 @@ func sideTemplatesFrom(arg string) (*roles.Templates, func(), error) {
 	}
 	cleanup := func() { os.RemoveAll(tmp) }
 	for _, name := range files {
-		data, err := gitOutput(roles.MaxTemplate, "cat-file", "blob", "--end-of-options", treeish+"/"+name)
+		data, err := gitOutput(roles.MaxTemplate, errTemplateTooLarge, "cat-file", "blob", "--end-of-options", treeish+"/"+name)
 		if err == nil {
 			err = os.WriteFile(filepath.Join(tmp, name), data, 0o600)
 		}
@@ -191,8 +193,11 @@ func sideTemplatesFrom(arg string) (*roles.Templates, func(), error) {
 	return t, cleanup, nil
 }
 
-// gitOutput runs git and returns its output, at most limit bytes (more is an error).
-func gitOutput(limit int64, args ...string) ([]byte, error) {
+// errTemplateTooLarge is a template in git past what an override may be.
+var errTemplateTooLarge = fmt.Errorf("larger than %d KiB, the most a template override may be", roles.MaxTemplate>>10)
+
+// gitOutput runs git and returns its output, at most limit bytes (more is tooLarge).
+func gitOutput(limit int64, tooLarge error, args ...string) ([]byte, error) {
 	var stderr bytes.Buffer
 	cmd := exec.Command("git", args...)
 	cmd.Stderr = &stderr
@@ -205,7 +210,7 @@ func gitOutput(limit int64, args ...string) ([]byte, error) {
 	}
 	data, rerr := io.ReadAll(io.LimitReader(stdout, limit+1))
 	if rerr == nil && int64(len(data)) > limit {
-		rerr = fmt.Errorf("larger than %d KiB, the most midobake reads here", limit>>10)
+		rerr = tooLarge
 	}
 	if rerr != nil {
 		cmd.Process.Kill()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -49,9 +48,7 @@ func runFirstboot(e *env, args []string) error {
 	// A --site other than the default, named without --site-ref, is that file's data, whatever
 	// reference this machine holds for its own site data (which would overwrite it). The
 	// user-data's runcmd and the unit name the default --site: the reference applies.
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["site"] && *site != roles.SitePath && !set["site-ref"] {
+	if flagGiven(fs, "site") && *site != roles.SitePath && !flagGiven(fs, "site-ref") {
 		*siteRef = ""
 	}
 	backoff := system.DefaultBackoff
