@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -154,6 +155,9 @@ type fieldInfo struct {
 }
 
 func fieldsOf(t reflect.Type) []fieldInfo {
+	if cached, ok := fieldCache.Load(t); ok {
+		return cached.([]fieldInfo)
+	}
 	var out []fieldInfo
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -167,8 +171,13 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 			required: slices.Contains(opts, "required"), number: slices.Contains(opts, "number"), section: slices.Contains(opts, "section"),
 			secret: slices.Contains(opts, "secret")})
 	}
+	fieldCache.Store(t, out)
 	return out
 }
+
+// fieldCache holds fieldsOf by type: a description of 10,000 hosts decodes the same few
+// structs tens of thousands of times.
+var fieldCache sync.Map
 
 // decode fills v from n. It returns false when the value could not be decoded at all.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path Path, f fieldInfo) {

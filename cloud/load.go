@@ -109,11 +109,51 @@ func setDefault(s *string, def string) {
 
 // Marshal writes the normalized cloud back as a description that Load accepts: this is the
 // site data the first-boot hook reads, so every host sees exactly what was rendered.
+//
+// The hosts are encoded in batches and spliced in: yaml.v3's emitter keeps every event of a
+// document until the document ends, so one Encode of 10,000 hosts held some 40 MiB of events
+// and spent most of a render's CPU growing that slice. The bytes are the same as one Encode
+// (yaml.v3 here never folds lines, so a batch's indentation does not change its text;
+// TestMarshalBatchedIsOneEncode holds it to that).
 func (c *Cloud) Marshal() []byte {
+	if len(c.Hosts) <= marshalBatch {
+		return encodeYAML(c)
+	}
+	rest := *c
+	rest.Hosts = nil
+	doc := encodeYAML(&rest)
+	const empty = "\nhosts: []\n"
+	at := bytes.Index(doc, []byte(empty))
+	if at < 0 {
+		panic("cloud: marshal: no hosts line in " + string(doc[:min(len(doc), 200)]))
+	}
+	var b bytes.Buffer
+	b.Grow(len(doc) + len(c.Hosts)*160)
+	b.Write(doc[:at])
+	b.WriteString("\nhosts:\n")
+	for i := 0; i < len(c.Hosts); i += marshalBatch {
+		batch := encodeYAML(c.Hosts[i:min(i+marshalBatch, len(c.Hosts))])
+		// A top-level sequence, indented as the value of "hosts:": two spaces before every
+		// line that has text (yaml.v3 writes empty lines of a block scalar without any).
+		for _, line := range bytes.SplitAfter(batch, []byte("\n")) {
+			if len(line) > 1 {
+				b.WriteString("  ")
+			}
+			b.Write(line)
+		}
+	}
+	b.Write(doc[at+len(empty):])
+	return b.Bytes()
+}
+
+// marshalBatch is how many hosts Marshal encodes at once.
+const marshalBatch = 256
+
+func encodeYAML(v any) []byte {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
-	if err := enc.Encode(c); err != nil {
+	if err := enc.Encode(v); err != nil {
 		panic("cloud: marshal: " + err.Error()) // plain structs of strings cannot fail
 	}
 	enc.Close()

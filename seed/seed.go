@@ -32,15 +32,23 @@ func Build(c *cloud.Cloud, tree *emit.Tree, kind emit.UserDataKind) (Seeds, erro
 	if !ok {
 		return nil, fmt.Errorf("no site data rendered")
 	}
-	s := Seeds{SitePath: site.Data}
+	s := Seeds{SitePath: site.Bytes()}
+	// One copy of each profile's user-data, whichever hosts it serves (Bytes joins its parts).
+	userData := map[string][]byte{}
 	for _, h := range c.Hosts {
 		meta, ok := tree.Get("hosts/" + h.Name + "/meta-data")
 		if !ok {
 			return nil, fmt.Errorf("no seed rendered for host %s", h.Name)
 		}
-		ud, ok := tree.Get(emit.UserDataPath(h.Profile(), kind))
+		udPath := emit.UserDataPath(h.Profile(), kind)
+		ud, ok := userData[udPath]
 		if !ok {
-			return nil, fmt.Errorf("no %s user-data rendered for profile %s", kind, h.Profile())
+			f, found := tree.Get(udPath)
+			if !found {
+				return nil, fmt.Errorf("no %s user-data rendered for profile %s", kind, h.Profile())
+			}
+			ud = f.Bytes()
+			userData[udPath] = ud
 		}
 		keys := []string{h.Name}
 		if h.MAC != "" {
@@ -53,8 +61,8 @@ func Build(c *cloud.Cloud, tree *emit.Tree, kind emit.UserDataKind) (Seeds, erro
 			if path := canonicalPath("/" + k + "/meta-data"); path != "/"+k+"/meta-data" || s[path] != nil {
 				return nil, fmt.Errorf("host %s: %s would be read as another lookup key; serve refuses to guess whose seed it is", cloud.Printable(h.Name, 80), cloud.Printable(k, 80))
 			}
-			s["/"+k+"/meta-data"] = meta.Data
-			s["/"+k+"/user-data"] = ud.Data
+			s["/"+k+"/meta-data"] = meta.Bytes()
+			s["/"+k+"/user-data"] = ud
 			s["/"+k+"/vendor-data"] = []byte{} // none: an empty document, not a 404
 		}
 	}

@@ -43,7 +43,7 @@ func TestBuild(t *testing.T) {
 				keys = append(keys, h.MAC)
 			}
 			for _, k := range keys {
-				if !bytes.Equal(s["/"+k+"/meta-data"], meta.Data) || !bytes.Equal(s["/"+k+"/user-data"], ud.Data) {
+				if !bytes.Equal(s["/"+k+"/meta-data"], meta.Bytes()) || !bytes.Equal(s["/"+k+"/user-data"], ud.Bytes()) {
 					t.Errorf("%s: seed under %s is not the host's", kind, k)
 				}
 				if v, ok := s["/"+k+"/vendor-data"]; !ok || len(v) != 0 {

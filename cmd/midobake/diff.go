@@ -59,13 +59,17 @@ func runDiff(e *env, args []string) (err error) {
 	if err := ro.prepare(e); err != nil {
 		return err
 	}
-	var sides [2]diff.Side
+	var ins [2]input
 	for i, arg := range fs.Args() {
-		in, err := readSide(arg)
-		if err != nil {
+		if ins[i], err = readSide(arg); err != nil {
 			fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
 			return err
 		}
+	}
+	// The sides are decoded one after the other: the limit is fitted to the larger burst.
+	fitMemory(max(len(ins[0].data), len(ins[1].data)))
+	var sides [2]diff.Side
+	for i, in := range ins {
 		c, rep := cloud.Load(in.name, in.data)
 		if c == nil {
 			fmt.Fprint(e.stderr, rep.Format(false))

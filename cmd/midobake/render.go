@@ -60,6 +60,7 @@ func load(e *env, file string, strict bool) (*cloud.Cloud, input, error) {
 		fmt.Fprintf(e.stderr, "midobake: %v\n", err)
 		return nil, in, failed{err.Error()}
 	}
+	fitMemory(len(in.data))
 	c, rep := cloud.Load(in.name, in.data)
 	fmt.Fprint(e.stderr, rep.Format(false))
 	if rep.HasErrors(strict) {
@@ -215,6 +216,7 @@ func runValidate(e *env, args []string) error {
 			fmt.Fprintf(e.stderr, "midobake: %v\n", err)
 			return failed{err.Error()}
 		}
+		fitMemory(len(in.data))
 		_, rep := cloud.Load(in.name, in.data)
 		out := rep.JSON(*strict)
 		b, _ := json.MarshalIndent(out, "", "  ")

@@ -125,7 +125,7 @@ func Compare(oldSide, newSide Side) Result {
 			}
 			f, _ := side.Tree.Get(p)
 			target, _ := side.Tree.Get(path.Join(path.Dir(p), f.Link))
-			carriesSite := target.SiteSpan[1] > 0 && changed[emit.SiteDataPath]
+			carriesSite := target.CarriesSite() && changed[emit.SiteDataPath]
 			if changed[p] || f.Link != "" && (changed[target.Path] || carriesSite) {
 				hosts[strings.SplitN(rest, "/", 2)[0]] = true
 			}

@@ -61,7 +61,7 @@ const HookPackage = "midobake"
 // firstBootCommand runs the hook from cloud-init's final stage.
 var firstBootCommand = command{roles.HookPath, "firstboot", "--site", roles.SitePath}
 
-// sitePlaceholder stands for the site data while a document is encoded; see spliceSite.
+// sitePlaceholder stands for the site data while a document is encoded; see UserData.
 const sitePlaceholder = "MIDOBAKE-SITE-DATA-PLACEHOLDER"
 
 // Site is the site data as the user-data carries it: inline, or with URL set, by reference
@@ -69,6 +69,18 @@ const sitePlaceholder = "MIDOBAKE-SITE-DATA-PLACEHOLDER"
 type Site struct {
 	Data []byte
 	URL  string // "": inline
+	// block is the site file's content as a literal block, made once per render (NewSite)
+	// and shared by every user-data; nil: made per document.
+	block []byte
+}
+
+// NewSite is the site data as every user-data of one render carries it.
+func NewSite(data []byte, url string) Site {
+	s := Site{Data: data, URL: url}
+	if url == "" {
+		s.block, _ = literalBlock(data)
+	}
+	return s
 }
 
 // siteFile is the first file every user-data writes: the site data, or its reference.
@@ -93,20 +105,18 @@ func SiteRef(url string, data []byte) []byte {
 	return b
 }
 
-// spliceSite puts the site data into an encoded document as the literal block yaml.v3 would
-// write for it. The site data is the largest part of every user-data (the whole cloud) and
-// the same in all of them; encoding it once per cloud instead of once per document makes a
-// render of 10,000 hosts twice as fast. Site data that a literal block could not carry as is
-// (not yaml.v3's own output) is encoded the slow way.
-func spliceSite(doc []byte, site []byte) ([]byte, bool) {
-	const line = "    content: " + sitePlaceholder + "\n"
-	i := bytes.Index(doc, []byte(line))
-	if i < 0 || !literalSafe(site) {
+// literalBlock is the site file's content, the site data, as the literal block yaml.v3
+// would write for it. The site data is the largest part of every user-data (the whole cloud)
+// and the same in all of them: encoding it once per render instead of once per document made
+// a render of 10,000 hosts twice as fast, and holding it once keeps the render's memory
+// small. Site data that a literal block could not carry as is (not yaml.v3's own output) is
+// encoded the slow way (ok false).
+func literalBlock(site []byte) (block []byte, ok bool) {
+	if !literalSafe(site) {
 		return nil, false
 	}
 	var b bytes.Buffer
-	b.Grow(len(doc) + len(site) + len(site)/8)
-	b.Write(doc[:i])
+	b.Grow(len(site) + len(site)/8 + 16)
 	b.WriteString("    content: |\n")
 	for _, l := range bytes.SplitAfter(site, []byte("\n")) {
 		if len(l) == 0 {
@@ -117,7 +127,6 @@ func spliceSite(doc []byte, site []byte) ([]byte, bool) {
 		}
 		b.Write(l)
 	}
-	b.Write(doc[i+len(line):])
 	return b.Bytes(), true
 }
 
@@ -135,10 +144,10 @@ func literalSafe(s []byte) bool {
 	return true
 }
 
-// UserData renders a profile's user-data in the given mode. span is where in it the site
-// data (or its reference) stands, from its "content:" line to the end of its value: the
-// review diff shows that part once, as site/cloud.yaml, instead of once per document.
-func UserData(c *cloud.Cloud, plan roles.Plan, kind UserDataKind, site Site) (doc []byte, span [2]int) {
+// UserData renders a profile's user-data in the given mode, its site part (the site data or
+// its reference, from its "content:" line to the end of its value) held apart: see
+// OutputFile. Path and Mode are the caller's to set.
+func UserData(c *cloud.Cloud, plan roles.Plan, kind UserDataKind, site Site) OutputFile {
 	// Both kinds carry the role configuration: it is small, and writing it at boot keeps a
 	// golden image current with the description and the operator's templates it was
 	// rendered with, where the image may be older.
@@ -174,22 +183,27 @@ func UserData(c *cloud.Cloud, plan roles.Plan, kind UserDataKind, site Site) (do
 		panic("emit: marshal cloud-config: " + err.Error()) // strings and lists cannot fail
 	}
 	enc.Close()
+	encoded := b.Bytes()
 	if site.URL != "" {
-		return b.Bytes(), contentSpan(b.Bytes(), b.Bytes())
+		return splitAtSite(encoded, encoded)
 	}
-	doc, ok := spliceSite(b.Bytes(), site.Data)
+	block, ok := site.block, site.block != nil
 	if !ok {
-		doc = slowUserData(b.Bytes(), cc, site.Data)
+		block, ok = literalBlock(site.Data)
 	}
-	return doc, contentSpan(b.Bytes(), doc)
+	const line = "    content: " + sitePlaceholder + "\n"
+	if i := bytes.Index(encoded, []byte(line)); ok && i >= 0 {
+		return OutputFile{head: encoded[:i:i], site: block, tail: encoded[i+len(line):]}
+	}
+	return splitAtSite(encoded, slowUserData(encoded, cc, site.Data))
 }
 
-// contentSpan finds the site file's content in doc: withPlaceholder, the same document with
-// a one-line placeholder in its place, shares doc's text before and after it.
-func contentSpan(withPlaceholder, doc []byte) [2]int {
+// splitAtSite holds doc's site part apart. withPlaceholder is the same document with a
+// one-line placeholder in its place: it shares doc's text before and after that part.
+func splitAtSite(withPlaceholder, doc []byte) OutputFile {
 	at := bytes.Index(withPlaceholder, []byte("    content: "))
 	if at < 0 {
-		return [2]int{}
+		return OutputFile{head: doc}
 	}
 	rest := withPlaceholder[at:]
 	next := bytes.Index(rest, []byte("\n  - ")) // the next file of write_files
@@ -200,13 +214,14 @@ func contentSpan(withPlaceholder, doc []byte) [2]int {
 		next = bytes.Index(rest, []byte("\nruncmd:"))
 	}
 	if next < 0 {
-		return [2]int{}
+		return OutputFile{head: doc}
 	}
 	suffix := rest[next+1:]
 	if !bytes.HasPrefix(doc, withPlaceholder[:at]) || !bytes.HasSuffix(doc, suffix) {
-		return [2]int{}
+		return OutputFile{head: doc}
 	}
-	return [2]int{at, len(doc) - len(suffix)}
+	end := len(doc) - len(suffix)
+	return OutputFile{head: doc[:at:at], site: doc[at:end:end], tail: doc[end:]}
 }
 
 // slowUserData encodes the document again with the site data in place.

@@ -41,7 +41,7 @@ func FuzzRender(f *testing.F) {
 		for _, p := range tree.Paths() {
 			file, _ := tree.Get(p)
 			if p == SiteDataPath {
-				if string(file.Data) != string(c.Marshal()) {
+				if string(file.Bytes()) != string(c.Marshal()) {
 					t.Fatalf("%s is not the cloud", p)
 				}
 				continue
@@ -52,7 +52,7 @@ func FuzzRender(f *testing.F) {
 			var doc struct {
 				WriteFiles []struct{ Content string } `yaml:"write_files"`
 			}
-			if err := yaml.Unmarshal(file.Data, &doc); err != nil {
+			if err := yaml.Unmarshal(file.Bytes(), &doc); err != nil {
 				t.Fatalf("%s is not YAML: %v", p, err)
 			}
 			if doc.WriteFiles[0].Content != string(c.Marshal()) {
@@ -103,15 +103,15 @@ func FuzzRenderStructured(f *testing.F) {
 		for _, p := range tree.Paths() {
 			file, _ := tree.Get(p)
 			other, _ := again.Get(p)
-			if string(file.Data) != string(other.Data) || file.Mode != other.Mode {
+			if string(file.Bytes()) != string(other.Bytes()) || file.Mode != other.Mode {
 				t.Fatalf("%s differs between two renders", p)
 			}
-			if pw := cloud.Password(string(quoted[1 : len(quoted)-1])); len(pw) >= 6 && file.Mode.Perm() != 0o600 && file.Link == "" && strings.Contains(string(file.Data), pw) {
+			if pw := cloud.Password(string(quoted[1 : len(quoted)-1])); len(pw) >= 6 && file.Mode.Perm() != 0o600 && file.Link == "" && strings.Contains(string(file.Bytes()), pw) {
 				t.Fatalf("%s holds the password with mode %v", p, file.Mode)
 			}
 		}
 		site, ok := tree.Get(SiteDataPath)
-		if !ok || string(site.Data) != string(c.Marshal()) {
+		if !ok || string(site.Bytes()) != string(c.Marshal()) {
 			t.Fatalf("the site data is not the cloud")
 		}
 	})

@@ -49,14 +49,15 @@ func Render(c *cloud.Cloud, input []byte, opts Options) (*Tree, error) {
 	// The URL's own credentials and signature make a user-data private too.
 	secrets = append(secrets, cloud.URLSecrets(opts.SiteURL)...)
 	add := func(path string, data []byte) {
-		tree.Add(OutputFile{Path: path, Mode: modeFor(data, secrets), Data: data})
+		tree.Add(fileOf(path, modeFor(secrets, data), data))
 	}
-	site := Site{Data: c.Marshal(), URL: SiteDataURL(opts.SiteURL)}
+	site := NewSite(c.Marshal(), SiteDataURL(opts.SiteURL))
 	add(SiteDataPath, site.Data)
 	for _, p := range plans {
 		for _, kind := range []UserDataKind{FullUserData, BakedUserData} {
-			doc, span := UserData(c, p, kind, site)
-			tree.Add(OutputFile{Path: UserDataPath(p.Profile, kind), Mode: modeFor(doc, secrets), Data: doc, SiteSpan: span})
+			doc := UserData(c, p, kind, site)
+			doc.Path, doc.Mode = UserDataPath(p.Profile, kind), modeFor(secrets, doc.head, doc.site, doc.tail)
+			tree.Add(doc)
 		}
 	}
 	for _, h := range c.Hosts {
@@ -84,10 +85,13 @@ func UserDataPath(profile string, kind UserDataKind) string {
 	return "profiles/" + profile + "/user-data." + string(kind) + ".yaml"
 }
 
-func modeFor(data []byte, secrets []string) fs.FileMode {
+// modeFor is 0600 for a file whose parts hold a secret, else 0644.
+func modeFor(secrets []string, parts ...[]byte) fs.FileMode {
 	for _, s := range secrets {
-		if s != "" && bytes.Contains(data, []byte(s)) {
-			return 0o600
+		for _, part := range parts {
+			if s != "" && bytes.Contains(part, []byte(s)) {
+				return 0o600
+			}
 		}
 	}
 	return 0o644
@@ -124,11 +128,11 @@ func manifest(t *Tree, input []byte, site Site, templates []roles.TemplateSource
 			m.Files = append(m.Files, entry{Path: p, Link: f.Link})
 			continue
 		}
-		size := len(f.Data)
-		m.Files = append(m.Files, entry{Path: p, SHA256: sha256Hex(f.Data), Size: &size, Mode: modeString(f.Mode)})
+		size := f.Size()
+		m.Files = append(m.Files, entry{Path: p, SHA256: f.SHA256(), Size: &size, Mode: modeString(f.Mode)})
 	}
 	b, _ := json.MarshalIndent(m, "", "  ")
-	return OutputFile{Path: "manifest.json", Mode: 0o644, Data: append(b, '\n')}
+	return fileOf("manifest.json", 0o644, append(b, '\n'))
 }
 
 func modeString(m fs.FileMode) string { return fmt.Sprintf("%04o", m.Perm()) }

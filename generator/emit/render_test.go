@@ -2,6 +2,7 @@ package emit
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,10 +141,10 @@ func TestUserDataPassesCloudInit(t *testing.T) {
 			}
 			file, _ := tree.Get(p)
 			t.Run(name+"/"+p, func(t *testing.T) {
-				if out, ok := testenv.CloudInitSchema(t, file.Data); !ok {
+				if out, ok := testenv.CloudInitSchema(t, file.Bytes()); !ok {
 					t.Errorf("cloud-init rejects %s:\n%s", p, out)
 				}
-				unknown, err := testenv.UnknownTopLevelKeys(file.Data, known)
+				unknown, err := testenv.UnknownTopLevelKeys(file.Bytes(), known)
 				if err != nil || len(unknown) > 0 {
 					t.Errorf("top-level keys cloud-init does not know: %v %v", unknown, err)
 				}
@@ -157,16 +158,16 @@ func TestUserDataPassesCloudInit(t *testing.T) {
 func TestCloudInitChecksCatchBrokenDocuments(t *testing.T) {
 	f := validFixtures(t)["example"]
 	good, _ := render(t, f.cloud, f.input).Get("profiles/nc/user-data.full.yaml")
-	wrongType := strings.Replace(string(good.Data), `permissions: "0600"`, "permissions: 384", 1)
+	wrongType := strings.Replace(string(good.Bytes()), `permissions: "0600"`, "permissions: 384", 1)
 	if out, ok := testenv.CloudInitSchema(t, []byte(wrongType)); ok || !strings.Contains(out, "permissions") {
 		t.Errorf("cloud-init accepted an integer file mode:\n%s", out)
 	}
-	typo := strings.Replace(string(good.Data), "write_files:", "write_file:", 1)
+	typo := strings.Replace(string(good.Bytes()), "write_files:", "write_file:", 1)
 	unknown, _ := testenv.UnknownTopLevelKeys([]byte(typo), testenv.CloudConfigKeys(t))
 	if diff := cmp.Diff([]string{"write_file"}, unknown); diff != "" {
 		t.Errorf("the key check missed a misspelled key:\n%s", diff)
 	}
-	noHeader := strings.Replace(string(good.Data), "#cloud-config\n", "", 1)
+	noHeader := strings.Replace(string(good.Bytes()), "#cloud-config\n", "", 1)
 	if out, ok := testenv.CloudInitSchema(t, []byte(noHeader)); ok {
 		t.Errorf("cloud-init accepted a document without #cloud-config:\n%s", out)
 	}
@@ -175,10 +176,15 @@ func TestCloudInitChecksCatchBrokenDocuments(t *testing.T) {
 // TestRenderIsDeterministic renders the same input twice and compares the two trees whole:
 // the same paths, and for each the same bytes, mode and link.
 func TestRenderIsDeterministic(t *testing.T) {
-	files := func(tree *Tree) map[string]OutputFile {
-		out := map[string]OutputFile{}
+	type file struct {
+		Mode       fs.FileMode
+		Link, Data string
+	}
+	files := func(tree *Tree) map[string]file {
+		out := map[string]file{}
 		for _, p := range tree.Paths() {
-			out[p], _ = tree.Get(p)
+			f, _ := tree.Get(p)
+			out[p] = file{f.Mode, f.Link, string(f.Bytes())}
 		}
 		return out
 	}
@@ -200,7 +206,7 @@ func TestSecretsMakeFilesPrivate(t *testing.T) {
 	tree := render(t, f.cloud, f.input)
 	for _, p := range tree.Paths() {
 		file, _ := tree.Get(p)
-		holds := strings.Contains(string(file.Data), "s3cr3t-token")
+		holds := strings.Contains(string(file.Bytes()), "s3cr3t-token")
 		if holds != (file.Mode == 0o600) {
 			t.Errorf("%s: holds the secret %v, mode %o", p, holds, file.Mode)
 		}

@@ -38,7 +38,7 @@ func UserDataSizes(t *Tree) []DocSize {
 	for _, p := range t.Paths() {
 		f, _ := t.Get(p)
 		if f.Link == "" && strings.HasPrefix(p, "profiles/") && strings.Contains(p, "/user-data.") {
-			out = append(out, DocSize{Path: p, Size: len(f.Data)})
+			out = append(out, DocSize{Path: p, Size: f.Size()})
 		}
 	}
 	return out

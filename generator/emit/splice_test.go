@@ -30,7 +30,8 @@ func TestSiteDataSurvivesEitherPath(t *testing.T) {
 		"blank lines":   "a: 1\n\n\nb: 2\n",
 	} {
 		for _, mode := range []UserDataKind{FullUserData, BakedUserData} {
-			doc, span := UserData(c, plans[0], mode, Site{Data: []byte(site)})
+			file := UserData(c, plans[0], mode, Site{Data: []byte(site)})
+			doc := file.Bytes()
 			var parsed struct {
 				WriteFiles []struct{ Path, Content string } `yaml:"write_files"`
 			}
@@ -40,22 +41,25 @@ func TestSiteDataSurvivesEitherPath(t *testing.T) {
 			if parsed.WriteFiles[0].Path != roles.SitePath || parsed.WriteFiles[0].Content != site {
 				t.Errorf("%s/%s: site data came out as %q", name, mode, parsed.WriteFiles[0].Content)
 			}
-			checkSpan(t, name+"/"+string(mode), doc, span)
+			checkSitePart(t, name+"/"+string(mode), file)
+			if shared := UserData(c, plans[0], mode, NewSite([]byte(site), "")); string(shared.Bytes()) != string(doc) {
+				t.Errorf("%s/%s: the render's shared block gives another document:\n%s", name, mode, shared.Bytes())
+			}
 		}
 	}
 }
 
-// checkSpan: the span covers the site file's content from its key to the next file, and the
-// review form, with it replaced, is still the same document otherwise.
-func checkSpan(t *testing.T, name string, doc []byte, span [2]int) {
+// checkSitePart: the site part runs from the site file's content key to the next file, and
+// the review form, with it replaced, is still the same document otherwise.
+func checkSitePart(t *testing.T, name string, file OutputFile) {
 	t.Helper()
-	if span[1] <= span[0] {
-		t.Fatalf("%s: no site span", name)
+	if !file.CarriesSite() {
+		t.Fatalf("%s: no site part", name)
 	}
-	if !strings.HasPrefix(string(doc[span[0]:]), "    content: ") || !strings.HasPrefix(string(doc[span[1]:]), "  - path: ") {
-		t.Fatalf("%s: span %v does not frame the site content:\n%s", name, span, doc)
+	if !strings.HasPrefix(string(file.site), "    content: ") || !strings.HasPrefix(string(file.tail), "  - path: ") {
+		t.Fatalf("%s: the site part does not frame the site content:\n%s", name, file.Bytes())
 	}
-	review := OutputFile{Data: doc, SiteSpan: span}.Review()
+	review := file.Review()
 	var parsed struct {
 		WriteFiles []struct{ Path, Content string } `yaml:"write_files"`
 	}
@@ -74,7 +78,8 @@ func TestSiteByReference(t *testing.T) {
 	tpl, _ := roles.NewTemplates("")
 	plans, _ := roles.Plans(roles.Resolve(c), tpl)
 	site := Site{Data: c.Marshal(), URL: "https://deploy.example/clouds/prod/cloud.yaml?sig=a:b"}
-	doc, span := UserData(c, plans[0], BakedUserData, site)
+	file := UserData(c, plans[0], BakedUserData, site)
+	doc := file.Bytes()
 	var parsed struct {
 		WriteFiles []struct{ Path, Content string } `yaml:"write_files"`
 	}
@@ -94,5 +99,5 @@ func TestSiteByReference(t *testing.T) {
 	if strings.Contains(string(doc), "zookeeper:") || strings.Contains(string(doc), "publicIps") {
 		t.Errorf("the site data is still inline:\n%s", doc)
 	}
-	checkSpan(t, "by reference", doc, span)
+	checkSitePart(t, "by reference", file)
 }

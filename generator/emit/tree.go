@@ -6,6 +6,7 @@ package emit
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"io/fs"
 	"sort"
 )
@@ -14,30 +15,74 @@ import (
 type OutputFile struct {
 	Path string      // slash-separated, relative to the output directory
 	Mode fs.FileMode // 0644, or 0600 when it carries a credential
-	Data []byte
 	// Link, when set, makes the file a symbolic link to this path (relative to the file's
 	// directory) instead of a copy: a host's seed is its profile's user-data, and copying it
 	// would make the output grow with hosts times cloud size.
 	Link string
-	// SiteSpan, in a user-data, is where the site data (or its reference) stands: the review
-	// diff shows it once, as SiteDataPath, rather than once per document.
-	SiteSpan [2]int
+	// The content, in up to three parts: head, site, tail. site, in a user-data, is the part
+	// that carries the site data (or its reference) from its "content:" line to the end of
+	// its value. It is the largest part of every user-data and the same in all of them, so a
+	// render holds it once however many documents carry it, and the review diff shows it
+	// once, as SiteDataPath, rather than once per document.
+	head, site, tail []byte
+}
+
+// fileOf is a file of one piece.
+func fileOf(path string, mode fs.FileMode, data []byte) OutputFile {
+	return OutputFile{Path: path, Mode: mode, head: data}
 }
 
 // SiteDataPath is where the output keeps the site data: the file to publish for user-data
 // rendered with --site-url, and the one place the review diff shows it.
 const SiteDataPath = "site/cloud.yaml"
 
+// Bytes is the file's data (nothing for a link). A user-data's parts are joined into a new
+// slice: to write or hash one, WriteTo and SHA256 do without.
+func (f OutputFile) Bytes() []byte {
+	if f.site == nil && f.tail == nil {
+		return f.head
+	}
+	b := make([]byte, 0, f.Size())
+	return append(append(append(b, f.head...), f.site...), f.tail...)
+}
+
+// Size is the length of the file's data.
+func (f OutputFile) Size() int { return len(f.head) + len(f.site) + len(f.tail) }
+
+// CarriesSite says whether the file is a user-data that carries the site data or its
+// reference.
+func (f OutputFile) CarriesSite() bool { return f.site != nil }
+
+// WriteTo writes the file's data, part by part.
+func (f OutputFile) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for _, part := range [][]byte{f.head, f.site, f.tail} {
+		m, err := w.Write(part)
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// SHA256 is the hex SHA-256 of the file's data.
+func (f OutputFile) SHA256() string {
+	h := sha256.New()
+	f.WriteTo(h) // a hash's Write never fails
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // Review is what the review diff compares: Content, with the site data replaced by a line
 // that points at SiteDataPath.
 func (f OutputFile) Review() []byte {
-	if f.SiteSpan[1] <= f.SiteSpan[0] || f.SiteSpan[1] > len(f.Data) {
+	if f.site == nil {
 		return f.Content()
 	}
-	var b []byte
-	b = append(b, f.Data[:f.SiteSpan[0]]...)
+	b := make([]byte, 0, len(f.head)+len(f.tail)+80)
+	b = append(b, f.head...)
 	b = append(b, "    content: (site data) # shown once, as "+SiteDataPath+"\n"...)
-	return append(b, f.Data[f.SiteSpan[1]:]...)
+	return append(b, f.tail...)
 }
 
 // Content is what a reader of the file sees: its data, or for a link a line naming the target.
@@ -45,7 +90,7 @@ func (f OutputFile) Content() []byte {
 	if f.Link != "" {
 		return []byte("symlink to " + f.Link + "\n")
 	}
-	return f.Data
+	return f.Bytes()
 }
 
 // Tree is a rendered output, keyed by path.

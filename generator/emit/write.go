@@ -273,8 +273,7 @@ func (t *Tree) writeFiles(dir string) error {
 	default:
 	}
 	if m, ok := t.files["manifest.json"]; ok {
-		sum := sha256.Sum256(m.Data)
-		if err := writeOne(dir, OutputFile{Path: MarkerFile, Mode: 0o644, Data: []byte(markerPrefix + hex.EncodeToString(sum[:]) + "\n")}); err != nil {
+		if err := writeOne(dir, fileOf(MarkerFile, 0o644, []byte(markerPrefix+m.SHA256()+"\n"))); err != nil {
 			return err
 		}
 	}
@@ -300,7 +299,7 @@ func writeOne(dir string, f OutputFile) error {
 	if err != nil {
 		return err
 	}
-	if _, err := out.Write(f.Data); err != nil {
+	if _, err := f.WriteTo(out); err != nil {
 		out.Close()
 		return err
 	}

@@ -75,7 +75,7 @@ func get(t *testing.T, tree *emit.Tree, path string) []byte {
 	if !ok {
 		t.Fatalf("%s not rendered", path)
 	}
-	return f.Data
+	return f.Bytes()
 }
 
 // checkFile asserts a file cloud-init wrote: content, mode and owner (root in the chroot).
