@@ -89,12 +89,21 @@ func TestHandler(t *testing.T) {
 	if code, body := get("HEAD", "/node1/user-data"); code != 200 || body != "" {
 		t.Errorf("HEAD: %d %q", code, body)
 	}
+	// The size, not chunks: HEAD tells it, and a large user-data comes with its length.
+	resp, err := http.Head(srv.URL + "/node1/user-data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if want := int64(len(s["/node1/user-data"])); resp.ContentLength != want || len(resp.TransferEncoding) != 0 {
+		t.Errorf("HEAD user-data: Content-Length %d, transfer encoding %v; want %d, none", resp.ContentLength, resp.TransferEncoding, want)
+	}
 	h.Swap(Seeds{"/other/meta-data": []byte("x")})
 	if code, _ := get("GET", "/node1/meta-data"); code != 404 {
 		t.Errorf("after Swap the old seeds are still served: %d", code)
 	}
-	if lines := strings.Count(log.String(), "\n"); lines != 9 {
-		t.Errorf("want one log line per request (9), got %d:\n%s", lines, log.String())
+	if lines := strings.Count(log.String(), "\n"); lines != 10 {
+		t.Errorf("want one log line per request (10), got %d:\n%s", lines, log.String())
 	}
 }
 
