@@ -56,6 +56,8 @@ func commands() []command {
 		{"preflight", "[--site FILE] [--host NAME] [--ignore ID,...] [-o text|json] [--root DIR]", "check this host against what its roles need, before anything changes on it", runPreflight},
 		{"enrol", "[--site FILE] [--once] [--interval D] [--remove NAME] [--api URL] [--zookeeper-port PORT]", "on the CLC: enrol every Midolman host in the tunnel zone whenever it comes (midobake-enrol.service)", runEnrol},
 		{"status", "[-f cloud.yaml | --site FILE] [--zookeeper HOST:PORT,...] [--api URL] [--serve URL|none] [--site-ref FILE] [--wait] [--interval D] [--timeout D] [-o text|json]", "show the whole cloud: every host's first boot, Midolman, tunnel zone; converged or not", runStatus},
+		{"backup", "[--site FILE] [--zookeeper HOST:PORT,...] -o FILE [--force] [--timeout D] [--format text|json]", "back up the cloud's ZooKeeper tree (MidoNet's topology) into one verified file", runBackup},
+		{"restore", "[--site FILE] [--zookeeper HOST:PORT,...] [--replace] [--format text|json] FILE", "restore a backup into the cloud's ZooKeeper ensemble, verified first", runRestore},
 		{"diff", "[--exit-code] [--stat] [-o text|json|markdown] [--color auto|always|never] [--templates DIR] [--old-templates DIR|REV:DIR] [--new-templates DIR|REV:DIR] [--packer-source TYPE.NAME] [--site-url URL] [--max-user-data SIZE] OLD NEW", "show what changes between two cloud descriptions (files or REV:PATH)", runDiff},
 		{"templates", "list | dump DIR", "list or export the embedded templates, to override them with --templates", runTemplates},
 		{"serve", "[-f cloud.yaml | --example] [--listen 127.0.0.1:8000] [--mode full|baked] [--templates DIR] [--site-url URL] [--max-user-data SIZE]", "serve NoCloud-net seeds to PXE-booted hosts", runServe},

@@ -75,16 +75,7 @@ func runStatus(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	top := roles.Resolve(c)
-	servers := top.ZooKeeperClients(roles.ZooKeeperPort)
-	if *zkList != "" {
-		servers = nil
-		for _, s := range strings.Split(*zkList, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				servers = append(servers, s)
-			}
-		}
-	}
+	servers := ensemble(c, *zkList)
 	src := status.Sources{ZooKeeper: servers, API: midonet.NewClient(*api, &http.Client{Timeout: 5 * time.Second}),
 		Serve: *serve, HTTP: &http.Client{Timeout: 5 * time.Second}}
 	if path, err := exec.LookPath("euctl"); err == nil {

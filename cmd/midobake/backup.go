@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/midobake/midobake/backup"
+	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/midonet"
+	"github.com/midobake/midobake/roles"
+)
+
+// ensemble is where the cloud's ZooKeeper is: --zookeeper when given, else the description's.
+func ensemble(c *cloud.Cloud, list string) []string {
+	if list == "" {
+		return roles.Resolve(c).ZooKeeperClients(roles.ZooKeeperPort)
+	}
+	var servers []string
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			servers = append(servers, s)
+		}
+	}
+	return servers
+}
+
+func runBackup(e *env, args []string) error {
+	fs := flags(e, "backup",
+		"Back up the cloud's ZooKeeper tree (MidoNet's topology, midobake's announcements and\n"+
+			"reports) into one file: every persistent node with its data and ACL, as the tree stood at\n"+
+			"one moment even while it is written to (ephemeral nodes are left out and counted), and a\n"+
+			"manifest (cloud, time, zxid, node count, SHA-256) that restore verifies. Run it anywhere\n"+
+			"that reaches the ensemble; the README's recovery runbook says how to restore.")
+	site := fs.String("site", roles.SitePath, "site data: the cloud description (`FILE`) naming the cloud and its ensemble")
+	zkList := fs.String("zookeeper", "", "ZooKeeper servers (`HOST:PORT,...`); default: the description's ensemble")
+	out := fs.String("o", "", "write the backup to `FILE` (required; never over an existing file without --force)")
+	force := fs.Bool("force", false, "replace an existing -o FILE")
+	timeout := fs.Duration("timeout", 2*time.Minute, "give up after `D` (a tree that never stops changing)")
+	format := fs.String("format", "text", "what to print when done: text, or json (the manifest)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	switch {
+	case *out == "":
+		fmt.Fprintf(e.stderr, "midobake backup: -o FILE: say where the backup goes\n")
+		return errUsage
+	case *format != "text" && *format != "json":
+		fmt.Fprintf(e.stderr, "midobake backup: --format %q: use text or json\n", cloud.Printable(*format, 40))
+		return errUsage
+	case *timeout <= 0:
+		fmt.Fprintf(e.stderr, "midobake backup: --timeout takes a positive duration (like 2m)\n")
+		return errUsage
+	}
+	if _, err := os.Lstat(*out); err == nil && !*force {
+		fmt.Fprintf(e.stderr, "midobake backup: %s exists: give another -o, or --force to replace it\n", cloud.Printable(*out, 300))
+		return failed{"backup file exists"}
+	}
+	c, _, err := load(e, *site, false)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	servers := ensemble(c, *zkList)
+	conn, err := midonet.Session(ctx, servers)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake backup: %v\n", err)
+		return err
+	}
+	defer conn.Close()
+	// Written beside the destination and renamed into place once complete and synced: a
+	// failed backup leaves nothing, and an earlier file is never half overwritten.
+	tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".partial-")
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake backup: %v\n", err)
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after the rename, nothing is there
+	m, err := backup.Take(ctx, conn, c.Name, time.Now(), tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o600) // the topology may hold credentials
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), *out)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake backup: %v (nothing was written to %s)\n", err, cloud.Printable(*out, 300))
+		return err
+	}
+	if *format == "json" {
+		b, _ := json.MarshalIndent(m, "", "  ")
+		fmt.Fprintf(e.stdout, "%s\n", b)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "backed up cloud %s from %s: %d nodes at zxid %s (%d ephemeral left out) to %s, sha256 %s\n",
+		cloud.Printable(m.Cloud, 80), strings.Join(servers, ","), m.Nodes, m.ZxidHex(), m.Ephemeral, cloud.Printable(*out, 300), m.SHA256)
+	return nil
+}
+
+func runRestore(e *env, args []string) error {
+	fs := flags(e, "restore",
+		"Restore a backup into the cloud's ZooKeeper ensemble. The whole file is verified first\n"+
+			"(its manifest, node count and SHA-256) and must be of this cloud; an ensemble that\n"+
+			"holds data is refused unless --replace, which deletes it first. Stop midonet-cluster\n"+
+			"and Midolman everywhere before, and start them after: see the README's runbook.")
+	site := fs.String("site", roles.SitePath, "site data: the cloud description (`FILE`) naming the cloud and its ensemble")
+	zkList := fs.String("zookeeper", "", "ZooKeeper servers (`HOST:PORT,...`); default: the description's ensemble")
+	replace := fs.Bool("replace", false, "delete what the ensemble holds (ZooKeeper's own nodes aside) before restoring")
+	format := fs.String("format", "text", "what to print when done: text, or json (the manifest)")
+	if err := parse(fs, args, 1); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(e.stderr, "midobake restore: give the backup FILE\n")
+		fs.Usage()
+		return errUsage
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(e.stderr, "midobake restore: --format %q: use text or json\n", cloud.Printable(*format, 40))
+		return errUsage
+	}
+	file := fs.Arg(0)
+	open := func() (io.ReadCloser, error) { return os.Open(file) }
+	// Verified before anything else: a bad file is said so without a ZooKeeper to reach.
+	f, err := open()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake restore: %v\n", err)
+		return err
+	}
+	_, err = backup.Verify(f)
+	f.Close()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake restore: %s: %v; nothing was written\n", cloud.Printable(file, 300), err)
+		return err
+	}
+	c, _, err := load(e, *site, false)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	servers := ensemble(c, *zkList)
+	conn, err := midonet.Session(ctx, servers)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake restore: %v\n", err)
+		return err
+	}
+	defer conn.Close()
+	m, err := backup.Restore(conn, open, c.Name, *replace)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake restore: %s: %v\n", cloud.Printable(file, 300), err)
+		return err
+	}
+	if *format == "json" {
+		b, _ := json.MarshalIndent(m, "", "  ")
+		fmt.Fprintf(e.stdout, "%s\n", b)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "restored cloud %s into %s: %d nodes, the tree at zxid %s taken %s\n",
+		cloud.Printable(m.Cloud, 80), strings.Join(servers, ","), m.Nodes, m.ZxidHex(), cloud.Printable(m.Taken, 40))
+	return nil
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/midobake/midobake/backup"
+	"github.com/midobake/midobake/internal/testenv"
+	"github.com/midobake/midobake/midonet"
+)
+
+// TestBackupRestoreCLI drives backup and restore through the binary against a real ZooKeeper:
+// a backup is written whole or not at all and never over a file without --force; restore
+// verifies the file before it reaches for ZooKeeper, refuses another cloud's backup and an
+// ensemble that holds data, and with --replace puts the backed-up tree back exactly.
+func TestBackupRestoreCLI(t *testing.T) {
+	z := testenv.NewZooKeeper(t)
+	z.Start(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", z.Port)
+	conn, err := midonet.Session(context.Background(), []string{addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, p := range []string{"/midonet", "/midonet/zoom", "/midonet/zoom/bridge-1"} {
+		if _, err := conn.Create(p, []byte("data of "+p), 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	example := midobake(t, dir, "example").stdout
+	os.WriteFile(filepath.Join(dir, "site.yaml"), []byte(example), 0o644)
+	os.WriteFile(filepath.Join(dir, "other.yaml"), []byte(strings.Replace(example, "name: euca-lab", "name: other-cloud", 1)), 0o644)
+
+	r := midobake(t, dir, "backup", "--site", "site.yaml", "--zookeeper", addr, "-o", "nsdb.backup", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("backup: exit %d\n%s", r.code, r.stderr)
+	}
+	var m backup.Manifest
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil || m.Cloud != "euca-lab" || m.Nodes != 3 {
+		t.Fatalf("backup -o json: %v %+v\n%s", err, m, r.stdout)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "nsdb.backup")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("the backup file: %v %v", st, err)
+	}
+	good, _ := os.ReadFile(filepath.Join(dir, "nsdb.backup"))
+
+	// Never over an existing file unless told; a failed backup leaves nothing behind.
+	r = midobake(t, dir, "backup", "--site", "site.yaml", "--zookeeper", addr, "-o", "nsdb.backup")
+	if r.code == 0 || !strings.Contains(r.stderr, "nsdb.backup exists") {
+		t.Errorf("backup over an existing file: exit %d\n%s", r.code, r.stderr)
+	}
+	r = midobake(t, dir, "backup", "--site", "site.yaml", "--zookeeper", fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t)), "-o", "nsdb.backup", "--force", "--timeout", "10s")
+	if r.code == 0 {
+		t.Errorf("backup from a ZooKeeper that is not there succeeded")
+	}
+	if now, _ := os.ReadFile(filepath.Join(dir, "nsdb.backup")); string(now) != string(good) {
+		t.Errorf("a failed backup changed the earlier file")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".nsdb.backup.*")); len(left) != 0 {
+		t.Errorf("a failed backup left %v", left)
+	}
+
+	// A truncated file is refused before any ZooKeeper is reached (there is none here).
+	os.WriteFile(filepath.Join(dir, "cut.backup"), good[:len(good)/2], 0o644)
+	r = midobake(t, dir, "restore", "--site", "site.yaml", "--zookeeper", "127.0.0.1:1", "cut.backup")
+	if r.code == 0 || !strings.Contains(r.stderr, "truncated") || !strings.Contains(r.stderr, "nothing was written") {
+		t.Errorf("restore of a truncated file: exit %d\n%s", r.code, r.stderr)
+	}
+	r = midobake(t, dir, "restore", "--site", "other.yaml", "--zookeeper", addr, "--replace", "nsdb.backup")
+	if r.code == 0 || !strings.Contains(r.stderr, `a backup of cloud "euca-lab", not of "other-cloud"`) {
+		t.Errorf("restore into another cloud: exit %d\n%s", r.code, r.stderr)
+	}
+	r = midobake(t, dir, "restore", "--site", "site.yaml", "--zookeeper", addr, "nsdb.backup")
+	if r.code == 0 || !strings.Contains(r.stderr, "already holds /midonet") {
+		t.Errorf("restore into an ensemble that holds data: exit %d\n%s", r.code, r.stderr)
+	}
+
+	// What changed since the backup is gone after restore --replace; what was backed up is back.
+	conn.Delete("/midonet/zoom/bridge-1", -1)
+	conn.Create("/midonet/zoom/bridge-2", []byte("after the backup"), 0, zk.WorldACL(zk.PermAll))
+	r = midobake(t, dir, "restore", "--site", "site.yaml", "--zookeeper", addr, "--replace", "nsdb.backup")
+	if r.code != 0 || !strings.Contains(r.stdout, "restored cloud euca-lab into "+addr+": 3 nodes") {
+		t.Fatalf("restore --replace: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if data, _, err := conn.Get("/midonet/zoom/bridge-1"); err != nil || string(data) != "data of /midonet/zoom/bridge-1" {
+		t.Errorf("bridge-1 after restore: %q %v", data, err)
+	}
+	if ok, _, _ := conn.Exists("/midonet/zoom/bridge-2"); ok {
+		t.Errorf("bridge-2, created after the backup, is still there after restore --replace")
+	}
+}
