@@ -77,7 +77,11 @@ func (e *Env) startService(ctx context.Context, unit string) error {
 			return err
 		}
 	case len(diff) > 0:
-		if err := e.cmd(ctx, nil, "systemctl", "restart", unit); err != nil {
+		restart := func() error { return e.cmd(ctx, nil, "systemctl", "restart", unit) }
+		if servers, back, ok := e.rollingUnit(unit); ok {
+			restart = func() error { return e.restartRolling(ctx, unit, servers, back) }
+		}
+		if err := restart(); err != nil {
 			return err
 		}
 		e.logf("  restarted %s: %s changed", unit, strings.Join(diff, ", "))
@@ -110,7 +114,11 @@ func (e *Env) describeService(unit string) string {
 		return fmt.Sprintf("systemctl start %s (cannot read its inputs: %v)", unit, err)
 	}
 	if diff := changedInputs(st.Inputs[unit], now); len(diff) > 0 {
-		return fmt.Sprintf("systemctl restart %s: %s changed since it started", unit, strings.Join(diff, ", "))
+		how := ""
+		if servers, _, ok := e.rollingUnit(unit); ok && servers > 1 {
+			how = " (holding the NSDB restart lock in ZooKeeper until it serves again)"
+		}
+		return fmt.Sprintf("systemctl restart %s%s: %s changed since it started", unit, how, strings.Join(diff, ", "))
 	}
 	var names []string
 	for k := range now {

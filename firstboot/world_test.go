@@ -145,6 +145,9 @@ if [ "$name" = systemctl ]; then
     enable) mkdir -p "$wants"; ln -sf "/usr/lib/systemd/system/$unit.service" "$wants/$unit.service" ;;
     disable) rm -f "$wants/$unit.service" ;;
   esac
+  if [ -n "$MIDOBAKE_TEST_ZK_CTL" ] && [ "$unit" = zookeeper ] && { [ "$verb" = start ] || [ "$verb" = restart ]; }; then
+    "$MIDOBAKE_TEST_ZK_CTL" "$verb"
+  fi
 fi
 if [ -n "$MIDOBAKE_TEST_KILL_ON" ] && [ "$line" = "$MIDOBAKE_TEST_KILL_ON" ]; then kill -9 $PPID; sleep 5; fi
 exit 0
@@ -162,6 +165,8 @@ type world struct {
 	csPort    int
 	// nsdbPreset: the NSDB settings are in ZooKeeper from the start (see playMnConf).
 	nsdbPreset atomic.Bool
+	// zkPort is where the hooks find ZooKeeper, when not at w.zk (an ensemble of the test's).
+	zkPort int
 	// siteOf gives a host site data of its own (a host the CLC's description does not name).
 	siteOf map[string]string
 }
@@ -319,7 +324,7 @@ func (w *world) hookWith(host string, extraArgs, env []string, started func(*os.
 		site = s
 	}
 	args := append([]string{"firstboot", "--site", site, "--host", host, "--root", root, "--api", w.api.URL(),
-		"--zookeeper-port", fmt.Sprint(w.zk.Port), "--cassandra-port", fmt.Sprint(w.csPort), "--retry-max", "200ms", "--timeout", "60s"}, extraArgs...)
+		"--zookeeper-port", fmt.Sprint(w.zkClientPort()), "--cassandra-port", fmt.Sprint(w.csPort), "--retry-max", "200ms", "--timeout", "60s"}, extraArgs...)
 	cmd := exec.Command(hookBin, args...)
 	cmd.Env = append(os.Environ(), "PATH="+w.stubs+":"+os.Getenv("PATH"),
 		"MIDOBAKE_TEST_LOG="+logFile, "MIDOBAKE_TEST_STATE="+filepath.Join(root, ".test"),
@@ -347,6 +352,13 @@ func (w *world) hookWith(host string, extraArgs, env []string, started func(*os.
 		log = strings.Split(strings.ReplaceAll(s, root, "ROOT"), "\n")
 	}
 	return hookRun{out.String(), code, log}
+}
+
+func (w *world) zkClientPort() int {
+	if w.zkPort != 0 {
+		return w.zkPort
+	}
+	return w.zk.Port
 }
 
 // files reads a host's root (the hook's results), without the test's own bookkeeping.

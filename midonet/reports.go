@@ -22,12 +22,8 @@ func Dial(servers []string) (*zk.Conn, <-chan zk.Event, error) {
 
 // Put writes data at node, making its parents, and reports whether it changed.
 func Put(conn *zk.Conn, node string, data []byte) (bool, error) {
-	p := ""
-	for _, part := range strings.Split(strings.Trim(path.Dir(node), "/"), "/") {
-		p += "/" + part
-		if _, err := conn.Create(p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
-			return false, fmt.Errorf("create %s: %w", p, err)
-		}
+	if err := MakeDir(conn, path.Dir(node)); err != nil {
+		return false, err
 	}
 	old, stat, err := conn.Get(node)
 	switch {
@@ -45,6 +41,18 @@ func Put(conn *zk.Conn, node string, data []byte) (bool, error) {
 		return false, fmt.Errorf("set %s: %w", node, err)
 	}
 	return true, nil
+}
+
+// MakeDir makes a node and its parents, each without data, where they are missing.
+func MakeDir(conn *zk.Conn, dir string) error {
+	p := ""
+	for _, part := range strings.Split(strings.Trim(dir, "/"), "/") {
+		p += "/" + part
+		if _, err := conn.Create(p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			return fmt.Errorf("create %s: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // PutReport publishes a host's report under report.Dir.
