@@ -69,6 +69,7 @@ lab:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./cloud
 	$(GO) test -run '^$$' -fuzz '^FuzzNetwork$$' -fuzztime $(FUZZTIME) ./cloud
+	$(GO) test -run '^$$' -fuzz '^FuzzCalendar$$' -fuzztime $(FUZZTIME) ./cloud
 	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./generator/emit
 	$(GO) test -run '^$$' -fuzz '^FuzzRenderStructured$$' -fuzztime $(FUZZTIME) ./generator/emit
 	$(GO) test -run '^$$' -fuzz '^FuzzAnnouncement$$' -fuzztime $(FUZZTIME) ./enrol

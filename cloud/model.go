@@ -37,6 +37,47 @@ type Cloud struct {
 	// Firewall says what the hook does about firewalld (the Eucalyptus guide's host
 	// preparation); absent: FirewallDisable.
 	Firewall Firewall `yaml:"firewall,omitempty" decode:"section"`
+	// Backup schedules backups of the cloud's ZooKeeper on one host; off unless it has a
+	// schedule.
+	Backup Backup `yaml:"backup,omitempty" decode:"section"`
+}
+
+// Backup is a schedule of "midobake backup" (a systemd timer) on one host.
+type Backup struct {
+	// Schedule is when: hourly, daily, weekly, monthly, or a systemd calendar expression
+	// (OnCalendar=, like "*-*-* 02:30" or "Mon,Thu *-*-* 03:00"). Absent: no backups.
+	Schedule string `yaml:"schedule,omitempty"`
+	// Host runs the timer: the CLC (the default) or a ZooKeeper host.
+	Host string `yaml:"host,omitempty"`
+	// Directory holds the backups (absent: DefaultBackupDirectory); Keep is how many of the
+	// newest are kept (absent: DefaultBackupKeep).
+	Directory string `yaml:"directory,omitempty"`
+	Keep      int    `yaml:"keep,omitempty"`
+}
+
+// Backup defaults and bounds.
+const (
+	DefaultBackupDirectory = "/var/lib/midobake/backups"
+	DefaultBackupKeep      = 7
+	MaxBackupKeep          = 1000
+)
+
+// BackupPlan is the cloud's backup schedule with its defaults filled in, and whether it has one.
+func (c *Cloud) BackupPlan() (Backup, bool) {
+	b := c.Backup
+	if b.Schedule == "" {
+		return b, false
+	}
+	if b.Host == "" {
+		b.Host = c.CLC().Name
+	}
+	if b.Directory == "" {
+		b.Directory = DefaultBackupDirectory
+	}
+	if b.Keep == 0 {
+		b.Keep = DefaultBackupKeep
+	}
+	return b, true
 }
 
 // Firewall is what the hosts' firewall (firewalld on EL7) does for the cloud.

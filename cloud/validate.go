@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -105,6 +106,7 @@ func (v *validator) validate() {
 	v.midonet()
 	v.hosts()
 	v.firewall()
+	v.backup()
 	v.network()
 }
 
@@ -358,6 +360,45 @@ func (v *validator) firewall() {
 	}
 	if len(f.AdminSources) > 0 && v.c.FirewallMode() != FirewallKeep {
 		v.warnf(KindValue, "firewall.adminSources", "the hook disables firewalld (firewall.mode is %s), so adminSources are not used; say mode: %s to keep the firewall", v.c.FirewallMode(), FirewallKeep)
+	}
+}
+
+// backupDirRE is what a backup directory may be made of: it is written into a unit's command.
+var backupDirRE = regexp.MustCompile(`^(/[A-Za-z0-9._-]+)+$`)
+
+// backup checks the backup schedule: when, on which host, where, how many.
+func (v *validator) backup() {
+	b := v.c.Backup
+	if v.written("backup.schedule") {
+		if why := calendarProblem(b.Schedule); why != "" {
+			v.errorf(KindValue, "backup.schedule", "%q is not a schedule (%s); use %s, or a systemd calendar expression like \"*-*-* 02:30\" or \"Mon,Thu *-*-* 03:00\"",
+				Printable(b.Schedule, 80), why, strings.Join(CalendarShorthands, ", "))
+		}
+	} else {
+		for _, f := range []string{"host", "directory", "keep"} {
+			if v.written(Path("backup").Key(f)) {
+				v.errorf(KindValue, Path("backup").Key(f), "a backup %s without a schedule: say when backups are taken (like schedule: daily), or remove the backup section", f)
+				return
+			}
+		}
+	}
+	if v.written("backup.host") {
+		h, ok := v.c.Host(b.Host)
+		switch {
+		case !ok:
+			v.errorf(KindValue, "backup.host", "no host is named %q; name the CLC or a ZooKeeper host (absent: the CLC)", Printable(b.Host, 80))
+		case !h.Has(RoleCLC) && !h.Has(RoleZooKeeper):
+			v.errorf(KindValue, "backup.host", "host %q is neither the CLC nor a ZooKeeper host; backups run where the site data and the ensemble are", b.Host)
+		}
+	}
+	if v.written("backup.directory") {
+		d := b.Directory
+		if !backupDirRE.MatchString(d) || path.Clean(d) != d || strings.Contains(d, "/../") || strings.HasSuffix(d, "/..") || strings.Contains(d, "/./") {
+			v.errorf(KindValue, "backup.directory", "%q is not a directory midobake writes backups to; use an absolute, clean path of letters, digits and . _ - (like %s)", Printable(d, 120), DefaultBackupDirectory)
+		}
+	}
+	if v.written("backup.keep") && (b.Keep < 1 || b.Keep > MaxBackupKeep) {
+		v.errorf(KindValue, "backup.keep", "keep %d: keep from 1 to %d of the newest backups (absent: %d)", b.Keep, MaxBackupKeep, DefaultBackupKeep)
 	}
 }
 

@@ -44,8 +44,8 @@ func TestStepsPerProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"cassandra+zookeeper": "identify firewall time zookeeper cassandra",
-		"clc":                 "identify firewall time midonet-conf mn-conf-default midonet-cluster midolman template uplink announce tunnel-zone network-config",
+		"cassandra+zookeeper": "identify firewall time zookeeper cassandra backup-schedule",
+		"clc":                 "identify firewall time midonet-conf mn-conf-default midonet-cluster midolman template uplink announce tunnel-zone network-config backup-schedule",
 		"nc":                  "identify firewall time midonet-conf midolman template uplink announce",
 		"ufs":                 "identify firewall time midonet-conf midolman template uplink announce",
 	}

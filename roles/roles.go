@@ -87,8 +87,13 @@ const (
 	HostIDPath       = "/etc/midonet_host_id.properties"
 	UplinkScriptPath = "/usr/libexec/midobake/uplink"
 	UplinkUnitPath   = "/etc/systemd/system/midobake-uplink.service"
-	ZooKeeperPort    = 2181
-	RESTAPIAddress   = "127.0.0.1:8080"
+	// BackupServicePath and BackupTimerPath: the description's backup schedule, on the one
+	// host that takes the backups.
+	BackupServicePath = "/etc/systemd/system/midobake-backup.service"
+	BackupTimerPath   = "/etc/systemd/system/midobake-backup.timer"
+	BackupTimer       = "midobake-backup.timer"
+	ZooKeeperPort     = 2181
+	RESTAPIAddress    = "127.0.0.1:8080"
 	// MidonetRootKey is where MidoNet keeps its state in ZooKeeper (root_key), and
 	// DefaultTemplateZNode where mn-conf keeps the default template: it exists once the
 	// CLC's first boot has run "mn-conf set -t default" (the NSDB settings).
@@ -302,6 +307,17 @@ func CloudVars(top Topology) map[string]any {
 		"tunnel_zone_name":   c.Midonet.TunnelZone.Name,
 		"tunnel_zone_type":   c.Midonet.TunnelZone.Type,
 	}
+}
+
+// BackupUnits renders the backup schedule's service and timer, for the host b names.
+func BackupUnits(top Topology, t *Templates, b cloud.Backup) (service, timer []byte, err error) {
+	vars := map[string]any{"backup_host": b.Host, "backup_schedule": b.Schedule, "backup_dir": b.Directory, "backup_keep": b.Keep}
+	cloudVars := CloudVars(top)
+	if service, err = t.Render("midobake-backup.service.tmpl", cloudVars, vars); err != nil {
+		return nil, nil, err
+	}
+	timer, err = t.Render("midobake-backup.timer.tmpl", cloudVars, vars)
+	return service, timer, err
 }
 
 // plan gathers what the profile's roles need.

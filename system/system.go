@@ -114,6 +114,15 @@ func (r Root) Write(p string, content []byte, mode os.FileMode) (bool, error) {
 	return true, os.Rename(tmp.Name(), full)
 }
 
+// Remove deletes the file at p; nothing there is not an error.
+func (r Root) Remove(p string) error {
+	err := os.Remove(r.Path(p))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
 // Lstat says whether something (a symbolic link included, even a dangling one) is at p.
 func (r Root) Lstat(p string) (bool, error) {
 	_, err := os.Lstat(r.Path(p))

@@ -41,7 +41,9 @@ func runBackup(e *env, args []string) error {
 			"that reaches the ensemble; the README's recovery runbook says how to restore.")
 	site := fs.String("site", roles.SitePath, "site data: the cloud description (`FILE`) naming the cloud and its ensemble")
 	zkList := fs.String("zookeeper", "", "ZooKeeper servers (`HOST:PORT,...`); default: the description's ensemble")
-	out := fs.String("o", "", "write the backup to `FILE` (required; never over an existing file without --force)")
+	out := fs.String("o", "", "write the backup to `FILE` (never over an existing file without --force)")
+	into := fs.String("into", "", "instead of -o: write it into `DIR` as CLOUD-YYYYMMDDTHHMMSSZ.backup (made 0700 if missing),\nas the description's backup schedule does")
+	keep := fs.Int("keep", 0, "with --into: then delete all but the newest `N` of this cloud's backups in DIR\n(only files named as --into names them; 0 keeps all)")
 	force := fs.Bool("force", false, "replace an existing -o FILE")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after `D` (a tree that never stops changing)")
 	format := fs.String("format", "text", "what to print when done: text, or json (the manifest)")
@@ -49,8 +51,11 @@ func runBackup(e *env, args []string) error {
 		return err
 	}
 	switch {
-	case *out == "":
-		fmt.Fprintf(e.stderr, "midobake backup: -o FILE: say where the backup goes\n")
+	case (*out == "") == (*into == ""):
+		fmt.Fprintf(e.stderr, "midobake backup: say where the backup goes: -o FILE, or --into DIR\n")
+		return errUsage
+	case *keep < 0 || *keep > cloud.MaxBackupKeep || *keep > 0 && *into == "":
+		fmt.Fprintf(e.stderr, "midobake backup: --keep takes 0 to %d, with --into\n", cloud.MaxBackupKeep)
 		return errUsage
 	case *format != "text" && *format != "json":
 		fmt.Fprintf(e.stderr, "midobake backup: --format %q: use text or json\n", cloud.Printable(*format, 40))
@@ -59,13 +64,22 @@ func runBackup(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake backup: --timeout takes a positive duration (like 2m)\n")
 		return errUsage
 	}
-	if _, err := os.Lstat(*out); err == nil && !*force {
-		fmt.Fprintf(e.stderr, "midobake backup: %s exists: give another -o, or --force to replace it\n", cloud.Printable(*out, 300))
-		return failed{"backup file exists"}
-	}
 	c, _, err := load(e, *site, false)
 	if err != nil {
 		return err
+	}
+	now := time.Now()
+	if *into != "" {
+		if err := os.MkdirAll(*into, 0o700); err != nil {
+			fmt.Fprintf(e.stderr, "midobake backup: %v\n", err)
+			return err
+		}
+		*out = filepath.Join(*into, backup.FileName(c.Name, now))
+		*force = false // a name of a second ago: never over another backup
+	}
+	if _, err := os.Lstat(*out); err == nil && !*force {
+		fmt.Fprintf(e.stderr, "midobake backup: %s exists: give another -o, or --force to replace it\n", cloud.Printable(*out, 300))
+		return failed{"backup file exists"}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -86,7 +100,7 @@ func runBackup(e *env, args []string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // after the rename, nothing is there
-	m, err := backup.Take(ctx, conn, c.Name, time.Now(), tmp)
+	m, err := backup.Take(ctx, conn, c.Name, now, tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -103,13 +117,28 @@ func runBackup(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake backup: %v (nothing was written to %s)\n", err, cloud.Printable(*out, 300))
 		return err
 	}
+	var pruned []string
+	if *keep > 0 {
+		// The new backup is safe on disk: only then do older ones go.
+		if pruned, err = backup.Prune(*into, c.Name, *keep); err != nil {
+			fmt.Fprintf(e.stderr, "midobake backup: the backup is written (%s), but removing older ones failed: %v\n", cloud.Printable(*out, 300), err)
+			return err
+		}
+	}
 	if *format == "json" {
-		b, _ := json.MarshalIndent(m, "", "  ")
+		b, _ := json.MarshalIndent(struct {
+			backup.Manifest
+			File   string   `json:"file"`
+			Pruned []string `json:"pruned,omitempty"`
+		}{m, *out, pruned}, "", "  ")
 		fmt.Fprintf(e.stdout, "%s\n", b)
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "backed up cloud %s from %s: %d nodes at zxid %s (%d ephemeral left out) to %s, sha256 %s\n",
 		cloud.Printable(m.Cloud, 80), strings.Join(servers, ","), m.Nodes, m.ZxidHex(), m.Ephemeral, cloud.Printable(*out, 300), m.SHA256)
+	if len(pruned) > 0 {
+		fmt.Fprintf(e.stdout, "removed %d older backup(s), keeping the newest %d: %s\n", len(pruned), *keep, strings.Join(pruned, ", "))
+	}
 	return nil
 }
 

@@ -97,3 +97,65 @@ func TestBackupRestoreCLI(t *testing.T) {
 		t.Errorf("bridge-2, created after the backup, is still there after restore --replace")
 	}
 }
+
+// TestBackupIntoKeeps: --into names each backup by its time in the directory and --keep
+// deletes the oldest of this cloud's backups only once the new one is written; files that
+// are not this cloud's backups (another cloud's, an operator's copy, a symlink) stay.
+func TestBackupIntoKeeps(t *testing.T) {
+	z := testenv.NewZooKeeper(t)
+	z.Start(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", z.Port)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "site.yaml"), []byte(midobake(t, dir, "example").stdout), 0o644)
+	into := filepath.Join(dir, "backups")
+	os.MkdirAll(into, 0o700)
+	old := []string{"euca-lab-20250101T000000Z.backup", "euca-lab-20250102T000000Z.backup", "euca-lab-20250103T000000Z.backup"}
+	others := []string{"other-cloud-20240101T000000Z.backup", "euca-lab-copy.backup", "euca-lab-20240101T000000Z.backup.bak"}
+	for _, f := range append(append([]string{}, old...), others...) {
+		os.WriteFile(filepath.Join(into, f), []byte("old"), 0o600)
+	}
+	os.Symlink("/etc/passwd", filepath.Join(into, "euca-lab-20200101T000000Z.backup"))
+
+	r := midobake(t, dir, "backup", "--site", "site.yaml", "--zookeeper", addr, "--into", "backups", "--keep", "2", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("backup --into: exit %d\n%s", r.code, r.stderr)
+	}
+	var got struct {
+		File   string   `json:"file"`
+		Pruned []string `json:"pruned"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if want := old[:2]; strings.Join(got.Pruned, " ") != strings.Join(want, " ") {
+		t.Errorf("pruned %v, want the two oldest %v", got.Pruned, want)
+	}
+	entries, _ := os.ReadDir(into)
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	want := append([]string{filepath.Base(got.File), old[2], "euca-lab-20200101T000000Z.backup"}, others...)
+	for _, w := range want {
+		if !strings.Contains(" "+strings.Join(left, " ")+" ", " "+w+" ") {
+			t.Errorf("%s is gone from the backup directory: %v", w, left)
+		}
+	}
+	if len(left) != len(want) {
+		t.Errorf("the backup directory holds %v, want %v", left, want)
+	}
+	if !strings.HasPrefix(filepath.Base(got.File), "euca-lab-") || !strings.HasSuffix(got.File, "Z.backup") {
+		t.Errorf("the new backup is named %s", got.File)
+	}
+	r = midobake(t, dir, "restore", "--site", "site.yaml", "--zookeeper", "127.0.0.1:1", "--format", "json", got.File)
+	if strings.Contains(r.stderr, "not a midobake backup") || strings.Contains(r.stderr, "truncated") {
+		t.Errorf("the scheduled backup does not verify: %s", r.stderr)
+	}
+
+	for _, bad := range [][]string{{"--into", "backups", "-o", "x.backup"}, {"--keep", "2", "-o", "x.backup"}, {"--into", "backups", "--keep", "-1"}} {
+		r := midobake(t, dir, append([]string{"backup", "--site", "site.yaml", "--zookeeper", addr}, bad...)...)
+		if r.code != 2 {
+			t.Errorf("backup %v: exit %d, want 2 (usage)\n%s", bad, r.code, r.stderr)
+		}
+	}
+}

@@ -188,7 +188,7 @@ func TestDiffTemplatesPerSide(t *testing.T) {
 			found++
 		}
 	}
-	if found != 2 || len(m.Templates) != 14 {
+	if found != 2 || len(m.Templates) != 16 {
 		t.Errorf("the manifest's templates: %+v", m.Templates)
 	}
 }

@@ -143,3 +143,55 @@ func TestOrderingCycleIsDetected(t *testing.T) {
 		t.Errorf("the cyclic unit was not reported as a cycle:\n%s", out)
 	}
 }
+
+// TestBackupUnitsVerify: the backup schedule's service and timer, as midobake renders them
+// for a schedule of each shape, enabled as the hook enables them, pass the real systemd's
+// verification in a root laid out like a host's.
+func TestBackupUnitsVerify(t *testing.T) {
+	systemctl := testenv.Need(t, "systemctl", "apt-get install systemd")
+	analyze := testenv.Need(t, "systemd-analyze", "apt-get install systemd")
+	tpl, err := roles.NewTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, schedule := range []string{"daily", "Mon,Thu *-*-* 03:00", "*-*-* 00/6:15"} {
+		example := strings.Replace(string(cloud.Example()), "\nnetwork:", "\nbackup: {schedule: \""+schedule+"\", keep: 5}\nnetwork:", 1)
+		c, rep := cloud.Load("example.yaml", []byte(example))
+		if c == nil {
+			t.Fatalf("%s", rep.Format(false))
+		}
+		b, on := c.BackupPlan()
+		if !on {
+			t.Fatal("no backup schedule")
+		}
+		service, timer, err := roles.BackupUnits(roles.Resolve(c), tpl, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		root := t.TempDir()
+		os.MkdirAll(filepath.Join(root, "usr/lib/systemd"), 0o755)
+		if err := exec.Command("cp", "-a", "/usr/lib/systemd/system", filepath.Join(root, "usr/lib/systemd/")).Run(); err != nil {
+			t.Fatal(err)
+		}
+		for path, content := range map[string][]byte{roles.BackupServicePath: service, roles.BackupTimerPath: timer, roles.HookPath: []byte("#!/bin/sh\n")} {
+			mode := os.FileMode(0o644)
+			if path == roles.HookPath {
+				mode = 0o755
+			}
+			os.MkdirAll(filepath.Join(root, filepath.Dir(path)), 0o755)
+			if err := os.WriteFile(filepath.Join(root, path), content, mode); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if out, err := exec.Command(systemctl, "--root="+root, "enable", roles.BackupTimer).CombinedOutput(); err != nil {
+			t.Fatalf("enable: %v\n%s", err, out)
+		}
+		if _, err := os.Lstat(filepath.Join(root, "etc/systemd/system/timers.target.wants", roles.BackupTimer)); err != nil {
+			t.Errorf("enabling the timer did not make timers.target want it: %v", err)
+		}
+		out, err := exec.Command(analyze, "verify", "--root="+root, roles.BackupTimer, "midobake-backup.service").CombinedOutput()
+		if err != nil || strings.Contains(string(out), "midobake-backup") {
+			t.Errorf("schedule %q: systemd-analyze verify: %v\n%s", schedule, err, out)
+		}
+	}
+}
