@@ -17,17 +17,28 @@ import (
 // encoding forgotten, common in generated passwords) makes the URL unparsable and is hidden
 // all the same. An @ in a path also ends it there: hiding too much is the safe mistake.
 func passwordSpan(s string) (start, end int, ok bool) {
+	// Every URL that starts in one word ends where the word does, at the same last @: both
+	// are found once per word, so that a word of many "://" is read once, not once for each.
+	wordEnd, lastAt := -1, -1
 	for from := 0; ; {
 		i := strings.Index(s[from:], "://")
 		if i < 0 {
 			return 0, 0, false
 		}
 		authStart := from + i + 3
-		word := s[authStart:]
-		if n := strings.IndexAny(word, " \t\r\n\"'`"); n >= 0 {
-			word = word[:n]
+		if authStart > wordEnd {
+			wordEnd = len(s)
+			if n := strings.IndexAny(s[authStart:], " \t\r\n\"'`"); n >= 0 {
+				wordEnd = authStart + n
+			}
+			lastAt = authStart + strings.LastIndex(s[authStart:wordEnd], "@")
 		}
-		if at := strings.LastIndex(word, "@"); at >= 0 {
+		word := s[authStart:wordEnd]
+		if lastAt < authStart {
+			from = wordEnd // no @ in the rest of this word: no URL in it has a password
+			continue
+		}
+		if at := lastAt - authStart; at >= 0 {
 			colon := strings.Index(word[:at], ":")
 			if colon >= 0 && !strings.Contains(word[:colon], "/") && !portThenPath(word[colon+1:at]) {
 				return authStart + colon + 1, authStart + at, true

@@ -94,25 +94,9 @@ func runBackup(e *env, args []string) error {
 	defer conn.Close()
 	// Written beside the destination and renamed into place once complete and synced: a
 	// failed backup leaves nothing, and an earlier file is never half overwritten.
-	tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".partial-")
-	if err != nil {
-		fmt.Fprintf(e.stderr, "midobake backup: %v\n", err)
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, nothing is there
-	m, err := backup.Take(ctx, conn, c.Name, now, tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o600) // the topology may hold credentials
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), *out)
-	}
+	m, err := writeAtomically(*out, func(w io.Writer) (backup.Manifest, error) {
+		return backup.Take(ctx, conn, c.Name, now, w)
+	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake backup: %v (nothing was written to %s)\n", err, cloud.Printable(*out, 300))
 		return err
