@@ -71,7 +71,7 @@ func describeBackup(e *Env) []string {
 	}
 	return []string{
 		fmt.Sprintf("write %s and %s: midobake backup --into %s --keep %d, on calendar %q", roles.BackupServicePath, roles.BackupTimerPath, b.Directory, b.Keep, b.Schedule),
-		fmt.Sprintf("systemctl daemon-reload; systemctl enable %s; systemctl restart %s", roles.BackupTimer, roles.BackupTimer),
+		fmt.Sprintf("systemctl daemon-reload; systemctl --no-reload enable %s; systemctl restart %s", roles.BackupTimer, roles.BackupTimer),
 	}
 }
 
@@ -115,8 +115,9 @@ func doBackup(ctx context.Context, e *Env) (string, error) {
 	if _, err := e.opts.Root.Write(roles.BackupTimerPath, timer, 0o644); err != nil {
 		return "", err
 	}
-	// restart, not start: a timer already running keeps its old calendar until restarted.
-	for _, args := range [][]string{{"daemon-reload"}, {"enable", roles.BackupTimer}, {"restart", roles.BackupTimer}} {
+	// One reload, for the new units (enabling needs none after it: each reload costs seconds
+	// of a busy boot); restart, not start: a running timer keeps its old calendar until then.
+	for _, args := range [][]string{{"daemon-reload"}, {"--no-reload", "enable", roles.BackupTimer}, {"restart", roles.BackupTimer}} {
 		if err := e.cmd(ctx, nil, "systemctl", args...); err != nil {
 			return "", err
 		}

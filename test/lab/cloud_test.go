@@ -1,11 +1,15 @@
 package lab
 
 import (
+	"archive/tar"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -17,6 +21,7 @@ import (
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/preflight"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/support"
 )
 
 // labHost is how the lab boots one host of cloud.yaml.
@@ -428,6 +433,20 @@ func checkCloud(t *testing.T, c *cloud.Cloud, hosts []labHost, vms map[string]*i
 		if hostRec.Has(cloud.RoleCLC) && !strings.Contains(vm.report(t, n, "units.txt"), "midobake-enrol active enabled") {
 			t.Errorf("%s: the enrolment service is not running:\n%s", where, vm.report(t, n, "units.txt"))
 		}
+		checkSupportBundle(t, where, vm.report(t, n, "support.rc"), vm.report(t, n, "support.tar.gz"), hostRec.Has(cloud.RoleCLC))
+		if b, on := c.BackupPlan(); on && b.Host == h.name {
+			// One backup a boot, the newest Keep kept: 1 after the first boot, 2 after the reboot.
+			ran := vm.report(t, n, "backup-run.txt")
+			files := strings.Fields(vm.report(t, n, "backups.txt"))
+			if !strings.Contains(ran, "rc 0") || !strings.Contains(ran, "timer enabled active") || len(files) != min(n+1, b.Keep) {
+				t.Errorf("%s: the backup schedule: %s\nbackups: %v", where, ran, files)
+			}
+			for _, f := range files {
+				if !regexp.MustCompile(`^` + c.Name + `-\d{8}T\d{6}Z\.backup$`).MatchString(f) {
+					t.Errorf("%s: %s in the backup directory", where, f)
+				}
+			}
+		}
 		if c.Gateway(hostRec) != nil {
 			units := vm.report(t, n, "units.txt")
 			if !strings.Contains(units, "midobake-uplink active") || !strings.Contains(vm.report(t, n, "addr.txt"), "uplinkbridge") {
@@ -490,6 +509,55 @@ func checkCloud(t *testing.T, c *cloud.Cloud, hosts []labHost, vms map[string]*i
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("boot %d: tunnel zone %s holds %v, want %v", n, tz.Zones[0].Name, got, want)
+	}
+}
+
+// checkSupportBundle: midobake support, run on the host as an operator would, made a bundle
+// whose index says the real commands and journals were gathered (and on the CLC MidoNet's
+// view), each item redacted and bounded.
+func checkSupportBundle(t *testing.T, where, rc, archive string, clc bool) {
+	t.Helper()
+	if strings.TrimSpace(rc) != "0" {
+		t.Errorf("%s: midobake support exited %q", where, rc)
+		return
+	}
+	gz, err := gzip.NewReader(strings.NewReader(archive))
+	if err != nil {
+		t.Errorf("%s: the support bundle: %v", where, err)
+		return
+	}
+	tr := tar.NewReader(gz)
+	files := map[string]string{}
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		b, _ := io.ReadAll(io.LimitReader(tr, 64<<20))
+		files[path.Base(path.Dir(h.Name))+"/"+path.Base(h.Name)] = string(b)
+		files[h.Name] = string(b)
+	}
+	var idx support.Index
+	for name, b := range files {
+		if strings.HasSuffix(name, "/index.json") {
+			json.Unmarshal([]byte(b), &idx)
+		}
+	}
+	status := map[string]support.Entry{}
+	for _, e := range idx.Entries {
+		status[e.Name] = e
+	}
+	want := []string{"journal/midobake-firstboot.txt", "host/ip-addr.txt", "host/ip-link.txt", "host/ip-route.txt", "host/packages.txt",
+		"files/var/lib/midobake/state.json", "files/var/lib/midobake/report.json", "files/etc/midobake/cloud.yaml"}
+	if clc {
+		want = append(want, "journal/zookeeper.txt", "files/etc/zookeeper/zoo.cfg", "midonet/hosts.json", "midonet/tunnel-zones.json")
+	} else {
+		want = append(want, "journal/midolman.txt", "files/etc/midolman/midolman.conf")
+	}
+	for _, name := range want {
+		if e := status[name]; e.Status != support.StatusOK || e.Bytes == 0 {
+			t.Errorf("%s: the support bundle's %s: %+v", where, name, e)
+		}
 	}
 }
 

@@ -155,8 +155,14 @@ for u in zookeeper cassandra midonet-cluster midolman midobake-uplink midobake-f
   echo "$u $(systemctl is-active $u) $(systemctl is-enabled $u 2>/dev/null)"
 done > $d/units.txt
 ip -br addr > $d/addr.txt 2>&1
+# The support bundle, as an operator would take it on the host (on the CLC once its API serves).
+bundle() { midobake support -o $d/support.tar.gz --force > $d/support.txt 2>&1; echo $? > $d/support.rc; }
 # The tunnel zones, from the API: on the CLC only (elsewhere nothing serves it).
-systemctl -q is-enabled midonet-cluster 2>/dev/null || exit 0
+systemctl -q is-enabled midonet-cluster 2>/dev/null || { bundle; exit 0; }
+# The description's backup schedule: its timer, and one run of it now, as the timer would.
+systemctl start midobake-backup.service > $d/backup-run.txt 2>&1; echo "rc $?" >> $d/backup-run.txt
+echo "timer $(systemctl is-enabled midobake-backup.timer) $(systemctl is-active midobake-backup.timer)" >> $d/backup-run.txt
+ls /var/lib/midobake/backups > $d/backups.txt 2>&1
 python3 - > $d/tunnel-zones.json <<'PY'
 import json, urllib.request
 def get(path, mt):
@@ -187,6 +193,7 @@ for attempt in range(60):
 else:
     print(json.dumps({"error": err}))
 PY
+bundle
 `,
 	}
 }
