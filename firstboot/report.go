@@ -113,6 +113,15 @@ func (r *reporter) waiting(what string, why error) {
 	})
 }
 
+// running says the run no longer waits (what it waited for came).
+func (r *reporter) running() {
+	r.update(func(rep *report.Report) {
+		if rep.State == report.Waiting {
+			rep.State, rep.WaitingFor = report.Running, ""
+		}
+	})
+}
+
 // finish records step i's outcome.
 func (r *reporter) finish(i int, outcome, detail string) {
 	r.update(func(rep *report.Report) {

@@ -55,6 +55,9 @@ func (e *Env) restartRolling(ctx context.Context, unit string, servers int, back
 		}
 		u, err := midonet.Lock(ctx, c, midonet.NSDBLockDir(e.c.Name), e.host.Name, func(holder string) {
 			e.logf("  waiting for the NSDB restart lock, held by %s", holder)
+			if e.report != nil { // status shows who this host waits for
+				e.report.waiting("the NSDB restart lock", fmt.Errorf("held by %s, restarting its server", holder))
+			}
 		})
 		if err != nil {
 			c.Close()
@@ -69,6 +72,9 @@ func (e *Env) restartRolling(ctx context.Context, unit string, servers int, back
 		return err
 	}
 	defer conn.Close() // ends the session: the lock goes with it even if unlock fails
+	if e.report != nil {
+		e.report.running()
+	}
 	e.logf("  took the NSDB restart lock to restart %s", unit)
 	if err := restart(); err != nil {
 		return err

@@ -3,6 +3,7 @@ package firstboot
 import (
 	"context"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/midobake/midobake/internal/testenv"
 	"github.com/midobake/midobake/midonet"
+	"github.com/midobake/midobake/report"
 	"github.com/midobake/midobake/roles"
 )
 
@@ -128,6 +130,13 @@ func TestRollingNSDBRestart(t *testing.T) {
 	stop := make(chan struct{})
 	var samples []quorumSample
 	polled := make(chan struct{})
+	// What status would show meanwhile: a waiting host's report says whom it waits for.
+	reports, _, err := midonet.Dial([]string{addrs["zk1"], addrs["zk2"], addrs["zk3"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reports.Close()
+	var reportedWaiting string
 	go func() {
 		defer close(polled)
 		for {
@@ -148,6 +157,13 @@ func TestRollingNSDBRestart(t *testing.T) {
 				cancel()
 			}
 			samples = append(samples, s)
+			for _, h := range servers {
+				if b, _, err := reports.Get(path.Join(report.Dir("euca-lab"), h)); err == nil && reportedWaiting == "" {
+					if r, bad := report.Parse(h, b); bad == "" && strings.Contains(r.WaitingFor, "the NSDB restart lock: held by") {
+						reportedWaiting = h + ": " + r.WaitingFor
+					}
+				}
+			}
 		}
 	}()
 	results := runAt()
@@ -178,6 +194,9 @@ func TestRollingNSDBRestart(t *testing.T) {
 	}
 	if !waited {
 		t.Error("no hook waited for another's lock: did they run at once?")
+	}
+	if !strings.Contains(reportedWaiting, `held by "zk`) {
+		t.Errorf("no report said a host waited for the lock (status would not show it): %q", reportedWaiting)
 	}
 	if len(samples) < 20 {
 		t.Fatalf("only %d polls of the ensemble", len(samples))
