@@ -88,7 +88,7 @@ golden:
 # Go benchmarks as a table (ms and MiB per operation, and what a benchmark reports of its own:
 # requests a second, a process's peak memory), then the whole process on 10,000 hosts.
 bench:
-	@$(GO) test -run '^$$' -bench . -benchmem ./cloud/ ./generator/... ./firstboot/... ./enrol/... ./status/... ./cmd/midobake/ | awk '\
+	@$(GO) test -run '^$$' -bench . -benchmem ./cloud/ ./generator/... ./firstboot/... ./enrol/... ./status/... ./support/ ./cmd/midobake/ | awk '\
 	  BEGIN { printf "%-44s %12s %12s %12s  %s\n", "benchmark", "ms/op", "MiB/op", "allocs/op", "reported" } \
 	  /^Benchmark/ { ns = b = a = 0; extra = ""; for (i = 3; i < NF; i += 2) { v = $$i; u = $$(i+1); \
 	      if (u == "ns/op") ns = v; else if (u == "B/op") b = v; else if (u == "allocs/op") a = v; else if (u != "MB/s") extra = extra sprintf("  %.1f %s", v, u) } \

@@ -89,7 +89,11 @@ func (t *Tree) WriteKeeping(dir string) (kept []string, err error) {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return nil, err
 	}
-	if err := t.writeFiles(tmp); err != nil {
+	prev := ""
+	if exists {
+		prev = abs
+	}
+	if err := t.writeFiles(tmp, prev); err != nil {
 		return nil, err
 	}
 	if exists {
@@ -228,7 +232,11 @@ func removeLeftovers(abs string) {
 // writeFiles writes every file under dir: directories first, in order, then the files by a
 // few workers, since on a slow disk most of the time is spent waiting in the kernel; the
 // marker last. Nothing is synced here: the caller syncs the whole tree before the swap.
-func (t *Tree) writeFiles(dir string) error {
+// writeFiles writes the tree into dir. A file that the previous output prev (midobake's, as
+// checkReplaceable proved) has with the same content and mode, and nobody else links to, is
+// linked from there instead of written: a re-render writes only what changed, and removing
+// the previous output after the swap then frees only that.
+func (t *Tree) writeFiles(dir, prev string) error {
 	paths := t.Paths()
 	made := map[string]bool{dir: true}
 	for _, p := range paths {
@@ -250,6 +258,9 @@ func (t *Tree) writeFiles(dir string) error {
 		go func() {
 			defer wg.Done()
 			for f := range work {
+				if prev != "" && linkUnchanged(prev, dir, f) {
+					continue
+				}
 				if err := writeOne(dir, f); err != nil {
 					select {
 					case errs <- err:
@@ -304,6 +315,64 @@ func writeOne(dir string, f OutputFile) error {
 		return err
 	}
 	return out.Close()
+}
+
+// linkUnchanged links f's file in the previous output prev into dir when it is a regular
+// file of f's mode and content that no other name links to (a user's hard link elsewhere
+// must not come to share the new output's file); it reports whether it did.
+func linkUnchanged(prev, dir string, f OutputFile) bool {
+	if f.Link != "" {
+		return false
+	}
+	old := filepath.Join(prev, filepath.FromSlash(f.Path))
+	st, err := os.Lstat(old)
+	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm() != f.Mode.Perm() || st.Size() != int64(f.Size()) {
+		return false
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); !ok || sys.Nlink != 1 {
+		return false
+	}
+	in, err := os.Open(old)
+	if err != nil {
+		return false
+	}
+	defer in.Close()
+	same := &sameAs{r: in}
+	if _, err := f.WriteTo(same); err != nil || !same.equal() {
+		return false
+	}
+	return os.Link(old, filepath.Join(dir, filepath.FromSlash(f.Path))) == nil
+}
+
+// sameAs compares what is written to it with what r holds, without holding either.
+type sameAs struct {
+	r    io.Reader
+	buf  []byte
+	diff bool
+}
+
+func (s *sameAs) Write(p []byte) (int, error) {
+	if s.diff {
+		return len(p), nil
+	}
+	if cap(s.buf) < len(p) {
+		s.buf = make([]byte, len(p))
+	}
+	b := s.buf[:len(p)]
+	if _, err := io.ReadFull(s.r, b); err != nil || !bytes.Equal(b, p) {
+		s.diff = true
+	}
+	return len(p), nil
+}
+
+// equal: everything written matched, and r holds nothing more.
+func (s *sameAs) equal() bool {
+	if s.diff {
+		return false
+	}
+	var one [1]byte
+	n, _ := s.r.Read(one[:])
+	return n == 0
 }
 
 func syncDir(dir string) error {
