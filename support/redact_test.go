@@ -1,6 +1,7 @@
 package support
 
 import (
+	"io"
 	"strings"
 	"testing"
 )
@@ -63,5 +64,28 @@ func BenchmarkRedactHostile(b *testing.B) {
 				RedactText(in)
 			}
 		})
+	}
+}
+
+// TestBoundedBuffer: a command's output is held to its bound as exec copies it (io.Copy, which
+// prefers a ReaderFrom), its start or its end.
+func TestBoundedBuffer(t *testing.T) {
+	big := strings.Repeat("0123456789", 100_000) // 1 MB
+	for _, tail := range []bool{false, true} {
+		b := &boundedBuffer{max: 1000, tail: tail}
+		if _, err := io.Copy(b, strings.NewReader(big)); err != nil {
+			t.Fatal(err)
+		}
+		got := string(b.Bytes())
+		want := big[:1000]
+		if tail {
+			want = big[len(big)-1000:]
+		}
+		if got != want || !b.cut || b.buf.Cap() > 64<<10 {
+			t.Errorf("tail %v: kept %d bytes (capacity %d), cut %v", tail, len(got), b.buf.Cap(), b.cut)
+		}
+	}
+	if b := (&boundedBuffer{max: 10}); b.Bytes() == nil {
+		t.Error("an empty output is nil: the bundle would leave the item out")
 	}
 }

@@ -370,9 +370,11 @@ func gatherCommand(ctx context.Context, it Item) gathered {
 }
 
 // boundedBuffer keeps at most max bytes of what is written to it: the first, or with tail the
-// last; cut says it dropped some.
+// last; cut says it dropped some. It holds its buffer rather than embedding one: an embedded
+// bytes.Buffer's ReadFrom would let io.Copy (exec's copy of a command's output) fill it past
+// its bound.
 type boundedBuffer struct {
-	bytes.Buffer
+	buf  bytes.Buffer
 	max  int
 	tail bool
 	cut  bool
@@ -381,16 +383,23 @@ type boundedBuffer struct {
 func (b *boundedBuffer) Write(p []byte) (int, error) {
 	n := len(p)
 	if !b.tail {
-		if room := b.max - b.Len(); room < len(p) {
+		if room := b.max - b.buf.Len(); room < len(p) {
 			p, b.cut = p[:max(room, 0)], true
 		}
-		b.Buffer.Write(p)
+		b.buf.Write(p)
 		return n, nil
 	}
-	b.Buffer.Write(p)
-	if over := b.Len() - b.max; over > 0 {
-		b.Next(over)
+	if len(p) >= b.max { // only its end can stay
+		b.buf.Reset()
+		p, b.cut = p[len(p)-b.max:], true
+	}
+	b.buf.Write(p)
+	if over := b.buf.Len() - b.max; over > 0 {
+		b.buf.Next(over)
 		b.cut = true
 	}
 	return n, nil
 }
+
+// Bytes is what it kept (never nil: a command that printed nothing has an empty output).
+func (b *boundedBuffer) Bytes() []byte { return append([]byte{}, b.buf.Bytes()...) }
