@@ -6,10 +6,13 @@ import (
 	"strings"
 )
 
-// A backup schedule becomes a systemd timer's OnCalendar= line. What validate accepts is a
-// part of systemd's calendar grammar small enough to check here in full (so a schedule systemd
-// would refuse is an error with a position, not a timer that never fires, and nothing but
-// the expression can reach the unit file): a shorthand, or [weekdays] [date] time.
+// A backup schedule becomes a systemd timer's OnCalendar= line, read on EL7 by systemd 219
+// (src/shared/calendarspec.c of the RHEL 7 branch; 208's, EL7.0, is the same grammar) and
+// elsewhere by today's systemd. What validate accepts is the part of the grammar both read,
+// and read the same way, small enough to check here in full: a schedule either refuses is an
+// error with a position, never a timer 219 drops ("Failed to parse calendar specification,
+// ignoring", then "lacks value setting": no backup is ever taken), and nothing but the
+// expression can reach the unit file. The form: a shorthand, or [weekdays] [date] time.
 
 // CalendarShorthands are the schedules accepted as single words.
 var CalendarShorthands = []string{"hourly", "daily", "weekly", "monthly"}
@@ -53,11 +56,20 @@ func calendarProblem(s string) string {
 	return timeProblem(fields[0])
 }
 
+// weekdayProblem checks a list of weekdays and ranges. systemd 219 writes a range Mon-Fri
+// (parse_weekdays: '-' joins two names, in week order, one range per item) and knows no "..",
+// which only later systemd added; today's systemd still takes Mon-Fri.
 func weekdayProblem(f string) string {
 	for _, item := range strings.Split(f, ",") {
-		from, to, isRange := strings.Cut(item, "..")
+		if strings.Contains(item, "..") {
+			return fmt.Sprintf("weekday %q: write a range with -, like Mon-Fri (EL7's systemd 219 knows no ..)", item)
+		}
+		from, to, isRange := strings.Cut(item, "-")
 		if !oneOf(from, weekdays) || isRange && !oneOf(to, weekdays) {
-			return fmt.Sprintf("weekday %q: use %s, a range like Mon..Fri, or a list like Mon,Thu", item, strings.Join(weekdays, ", "))
+			return fmt.Sprintf("weekday %q: use %s, a range like Mon-Fri, or a list like Mon,Thu", item, strings.Join(weekdays, ", "))
+		}
+		if isRange && indexOf(to, weekdays) < indexOf(from, weekdays) {
+			return fmt.Sprintf("weekday range %q runs backwards: write it in week order (Mon to Sun), or as a list", item)
 		}
 	}
 	return ""
@@ -102,30 +114,39 @@ func timeProblem(f string) string {
 			return "time: " + why
 		}
 	}
+	// systemd 219 leaves the seconds open when the minute is * and no seconds are written
+	// (parse_calendar_time: seconds are 0 only after a minute that is not *), so 02:* fires
+	// every second of that hour there, and once a minute on today's systemd.
+	if len(parts) == 2 && parts[1] == "*" {
+		return fmt.Sprintf("time %q: with minute * write the seconds too, like %s:*:00 (EL7's systemd 219 would fire every second)", f, parts[0])
+	}
 	return ""
 }
 
-// componentProblem checks one component: "*", or a list of values, ranges (a..b) and
-// repetitions (a/step, *\/step).
+// componentProblem checks one component: "*", or a list of numbers, each optionally repeated
+// (a/step). That is all systemd 219 reads (parse_chain, prepend_component): no ranges of
+// numbers, no repetition of *, and a repetition whose first step already passes the field's
+// end is invalid there (chain_valid: value + repeat must stay within the field).
 func componentProblem(p string, f calendarField) string {
+	if p == "*" {
+		return ""
+	}
 	for _, item := range strings.Split(p, ",") {
 		base, step, hasStep := strings.Cut(item, "/")
-		if hasStep {
-			if n, err := strconv.Atoi(step); err != nil || n < 1 || n > f.max {
-				return fmt.Sprintf("%s %q: the step after / is a number from 1 to %d", f.name, item, f.max)
-			}
-		}
 		if base == "*" {
-			continue
+			return fmt.Sprintf("%s %q: repeat from a number, like 0/%s (EL7's systemd 219 repeats no *)", f.name, item, step)
 		}
-		from, to, isRange := strings.Cut(base, "..")
-		a, errA := boundedNumber(from, f)
-		b, errB := a, errA
-		if isRange {
-			b, errB = boundedNumber(to, f)
+		if strings.Contains(base, "..") {
+			return fmt.Sprintf("%s %q: list the values (like %d,%d) or repeat one (like %d/2): EL7's systemd 219 has no ranges of numbers", f.name, item, f.min, f.min+1, f.min)
 		}
-		if errA != nil || errB != nil || b < a {
-			return fmt.Sprintf("%s %q: use *, a number from %d to %d, a range like %d..%d, or a list of them", f.name, item, f.min, f.max, f.min, f.min+1)
+		a, err := boundedNumber(base, f)
+		if err != nil {
+			return fmt.Sprintf("%s %q: use *, a number from %d to %d, a repetition like %d/2, or a list of them", f.name, item, f.min, f.max, f.min)
+		}
+		if hasStep {
+			if n, err := strconv.Atoi(step); err != nil || len(step) > 4 || n < 1 || a+n > f.max {
+				return fmt.Sprintf("%s %q: the step after / is a number from 1 to %d (the value and one step stay within %d..%d)", f.name, item, max(f.max-a, 1), f.min, f.max)
+			}
 		}
 	}
 	return ""
@@ -140,4 +161,13 @@ func boundedNumber(s string, f calendarField) (int, error) {
 		return 0, fmt.Errorf("out of range")
 	}
 	return n, nil
+}
+
+func indexOf(s string, list []string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }
