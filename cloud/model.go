@@ -158,7 +158,7 @@ type Host struct {
 
 // PreflightChecks are the IDs of the checks "midobake preflight" (and the hook, before it
 // changes anything) runs; the descriptions may name them in preflightIgnore.
-var PreflightChecks = []string{"memory", "disk", "ports", "tunnel-address", "tunnel-mtu", "uplink-nic", "openvswitch", "clock"}
+var PreflightChecks = []string{"packages", "systemd", "memory", "disk", "ports", "tunnel-address", "tunnel-mtu", "uplink-nic", "openvswitch", "clock"}
 
 // Uplink kinds of a static (non-BGP) gateway.
 const (

@@ -47,7 +47,7 @@ func TestBackupSchedule(t *testing.T) {
 
 	os.WriteFile(w.site, []byte(loopbackCloud), 0o644)
 	r = w.hook("clc1", nil)
-	if r.code != 0 || !slices.Contains(r.log, "systemctl disable --now midobake-backup.timer") {
+	if r.code != 0 || !slices.Contains(r.log, "systemctl stop midobake-backup.timer") || !slices.Contains(r.log, "systemctl --no-reload disable midobake-backup.timer") {
 		t.Errorf("turning backups off did not disable the timer: %v\n%s", r.log, r.out)
 	}
 	for _, p := range []string{roles.BackupServicePath, roles.BackupTimerPath} {

@@ -168,6 +168,33 @@ func TestFirewallDisable(t *testing.T) {
 	}
 }
 
+// TestFirewallDisableOldLink: an EL7 host upgraded since 7.0 has firewalld enabled the old
+// way (WantedBy=basic.target before firewalld 0.4.3.3: only basic.target.wants links it).
+// The hook asks systemd whether it is enabled, so it disables it too, and it stays off at the
+// next boot.
+func TestFirewallDisableOldLink(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	root := w.root("node1")
+	os.WriteFile(filepath.Join(root, "usr/lib/systemd/system/firewalld.service"), []byte("[Install]\nWantedBy=basic.target\n"), 0o644)
+	wants := filepath.Join(root, "etc/systemd/system/basic.target.wants")
+	os.MkdirAll(wants, 0o755)
+	os.Symlink("/usr/lib/systemd/system/firewalld.service", filepath.Join(wants, "firewalld.service"))
+	r := w.hook("node1", nil)
+	if r.code != 0 || !slices.Contains(r.log, "systemctl --no-reload disable firewalld") {
+		t.Fatalf("exit %d, commands %v\n%s", r.code, r.log, r.out)
+	}
+	if !strings.Contains(r.out, "firewall: done (firewalld stopped and disabled") {
+		t.Errorf("the log does not say it:\n%s", r.out)
+	}
+	if _, err := os.Lstat(filepath.Join(wants, "firewalld.service")); err == nil {
+		t.Error("firewalld is still enabled by basic.target: it would block the cloud after the next reboot")
+	}
+	if r := w.hook("node1", nil); !strings.Contains(r.out, "firewall: skipped") {
+		t.Errorf("re-run:\n%s", r.out)
+	}
+}
+
 // TestPlanFirewallOrder: firewalld takes sets before their entries and rules, and a set only
 // once no rule uses it.
 func TestPlanFirewallOrder(t *testing.T) {
@@ -226,5 +253,26 @@ func TestPreflightBeforeTheFirstChange(t *testing.T) {
 	os.WriteFile(meminfo, []byte("MemTotal: 512000 kB\n"), 0o644)
 	if r := w.hook("node1", nil); r.code != 0 || strings.Contains(r.out, "preflight") {
 		t.Errorf("a finished host's run with nothing to do: exit %d\n%s", r.code, r.out)
+	}
+}
+
+// TestPreflightMissingPackages: yum 3.4 skips a package its repositories lack and exits 0, so
+// a plain image's cloud-init reports its packages installed when MidoNet's are not there. The
+// hook asks rpm for every package of the host's plan first and stops before its first step,
+// naming each one missing, instead of failing later on a missing user or mn-conf.
+func TestPreflightMissingPackages(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	os.MkdirAll(filepath.Join(w.root("node1"), ".test"), 0o755)
+	os.WriteFile(filepath.Join(w.root("node1"), ".test/rpm-missing"), []byte("midolman\nmidonet-tools\n"), 0o644)
+	r := w.hook("node1", nil)
+	if r.code != 1 || !strings.Contains(r.out, "preflight: ERROR packages: not installed: midolman, midonet-tools") ||
+		!strings.Contains(r.out, "yum -y --setopt=skip_missing_names_on_install=False install midolman midonet-tools") ||
+		!strings.Contains(r.out, "stopped before step identify") || len(r.log) != 0 {
+		t.Fatalf("exit %d, commands %v\n%s", r.code, r.log, r.out)
+	}
+	os.Remove(filepath.Join(w.root("node1"), ".test/rpm-missing"))
+	if r := w.hook("node1", nil); r.code != 0 || !strings.Contains(r.out, "preflight: 0 errors") {
+		t.Fatalf("with the packages installed: exit %d\n%s", r.code, r.out)
 	}
 }

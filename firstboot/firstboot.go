@@ -279,7 +279,7 @@ func Run(ctx context.Context, opts Options) error {
 // and keeps the report beside the state (for status, and for an operator who asks later).
 func (e *Env) preflight(ctx context.Context) preflight.Report {
 	rep := preflight.Run(ctx, preflight.Input{Cloud: e.c, Top: e.top, Host: e.host, Root: e.opts.Root,
-		Runner: e.opts.Runner, Network: e.opts.Network, Ignore: e.opts.Ignore})
+		Runner: e.opts.Runner, Network: e.opts.Network, Packages: e.plan.Packages, Ignore: e.opts.Ignore})
 	for _, r := range rep.Results {
 		switch {
 		case r.OK:

@@ -54,8 +54,8 @@ if running; then
   while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
 fi
 sed -e "s|^dataDir=.*|dataDir=$root` + roles.ZooKeeperDataDir + `|" "$root` + roles.ZooCfgPath + `" > "$d/zoo.cfg"
-printf 'clientPortAddress=%s\nadmin.enableServer=false\n4lw.commands.whitelist=ruok,srvr,stat\n' "$addr" >> "$d/zoo.cfg"
-setsid java -Xmx96m -cp "/usr/share/java/zookeeper.jar:/usr/share/java/*" \
+printf 'clientPortAddress=%s\n%b' "$addr" "$MIDOBAKE_TEST_ZK_CFG" >> "$d/zoo.cfg"
+setsid java -Xmx96m -cp "$MIDOBAKE_TEST_ZK_CP" \
   org.apache.zookeeper.server.quorum.QuorumPeerMain "$d/zoo.cfg" > "$d/log" 2>&1 < /dev/null &
 echo $! > "$d/pid"
 `
@@ -71,10 +71,7 @@ type quorumSample struct {
 // restart the three real servers one at a time, each once, each only when the one before is
 // back in the quorum; the ensemble keeps its quorum throughout.
 func TestRollingNSDBRestart(t *testing.T) {
-	if _, err := os.Stat("/usr/share/java/zookeeper.jar"); err != nil {
-		testenv.Missing(t, "ZooKeeper is not installed (apt-get install zookeeper)")
-	}
-	testenv.Need(t, "java", "apt-get install default-jre-headless")
+	zkEnv := []string{"MIDOBAKE_TEST_ZK_CP=" + testenv.ZooKeeperClasspath(t), "MIDOBAKE_TEST_ZK_CFG=" + testenv.ZooKeeperServerConfig()}
 	w := newWorld(t, ensembleCloud)
 	w.zkPort = roles.ZooKeeperPort
 	ctl := filepath.Join(w.dir, "zk-ctl")
@@ -103,7 +100,7 @@ func TestRollingNSDBRestart(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r := w.hook(h, nil, "MIDOBAKE_TEST_ZK_CTL="+ctl)
+				r := w.hook(h, nil, append([]string{"MIDOBAKE_TEST_ZK_CTL=" + ctl}, zkEnv...)...)
 				mu.Lock()
 				out[h] = r
 				mu.Unlock()
@@ -115,6 +112,11 @@ func TestRollingNSDBRestart(t *testing.T) {
 	for h, r := range runAt() {
 		if r.code != 0 {
 			t.Fatalf("%s's first boot: %s", h, r.out)
+		}
+	}
+	for _, h := range servers {
+		if err := testenv.CheckZooKeeperRelease(testenv.ZooKeeperSrvr(addrs[h])); err != nil {
+			t.Fatalf("%s: %v", h, err)
 		}
 	}
 

@@ -88,7 +88,11 @@ func doBackup(ctx context.Context, e *Env) (string, error) {
 				continue
 			}
 			if len(removed) == 0 {
-				if err := e.cmd(ctx, nil, "systemctl", "disable", "--now", roles.BackupTimer); err != nil {
+				// Stop, then disable: systemd 219 before EL7.2 has no "disable --now".
+				if err := e.cmd(ctx, nil, "systemctl", "stop", roles.BackupTimer); err != nil {
+					return "", err
+				}
+				if err := e.cmd(ctx, nil, "systemctl", "--no-reload", "disable", roles.BackupTimer); err != nil {
 					return "", err
 				}
 			}

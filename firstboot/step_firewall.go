@@ -36,7 +36,7 @@ func checkFirewall(ctx context.Context, e *Env) Check {
 		switch {
 		case !unitInstalled(e, roles.UnitFirewall):
 			return holds("firewalld is not installed")
-		case unitEnabled(e, roles.UnitFirewall):
+		case unitEnabled(ctx, e, roles.UnitFirewall):
 			return fails("firewalld is enabled")
 		}
 		return holds("firewalld is disabled")
@@ -64,7 +64,7 @@ func doFirewall(ctx context.Context, e *Env) (string, error) {
 		if err := e.cmd(ctx, nil, "systemctl", "reset-failed", roles.UnitFirewall); err != nil {
 			e.logf("firewall: systemctl reset-failed %s: %v", roles.UnitFirewall, err)
 		}
-		if !unitEnabled(e, roles.UnitFirewall) {
+		if !unitEnabled(ctx, e, roles.UnitFirewall) {
 			return "firewalld stopped; it was not enabled (a golden image comes so)", nil
 		}
 		// Removing the links needs no reload of systemd (seconds on a busy boot): they only

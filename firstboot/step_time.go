@@ -3,7 +3,7 @@ package firstboot
 import (
 	"context"
 	"fmt"
-	"os"
+	"strings"
 
 	"github.com/midobake/midobake/roles"
 )
@@ -16,7 +16,7 @@ func init() {
 			return []string{fmt.Sprintf("systemctl enable %s; systemctl start %s (the clock synchronized for ZooKeeper and Cassandra)", roles.UnitTime, roles.UnitTime)}
 		},
 		Check: func(ctx context.Context, e *Env) Check {
-			if unitEnabled(e, roles.UnitTime) {
+			if unitEnabled(ctx, e, roles.UnitTime) {
 				return holds("%s is enabled", roles.UnitTime)
 			}
 			return fails("%s is not enabled", roles.UnitTime)
@@ -45,13 +45,18 @@ func unitInstalled(e *Env, unit string) bool {
 	return false
 }
 
-// unitEnabled says whether a unit is enabled for boot, from the links "systemctl enable"
-// makes: a target's wants link, or the alias link a unit with Alias= gets (Debian's chrony
-// is enabled as chrony.service with the alias chronyd.service).
-func unitEnabled(e *Env, unit string) bool {
-	if ok, _ := e.opts.Root.Lstat("/etc/systemd/system/multi-user.target.wants/" + unit + ".service"); ok {
+// unitEnabled says whether a unit is enabled for boot, as systemd itself says it
+// ("systemctl is-enabled", which systemd 219 has): whatever links enabled it. Reading one
+// target's wants links is not enough: firewalld before 0.4.3.3 was WantedBy=basic.target, and
+// EL7 hosts upgraded since 7.0 keep basic.target.wants/firewalld.service. An alias name
+// (Debian's chronyd for chrony) answers "alias" on today's systemd, which has it only while
+// its unit is enabled.
+func unitEnabled(ctx context.Context, e *Env, unit string) bool {
+	out, _ := e.opts.Runner.Run(ctx, nil, "systemctl", "is-enabled", unit+".service")
+	state, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	switch state {
+	case "enabled", "enabled-runtime", "alias":
 		return true
 	}
-	_, err := os.Readlink(e.opts.Root.Path("/etc/systemd/system/" + unit + ".service"))
-	return err == nil // an alias link; a unit file of the operator's there is not one
+	return false
 }

@@ -26,7 +26,7 @@ import (
 
 // The tests in this file drive the real midobake binary's firstboot command, on a temporary
 // root per host, with a real ZooKeeper, a fake MidoNet API that follows the real one, and
-// logging stand-ins for systemctl, mn-conf and chown on PATH.
+// logging stand-ins for systemctl, mn-conf, chown and rpm on PATH.
 
 var hookBin string
 
@@ -113,7 +113,22 @@ func inNetworkNamespace() int {
 const stub = `#!/bin/sh
 name=$(basename "$0")
 line="$name $*"
-echo "$line" >> "$MIDOBAKE_TEST_LOG"
+# EL7.0 and 7.1 (systemd 208) have no --now; EL7.2 brought 219, which has it: the hook avoids it.
+case " $* " in *" --now "*) [ "$name" = systemctl ] && { echo "systemctl: unrecognized option '--now'" >&2; exit 1; } ;; esac
+# A query changes nothing: answered below, not logged with the commands that act.
+case "$name $1" in
+  "systemctl is-enabled"|"systemctl --version"|"rpm -q") ;;
+  *) echo "$line" >> "$MIDOBAKE_TEST_LOG" ;;
+esac
+# EL7's systemd; rpm -q says every package is installed but those in the host's .test/rpm-missing.
+[ "$name $1" = "systemctl --version" ] && { echo "systemd 219"; echo "+PAM +AUDIT +SELINUX"; exit 0; }
+if [ "$name $1" = "rpm -q" ]; then
+  shift; rc=0
+  for p; do
+    if grep -qx "$p" "$MIDOBAKE_TEST_STATE/rpm-missing" 2>/dev/null; then echo "package $p is not installed"; rc=$((rc+1)); else echo "$p-5.2.0-1.noarch"; fi
+  done
+  exit $rc
+fi
 if [ "$name" = mn-conf ] && [ "$1" = set ]; then cat > "$MIDOBAKE_TEST_STATE/mn-conf-default"; fi
 idfile="$(dirname "$MIDOBAKE_TEST_STATE")/etc/midonet_host_id.properties"
 if [ "$name" = mn-conf ] && [ "$1" = template-set ]; then
@@ -136,14 +151,24 @@ if [ "$name" = systemctl ] && [ "$1" = show ] && [ -s "$MIDOBAKE_TEST_STATE/unit
   for unit; do :; done
   awk -v u="$unit" '$1 == u { print "LoadState=" $2; print "NeedDaemonReload=" $3 }' "$MIDOBAKE_TEST_STATE/units"
 fi
-# "systemctl [--no-reload] enable|disable UNIT" links or unlinks it as systemd does.
+# "systemctl [--no-reload] enable|disable UNIT" links or unlinks it as systemd does (disable
+# removes the links of every target, as systemd does); "is-enabled UNIT.service" answers from
+# those links as systemd does: enabled by any target's wants link, an alias link "alias"
+# (Debian's systemd; 219 has no alias state, and EL7 names its units as the hook does).
 if [ "$name" = systemctl ]; then
   verb=$1; [ "$verb" = --no-reload ] && verb=$2
   for unit; do :; done
-  wants="$(dirname "$MIDOBAKE_TEST_STATE")/etc/systemd/system/multi-user.target.wants"
+  etc="$(dirname "$MIDOBAKE_TEST_STATE")/etc/systemd/system"
+  wants="$etc/multi-user.target.wants"
   case "$verb" in
     enable) mkdir -p "$wants"; ln -sf "/usr/lib/systemd/system/$unit.service" "$wants/$unit.service" ;;
-    disable) rm -f "$wants/$unit.service" ;;
+    disable) rm -f "$etc"/*.wants/"$unit.service" ;;
+    is-enabled)
+      u=${unit%.service}
+      if ls "$etc"/*.wants/"$u.service" >/dev/null 2>&1; then echo enabled; exit 0; fi
+      if [ -L "$etc/$u.service" ]; then echo alias; exit 0; fi
+      if [ -e "$etc/$u.service" ] || [ -e "$(dirname "$etc")/../usr/lib/systemd/system/$u.service" ]; then echo disabled; exit 1; fi
+      echo "Failed to get unit file state for $u.service: No such file or directory" >&2; exit 1 ;;
   esac
   if [ -n "$MIDOBAKE_TEST_ZK_CTL" ] && [ "$unit" = zookeeper ] && { [ "$verb" = start ] || [ "$verb" = restart ]; }; then
     "$MIDOBAKE_TEST_ZK_CTL" "$verb"
@@ -180,7 +205,7 @@ func newWorld(t *testing.T, site string) *world {
 	os.MkdirAll(w.stubs, 0o755)
 	os.MkdirAll(w.registry, 0o755)
 	os.WriteFile(w.site, []byte(site), 0o644)
-	for _, name := range []string{"systemctl", "mn-conf", "chown"} {
+	for _, name := range []string{"systemctl", "mn-conf", "chown", "rpm"} {
 		os.WriteFile(filepath.Join(w.stubs, name), []byte(stub), 0o755)
 	}
 	w.api = midonettest.NewAPI(w.registered)

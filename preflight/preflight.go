@@ -53,6 +53,8 @@ type Input struct {
 	Root    system.Root
 	Runner  system.Runner
 	Network system.Network
+	// Packages are what the host's plan installs (roles.HostPackages): each must be there.
+	Packages []string
 	// Ignore turns these failed error checks into warnings (with the host's preflightIgnore).
 	Ignore []string
 }
@@ -84,6 +86,8 @@ type check struct {
 
 // checks, in the order they are reported; their IDs are cloud.PreflightChecks.
 var checks = []check{
+	{"packages", Error, checkPackages},
+	{"systemd", Warning, checkSystemd},
 	{"memory", Error, checkMemory},
 	{"disk", Error, checkDisk},
 	{"ports", Error, checkPorts},

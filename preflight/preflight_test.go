@@ -43,6 +43,8 @@ type fakeHost struct {
 	ifs      []system.Interface
 	modprobe error
 	clock    string
+	systemd  string          // systemctl --version
+	missing  map[string]bool // packages rpm -q says are not installed
 }
 
 func (f *fakeHost) Interfaces() ([]system.Interface, error) { return f.ifs, nil }
@@ -56,6 +58,23 @@ func (f *fakeHost) Run(ctx context.Context, stdin []byte, name string, args ...s
 		return nil, nil
 	case "timedatectl":
 		return []byte(f.clock), nil
+	case "systemctl":
+		return []byte(f.systemd), nil
+	case "rpm": // as rpm -q: a line per package, the exit status counts those missing
+		var out strings.Builder
+		n := 0
+		for _, p := range args[1:] {
+			if f.missing[p] {
+				fmt.Fprintf(&out, "package %s is not installed\n", p)
+				n++
+			} else {
+				fmt.Fprintf(&out, "%s-5.2.0-1.noarch\n", p)
+			}
+		}
+		if n > 0 {
+			return []byte(out.String()), fmt.Errorf("exit status %d", n)
+		}
+		return []byte(out.String()), nil
 	}
 	return nil, fmt.Errorf("unexpected command %s", name)
 }
@@ -85,7 +104,7 @@ func (f *fakeHost) listen(t *testing.T, pid, port int, inode, unit string) {
 // goodHost is a host that passes every check: 16 GiB, nothing listening, its addresses on
 // eth0 with MTU 1600, the uplink NIC bare, openvswitch loadable, the clock synchronized.
 func goodHost(t *testing.T) *fakeHost {
-	f := &fakeHost{root: t.TempDir(), clock: "      System clock synchronized: yes\n"}
+	f := &fakeHost{root: t.TempDir(), clock: "      System clock synchronized: yes\n", systemd: "systemd 219\n+PAM +AUDIT +SELINUX\n"}
 	f.write(t, "proc/meminfo", "MemTotal:       16384000 kB\nMemFree:         1000 kB\n")
 	f.write(t, "proc/net/tcp", "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n")
 	pfx := func(s string) netip.Prefix { return netip.MustParsePrefix(s) }
@@ -104,7 +123,8 @@ func run(t *testing.T, f *fakeHost, host string, ignore ...string) Report {
 		t.Fatal(rep.Format(false))
 	}
 	h, _ := c.Host(host)
-	return Run(context.Background(), Input{Cloud: c, Top: roles.Resolve(c), Host: h, Root: system.Root(f.root), Runner: f, Network: f, Ignore: ignore})
+	top := roles.Resolve(c)
+	return Run(context.Background(), Input{Cloud: c, Top: top, Host: h, Root: system.Root(f.root), Runner: f, Network: f, Packages: roles.HostPackages(top, h), Ignore: ignore})
 }
 
 func result(t *testing.T, r Report, id string) Result {
@@ -248,5 +268,37 @@ func TestIgnored(t *testing.T) {
 	}
 	if bad := CheckUnknownIDs([]string{"memory", "mem", "ports"}); !slices.Equal(bad, []string{"mem"}) {
 		t.Errorf("unknown IDs: %v", bad)
+	}
+}
+
+// TestPackages: a package of the host's plan that rpm does not have is an error naming it
+// (EL7's yum skips what its repositories lack and exits 0), with the strict install as the fix.
+func TestPackages(t *testing.T) {
+	f := goodHost(t)
+	if x := result(t, run(t, f, "nc1"), "packages"); !x.OK || !strings.Contains(x.Saw, "installed") || !strings.Contains(x.Need, "midolman") {
+		t.Errorf("%+v", x)
+	}
+	f.missing = map[string]bool{"midolman": true, "midonet-tools": true}
+	x := result(t, run(t, f, "nc1"), "packages")
+	if x.OK || !x.Failed() || x.Saw != "not installed: midolman, midonet-tools" || !strings.Contains(x.Fix, "--setopt=skip_missing_names_on_install=False install midolman midonet-tools") {
+		t.Errorf("%+v", x)
+	}
+}
+
+// TestSystemd: EL7.0 and 7.1's systemd 208 is a warning (no Persistent= timers), 219 is fine,
+// an answer that is not systemd's says so.
+func TestSystemd(t *testing.T) {
+	f := goodHost(t)
+	for answer, want := range map[string]string{"systemd 219\n+PAM\n": "ok systemd 219", "systemd 252 (252.38-1~deb12u1)\n": "ok systemd 252",
+		"systemd 208\n": "failed systemd 208", "": `failed cannot ask systemctl --version: ""`} {
+		f.systemd = answer
+		x := result(t, run(t, f, "nc1"), "systemd")
+		got := "failed " + x.Saw
+		if x.OK {
+			got = "ok " + x.Saw
+		}
+		if got != want || x.Severity != Warning {
+			t.Errorf("systemctl --version %q: %s (%s), want %s", answer, got, x.Severity, want)
+		}
 	}
 }

@@ -33,7 +33,7 @@ func Bake(p Plan, hook File) []BakeStep {
 	}
 	steps := []BakeStep{
 		{Name: "repositories", Files: repos},
-		{Name: "packages", Command: p.OS.Install + " " + strings.Join(p.Packages, " ")},
+		{Name: "packages", Command: p.OS.Install + " " + strings.Join(p.Packages, " ") + " && " + p.OS.Verify + " " + strings.Join(p.Packages, " ")},
 		{Name: "configuration", Files: config},
 		{Name: "first-boot hook", Files: []File{hook}, Command: "systemctl enable " + UnitFirstBoot + ".service"},
 	}
@@ -50,12 +50,19 @@ func Bake(p Plan, hook File) []BakeStep {
 }
 
 // StripIdentityCommand removes what identifies a host (IdentityPaths) and empties the
-// machine ID, which systemd then creates anew at first boot.
+// machine ID, which systemd then creates anew at first boot. D-Bus's copy is emptied too, as
+// virt-sysprep does: systemd 219 (EL7) fills an empty /etc/machine-id from
+// /var/lib/dbus/machine-id when that holds an ID (machine-id-setup.c), so every clone would
+// share the image's.
 func StripIdentityCommand() string {
 	paths := append([]string{}, IdentityPaths...)
 	sort.Strings(paths)
-	return "rm -rf " + strings.Join(paths, " ") + " && : > /etc/machine-id"
+	return "rm -rf " + strings.Join(paths, " ") + " && : > /etc/machine-id && { ! [ -e " + DBusMachineIDPath + " ] || : > " + DBusMachineIDPath + "; }"
 }
+
+// DBusMachineIDPath is D-Bus's machine ID, a file of its own on EL7 (a link to
+// /etc/machine-id on later systems).
+const DBusMachineIDPath = "/var/lib/dbus/machine-id"
 
 // UploadCommands are the commands around uploading files: make their directories before,
 // set owner and mode after (a communicator's upload does neither reliably).

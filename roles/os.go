@@ -7,8 +7,14 @@ import "path"
 // the description's os.
 type OS struct {
 	Name string
-	// Install is the command that installs packages, the names appended.
+	// Install is the command that installs packages, the names appended. It fails when a
+	// repository lacks one: EL7's yum 3.4 skips such a name with "No package X available."
+	// and exits 0 unless told otherwise (skip_missing_names_on_install defaults to True,
+	// yum/config.py), and a golden image would be baked without MidoNet.
 	Install string
+	// Verify is the command that checks the packages are installed, the names appended: it
+	// fails naming each one missing ("package X is not installed"), whatever Install said.
+	Verify string
 	// RepoDir holds one file per repository, rendered from RepoTemplate.
 	RepoDir      string
 	RepoTemplate string
@@ -18,7 +24,7 @@ type OS struct {
 
 // OSes are the operating systems midobake supports (cloud validates os against them).
 var OSes = map[string]OS{
-	"el7": {Name: "el7", Install: "yum -y install", RepoDir: "/etc/yum.repos.d", RepoTemplate: "repo.tmpl", Java: "java-1.8.0-openjdk-headless"},
+	"el7": {Name: "el7", Install: "yum -y --setopt=skip_missing_names_on_install=False install", Verify: "rpm -q", RepoDir: "/etc/yum.repos.d", RepoTemplate: "repo.tmpl", Java: "java-1.8.0-openjdk-headless"},
 }
 
 // ForOS is the OS of a validated description.

@@ -52,6 +52,10 @@ const (
 // Paths on the target host that the plans and the hook share.
 const (
 	SitePath = "/etc/midobake/cloud.yaml"
+	// DeferredDir holds, on a plain image, the files that must land after its packages (see
+	// File.Defer) until cloud-init's final stage has installed them: the full user-data
+	// writes them here and puts them in place before the hook runs.
+	DeferredDir = "/var/lib/midobake/deferred"
 	// TemplatesPath holds the template overrides of the render (midobake render --templates):
 	// the hook renders with them, as the render did.
 	TemplatesPath = "/etc/midobake/templates"
@@ -131,7 +135,8 @@ type File struct {
 	Owner   string      // user:group
 	Content []byte
 	// Defer writes the file after packages are installed: the package owns the path (its
-	// directory, its user, or a config file rpm would otherwise set aside as .rpmsave).
+	// directory, its user, or a config file rpm would otherwise set aside as .rpmsave, or
+	// replace when it is not %config(noreplace)).
 	Defer bool
 }
 
@@ -327,7 +332,7 @@ func (rc *renderContext) plan(profile string, hosts []cloud.Host) Plan {
 		p.Hosts = append(p.Hosts, h.Name)
 		p.Midolman = p.Midolman || rc.top.RunsMidolman(h)
 	}
-	repos, pkgs, files, units := map[string]bool{}, map[string]bool{rc.os.Java: true}, map[string]bool{}, map[string]bool{}
+	repos, files, units := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	// The full user-data installs the hook as a package; operators publish it in their own
 	// repository, which the description names.
 	if _, ok := rc.repos["midobake"]; ok {
@@ -339,9 +344,6 @@ func (rc *renderContext) plan(profile string, hosts []cloud.Host) Plan {
 		}
 		for _, r := range role.Repos {
 			repos[r] = true
-		}
-		for _, x := range role.Packages {
-			pkgs[x] = true
 		}
 		for _, f := range role.Files {
 			files[f.Path] = true
@@ -357,7 +359,7 @@ func (rc *renderContext) plan(profile string, hosts []cloud.Host) Plan {
 		p.Repos = append(p.Repos, rc.repos[id])
 		files[rc.os.RepoPath(id)] = true
 	}
-	p.Packages = sortedKeys(pkgs)
+	p.Packages = packagesOf(p)
 	for _, path := range sortedKeys(files) {
 		p.Files = append(p.Files, rc.files[path])
 	}
@@ -375,4 +377,29 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// packagesOf is what a plan's roles install, sorted: their packages and the JRE.
+func packagesOf(p Plan) []string {
+	pkgs := map[string]bool{p.OS.Java: true}
+	for _, role := range allRoles {
+		if role.In(p) {
+			for _, x := range role.Packages {
+				pkgs[x] = true
+			}
+		}
+	}
+	return sortedKeys(pkgs)
+}
+
+// HostPackages is what the plan of a host's profile installs (Plan.Packages), without
+// rendering anything: what preflight checks is installed.
+func HostPackages(top Topology, h cloud.Host) []string {
+	p := Plan{Profile: h.Profile(), Roles: h.Roles, OS: ForOS(top.Cloud.OS)}
+	for _, x := range top.Cloud.Hosts {
+		if x.Profile() == p.Profile {
+			p.Midolman = p.Midolman || top.RunsMidolman(x)
+		}
+	}
+	return packagesOf(p)
 }

@@ -249,3 +249,16 @@ func TestRepositoryFilesCheckSignatures(t *testing.T) {
 		}
 	}
 }
+
+// TestHostPackagesAreThePlans: what preflight asks rpm about for a host is what its profile's
+// plan installs, ufs hosts with and without a gateway among them included.
+func TestHostPackagesAreThePlans(t *testing.T) {
+	c := load(t, strings.Replace(threeProfiles, "SIZE", "", 1))
+	plans := plansOf(t, c)
+	top := Resolve(c)
+	for _, h := range c.Hosts {
+		if diff := cmp.Diff(plans[h.Profile()].Packages, HostPackages(top, h)); diff != "" {
+			t.Errorf("%s (-plan +HostPackages):\n%s", h.Name, diff)
+		}
+	}
+}

@@ -55,7 +55,8 @@ func runPreflight(e *env, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	report := preflight.Run(ctx, preflight.Input{Cloud: c, Top: roles.Resolve(c), Host: h, Root: system.Root(*root), Ignore: ids})
+	top := roles.Resolve(c)
+	report := preflight.Run(ctx, preflight.Input{Cloud: c, Top: top, Host: h, Root: system.Root(*root), Packages: roles.HostPackages(top, h), Ignore: ids})
 	if *format == "json" {
 		e.stdout.Write(report.JSON())
 	} else {

@@ -21,7 +21,7 @@ func TestPreflightCommand(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stdout, "ERROR    tunnel-address  no interface holds 10.112.5.21") {
 		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	r = midobake(t, dir, "preflight", "--site", site, "--host", "node1", "--root", dir, "--ignore", "tunnel-address,openvswitch,memory", "-o", "json")
+	r = midobake(t, dir, "preflight", "--site", site, "--host", "node1", "--root", dir, "--ignore", "packages,tunnel-address,openvswitch,memory", "-o", "json")
 	var rep struct {
 		Version int
 		Host    string
@@ -31,7 +31,7 @@ func TestPreflightCommand(t *testing.T) {
 			Ignored bool
 		}
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 || rep.Version != 1 || rep.Host != "node1" || len(rep.Checks) != 8 {
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 || rep.Version != 1 || rep.Host != "node1" || len(rep.Checks) != 10 {
 		t.Errorf("exit %d, %v: %+v\n%s", r.code, err, rep, r.stderr)
 	}
 	for _, c := range rep.Checks {
@@ -48,7 +48,7 @@ func TestIgnoreUnknownCheck(t *testing.T) {
 	for _, cmd := range []string{"preflight", "firstboot"} {
 		r := midobake(t, dir, cmd, "--site", "/nonexistent", "--ignore", "memory,mem\x1b[2J")
 		if r.code != 2 || !strings.Contains(r.stderr, `--ignore: unknown check "mem\x1b[2J"`) && !strings.Contains(r.stderr, `unknown check mem\x1b[2J`) ||
-			!strings.Contains(r.stderr, "the checks are: memory, disk, ports, tunnel-address, tunnel-mtu, uplink-nic, openvswitch, clock") || strings.Contains(r.stderr, "\x1b") {
+			!strings.Contains(r.stderr, "the checks are: packages, systemd, memory, disk, ports, tunnel-address, tunnel-mtu, uplink-nic, openvswitch, clock") || strings.Contains(r.stderr, "\x1b") {
 			t.Errorf("%s: exit %d: %q", cmd, r.code, r.stderr)
 		}
 	}

@@ -35,14 +35,14 @@ func TestRenderWarnsAboutLargeUserData(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	// One warning for the 8 documents, naming the largest (the CLC's).
-	warn := "midobake: warning: 8 user-data documents are too large for EC2 (16 KB of user-data, before base64), the largest profiles/clc/user-data.full.yaml at 21275 bytes (20.8 KiB)"
+	warn := "midobake: warning: 8 user-data documents are too large for EC2 (16 KB of user-data, before base64), the largest profiles/clc/user-data.full.yaml at 21505 bytes (21.0 KiB)"
 	if !strings.Contains(r.stderr, warn) || !strings.Contains(r.stderr, "; render with --site-url") {
 		t.Errorf("no warning for the user-data:\n%s", r.stderr)
 	}
 	if n := strings.Count(r.stderr, "warning:"); n != 1 {
 		t.Errorf("%d size warnings, want one for the 8 documents:\n%s", n, r.stderr)
 	}
-	if !regexp.MustCompile(`\n  profiles/nc/user-data\.full\.yaml +18\.7 KiB\n`).MatchString(r.stdout) {
+	if !regexp.MustCompile(`\n  profiles/nc/user-data\.full\.yaml +18\.9 KiB\n`).MatchString(r.stdout) {
 		t.Errorf("sizes not listed:\n%s", r.stdout)
 	}
 	var m struct {
@@ -56,7 +56,7 @@ func TestRenderWarnsAboutLargeUserData(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range m.Files {
-		if f.Path == "profiles/nc/user-data.full.yaml" && f.Size != 19155 {
+		if f.Path == "profiles/nc/user-data.full.yaml" && f.Size != 19355 {
 			t.Errorf("the manifest records %d bytes for %s", f.Size, f.Path)
 		}
 	}

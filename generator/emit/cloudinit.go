@@ -61,6 +61,11 @@ const HookPackage = "midobake"
 // firstBootCommand runs the hook from cloud-init's final stage.
 var firstBootCommand = command{roles.HookPath, "firstboot", "--site", roles.SitePath}
 
+// placeDeferred puts the files staged under roles.DeferredDir in place, with the mode and
+// owner cloud-init gave them, once the packages are installed (runcmd runs after cloud-init's
+// package module on every release): the first that cannot be placed fails the command.
+var placeDeferred = command{"sh", "-c", "cd " + roles.DeferredDir + " && for f in $(find . -type f | sort); do mkdir -p \"/${f%/*}\" && cp -p \"$f\" \"/$f\" || exit 1; done && rm -rf " + roles.DeferredDir}
+
 // sitePlaceholder stands for the site data while a document is encoded; see UserData.
 const sitePlaceholder = "MIDOBAKE-SITE-DATA-PLACEHOLDER"
 
@@ -153,14 +158,21 @@ func UserData(c *cloud.Cloud, plan roles.Plan, kind UserDataKind, site Site) Out
 	// rendered with, where the image may be older.
 	cc := cloudConfig{WriteFiles: []writeFile{siteFile(site)}}
 	for _, f := range plan.Files {
-		cc.WriteFiles = append(cc.WriteFiles, writeFile{
-			Path: f.Path, Owner: f.Owner, Permissions: fmt.Sprintf("%04o", f.Mode), Content: string(f.Content), Defer: f.Defer,
-		})
+		w := writeFile{Path: f.Path, Owner: f.Owner, Permissions: fmt.Sprintf("%04o", f.Mode), Content: string(f.Content), Defer: f.Defer}
+		if kind == FullUserData && f.Defer {
+			// A plain image installs its packages in cloud-init's final stage. cloud-init
+			// before 21.4 (EL7 ships 19.4) ignores defer and writes every file at init, before
+			// them: staged, the file goes in place after them (placeDeferred), on every
+			// cloud-init, without counting on the package to keep an existing file.
+			w.Path, w.Defer = roles.DeferredDir+f.Path, false
+		}
+		cc.WriteFiles = append(cc.WriteFiles, w)
 	}
 	switch kind {
 	case FullUserData:
 		cc.Packages = append(append([]string{}, plan.Packages...), HookPackage)
 		cc.Runcmd = []command{
+			placeDeferred,
 			{"systemctl", "daemon-reload"},
 			{"systemctl", "enable", roles.UnitFirstBoot + ".service"},
 			firstBootCommand,

@@ -74,7 +74,7 @@ func TestProvisionRunsTheBakeInOrder(t *testing.T) {
 		"upload: /etc/yum.repos.d/midonet-misc.repo",
 		"upload: /etc/yum.repos.d/midonet.repo",
 		"run: chown root:root '/etc/yum.repos.d/midobake.repo' && chmod 0644 '/etc/yum.repos.d/midobake.repo' && chown root:root '/etc/yum.repos.d/midonet-misc.repo' && chmod 0644 '/etc/yum.repos.d/midonet-misc.repo' && chown root:root '/etc/yum.repos.d/midonet.repo' && chmod 0644 '/etc/yum.repos.d/midonet.repo'",
-		"run: yum -y install chrony java-1.8.0-openjdk-headless midolman midonet-tools",
+		"run: yum -y --setopt=skip_missing_names_on_install=False install chrony java-1.8.0-openjdk-headless midolman midonet-tools && rpm -q chrony java-1.8.0-openjdk-headless midolman midonet-tools",
 		"run: mkdir -p '/etc/midolman' '/etc/systemd/system'",
 		"upload: /etc/midolman/midolman.conf",
 		"upload: /etc/systemd/system/midobake-firstboot.service",
@@ -85,7 +85,7 @@ func TestProvisionRunsTheBakeInOrder(t *testing.T) {
 		"run: systemctl enable midobake-firstboot.service",
 		"run: systemctl disable midolman",
 		"run: if systemctl cat firewalld.service >/dev/null 2>&1; then systemctl disable firewalld.service; fi",
-		"run: rm -rf /etc/midolman/host_uuid.properties /etc/midonet_host_id.properties /etc/ssh/ssh_host_* /var/db/midolman /var/lib/cassandra/* /var/lib/cloud/data /var/lib/cloud/instance /var/lib/cloud/instances /var/lib/cloud/sem /var/lib/midobake/preflight.json /var/lib/midobake/report.json /var/lib/midobake/state.json /var/lib/zookeeper/data/myid /var/lib/zookeeper/data/version-2 /var/log/cloud-init-output.log /var/log/cloud-init.log && : > /etc/machine-id",
+		"run: rm -rf /etc/midolman/host_uuid.properties /etc/midonet_host_id.properties /etc/ssh/ssh_host_* /var/db/midolman /var/lib/cassandra/* /var/lib/cloud/data /var/lib/cloud/instance /var/lib/cloud/instances /var/lib/cloud/sem /var/lib/midobake/preflight.json /var/lib/midobake/report.json /var/lib/midobake/state.json /var/lib/zookeeper/data/myid /var/lib/zookeeper/data/version-2 /var/log/cloud-init-output.log /var/log/cloud-init.log && : > /etc/machine-id && { ! [ -e /var/lib/dbus/machine-id ] || : > /var/lib/dbus/machine-id; }",
 	}
 	if diff := cmp.Diff(want, comm.events); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
@@ -98,7 +98,7 @@ func TestProvisionRunsTheBakeInOrder(t *testing.T) {
 // TestProvisionFailsWithTheCommandOutput: a failing command fails the build and says why.
 func TestProvisionFailsWithTheCommandOutput(t *testing.T) {
 	p, _ := prepare(t, "nc")
-	comm := &recorder{files: map[string]string{}, failOn: "yum -y install"}
+	comm := &recorder{files: map[string]string{}, failOn: "yum -y --setopt=skip_missing_names_on_install=False install"}
 	err := p.Provision(context.Background(), packersdk.TestUi(t), comm, nil)
 	if err == nil || !strings.Contains(err.Error(), "packages:") || !strings.Contains(err.Error(), "exited with status 1") || !strings.Contains(err.Error(), "No match for argument: midolman") {
 		t.Fatalf("error: %v", err)

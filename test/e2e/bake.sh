@@ -23,6 +23,18 @@ rm -f "$ROOT/srv/repo/base.rpm"
 cp "$REPO/base.rpm" "$ROOT/tmp/base.rpm"
 chroot "$ROOT" rpm -i --quiet /tmp/base.rpm
 rm -f "$ROOT/tmp/base.rpm"
+# yum as EL7's yum 3.4 behaves (tolerant of missing names unless told otherwise), over dnf.
+rm -f "$ROOT/usr/bin/yum"
+cp "$(dirname "$0")/../yum34.sh" "$ROOT/usr/bin/yum"
+chmod 755 "$ROOT/usr/bin/yum"
+# A package the repository must lack, for the test of a bake that cannot get everything.
+if [ -n "${DROP:-}" ]; then
+  rm -f "$ROOT/srv/repo/$DROP"-[0-9]*.rpm
+  chroot "$ROOT" createrepo_c --quiet /srv/repo
+fi
+# D-Bus's machine ID, as an EL7 image has it (the bake must empty it).
+mkdir -p "$ROOT/var/lib/dbus"
+echo 0123456789abcdef0123456789abcdef > "$ROOT/var/lib/dbus/machine-id"
 cat > "$ROOT/usr/bin/systemctl" <<'STUB'
 #!/bin/sh
 echo "systemctl $*" >> /var/log/systemctl.log

@@ -218,18 +218,9 @@ func bake(t *testing.T, cloudFile, packerDir, profile string) (root, manifests s
 		return b.root, b.manifests
 	}
 
-	packer, plugins := packerEnv(t)
-	root = bakeRoot(t, emit.BuildName(profile))
-	work := t.TempDir()
-	manifests = filepath.Join(work, "manifests")
-	os.MkdirAll(manifests, 0o755)
-	cmd := exec.Command("bash", "bake.sh", "-var", "cloud_file="+cloudFile, "-var", "hook_binary="+midobakeBin(), "-var", "manifest_dir="+manifests)
-	cmd.Env = append(os.Environ(), "ROOT="+root, "REPO="+standinRepo(t), "PACKER="+packer, "PACKER_DIR="+packerDir,
-		"PACKER_PLUGIN_PATH="+plugins, "WORK="+work, "ONLY="+emit.BuildName(profile))
-	out, err := cmd.CombinedOutput()
+	root, manifests, out, err := packerBuild(t, cloudFile, packerDir, profile)
 	if err != nil {
-		sshd, _ := os.ReadFile(filepath.Join(work, "sshd.log"))
-		t.Fatalf("packer build of %s: %v\n%s\nsshd:\n%s", profile, err, out, sshd)
+		t.Fatalf("packer build of %s: %v\n%s", profile, err, out)
 	}
 	if !strings.Contains(string(out), "midobake: profile "+profile+" baked") {
 		t.Fatalf("the build did not run the provisioner:\n%s", out)
@@ -238,6 +229,58 @@ func bake(t *testing.T, cloudFile, packerDir, profile string) (root, manifests s
 	bakes[key] = baked{root, manifests} // only a good bake is shared
 	bakeMu.Unlock()
 	return root, manifests
+}
+
+// packerBuild runs bake.sh (a real packer build of one profile into a fresh root) with the
+// extra environment given, and returns the root, the manifests' directory and the output.
+func packerBuild(t *testing.T, cloudFile, packerDir, profile string, env ...string) (root, manifests, out string, err error) {
+	t.Helper()
+	packer, plugins := packerEnv(t)
+	root = bakeRoot(t, emit.BuildName(profile))
+	work := t.TempDir()
+	manifests = filepath.Join(work, "manifests")
+	os.MkdirAll(manifests, 0o755)
+	cmd := exec.Command("bash", "bake.sh", "-var", "cloud_file="+cloudFile, "-var", "hook_binary="+midobakeBin(), "-var", "manifest_dir="+manifests)
+	cmd.Env = append(append(os.Environ(), "ROOT="+root, "REPO="+standinRepo(t), "PACKER="+packer, "PACKER_DIR="+packerDir,
+		"PACKER_PLUGIN_PATH="+plugins, "WORK="+work, "ONLY="+emit.BuildName(profile)), env...)
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		sshd, _ := os.ReadFile(filepath.Join(work, "sshd.log"))
+		b = append(b, "\nsshd:\n"+string(sshd)...)
+	}
+	return root, manifests, string(b), err
+}
+
+// TestBakeFailsOnAMissingPackage: the tests' yum is EL7's yum 3.4, which skips a package its
+// repositories lack and exits 0; a bake with one of MidoNet's packages missing from the
+// repository must fail all the same, naming it, instead of baking an image without it.
+func TestBakeFailsOnAMissingPackage(t *testing.T) {
+	cloudFile, _ := bakeCloud(t)
+	out := renderTo(t, cloudFile)
+	root, _, o, err := packerBuild(t, cloudFile, filepath.Join(out, "packer"), "nc", "DROP=midonet-tools")
+	if err == nil || strings.Contains(o, "midobake: profile nc baked") {
+		t.Fatalf("the bake without midonet-tools succeeded:\n%s", o)
+	}
+	if !strings.Contains(o, "No package midonet-tools available.") || !strings.Contains(o, "Not tolerating missing names on install") {
+		t.Errorf("the bake's failure does not name the missing package:\n%s", o)
+	}
+	// The harness's yum is yum 3.4's: without the setting it installs what it has and exits 0.
+	yum := func(args ...string) (string, error) {
+		script := `mount -t proc proc "$ROOT/proc" && trap 'umount "$ROOT/proc"' EXIT && chroot "$ROOT" yum "$@"`
+		cmd := exec.Command("unshare", append([]string{"--mount", "--fork", "bash", "-c", script, "yum"}, args...)...)
+		cmd.Env = append(os.Environ(), "ROOT="+root)
+		b, err := cmd.CombinedOutput()
+		return string(b), err
+	}
+	if o, err := yum("-y", "install", "midolman", "midonet-tools"); err != nil || !strings.Contains(o, "No package midonet-tools available.") {
+		t.Errorf("yum 3.4 installs what it has and exits 0: %v\n%s", err, o)
+	}
+	if o, err := exec.Command("chroot", root, "rpm", "-q", "midolman").CombinedOutput(); err != nil {
+		t.Errorf("yum 3.4 did not install the package it had: %v %s", err, o)
+	}
+	if o, err := yum("-y", "install", "midonet-tools"); err == nil || !strings.Contains(o, "Error: Nothing to do") {
+		t.Errorf("yum 3.4 with nothing it has to install: %v\n%s", err, o)
+	}
 }
 
 func exists(p string) bool { _, err := os.Lstat(p); return err == nil }
@@ -295,6 +338,9 @@ func TestPackerBuild(t *testing.T) {
 			}
 			if b, _ := os.ReadFile(filepath.Join(root, "etc/machine-id")); len(b) != 0 {
 				t.Errorf("machine-id not emptied: %q", b)
+			}
+			if b, err := os.ReadFile(filepath.Join(root, roles.DBusMachineIDPath)); err != nil || len(b) != 0 {
+				t.Errorf("D-Bus's machine-id not emptied (systemd 219 would copy it into every clone's /etc/machine-id): %q, %v", b, err)
 			}
 			var m struct {
 				Builds []struct {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -11,7 +12,21 @@ import (
 
 	"github.com/midobake/midobake/internal/testenv"
 	"github.com/midobake/midobake/internal/version"
+	"github.com/midobake/midobake/roles"
 )
+
+// installYum34 makes a root's yum EL7's yum 3.4 (test/yum34.sh, over the root's dnf).
+func installYum34(t *testing.T, root string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "test", "yum34.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(root, "usr/bin/yum")) // a link to dnf: writing through it would replace dnf
+	if err := os.WriteFile(filepath.Join(root, "usr/bin/yum"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // TestPlainImageInstallsFromFullUserData is the plain-image path's package transaction: the
 // repositories and packages of an NC's full user-data, with the midobake RPM that "make rpm"
@@ -57,13 +72,29 @@ func TestPlainImageInstallsFromFullUserData(t *testing.T) {
 			os.WriteFile(filepath.Join(root, f.Path), []byte(f.Content), 0o644)
 		}
 	}
+	for _, f := range doc.WriteFiles {
+		if f.Path == roles.SitePath {
+			os.MkdirAll(filepath.Join(root, "etc/midobake"), 0o755)
+			os.WriteFile(filepath.Join(root, f.Path), []byte(f.Content), 0o600)
+		}
+	}
+	installYum34(t, root)
+	// cloud-init's package module runs "yum -t -y install" (19.4's rhel distro); the repository
+	// lacks midonet-tools at first: EL7's yum installs the rest and exits 0, and the hook's
+	// preflight stops the host, naming it. Published, the packages install and preflight passes.
 	script := `set -e
 mount -t proc proc "$ROOT/proc"
 trap 'umount "$ROOT/proc"' EXIT
+held=$(mktemp -d) && mv "$ROOT"/srv/repo/midonet-tools-[0-9]*.rpm "$held/"
 chroot "$ROOT" createrepo_c --quiet /srv/repo
 chroot "$ROOT" rpm -i --quiet /tmp/base.rpm
-chroot "$ROOT" yum -y install "$@"
+chroot "$ROOT" yum -t -y install "$@"
+echo "yum exit $?"
+chroot "$ROOT" /usr/bin/midobake preflight --site ` + roles.SitePath + ` --host node1 && exit 1
+mv "$held"/*.rpm "$ROOT/srv/repo/" && chroot "$ROOT" createrepo_c --quiet /srv/repo && chroot "$ROOT" yum -q clean metadata
+chroot "$ROOT" yum -t -y install "$@"
 chroot "$ROOT" rpm -q "$@"
+chroot "$ROOT" /usr/bin/midobake preflight --site ` + roles.SitePath + ` --host node1 | grep -E '^ +ok +packages '
 chroot "$ROOT" /usr/bin/midobake version`
 	cmd := exec.Command("unshare", append([]string{"--mount", "--fork", "bash", "-c", script, "install"}, doc.Packages...)...)
 	cmd.Env = append(os.Environ(), "ROOT="+root)
@@ -73,6 +104,10 @@ chroot "$ROOT" /usr/bin/midobake version`
 	}
 	if _, err := os.Stat(filepath.Join(root, "usr/share/licenses/midobake/LICENSE")); err != nil {
 		t.Errorf("the RPM declares MPL-2.0 but carries no license text: %v", err)
+	}
+	if !strings.Contains(string(o), "No package midonet-tools available.") || !strings.Contains(string(o), "yum exit 0") ||
+		!regexp.MustCompile(`ERROR +packages +not installed: midonet-tools`).Match(o) {
+		t.Errorf("EL7's yum without midonet-tools, then the hook's preflight:\n%s", o)
 	}
 	if !strings.Contains(string(o), "midobake "+version.Version+"\n") || !strings.Contains(string(o), "midobake-"+version.Version+"-1") {
 		t.Errorf("the hook from the RPM did not run:\n%s", o)

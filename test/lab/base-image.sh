@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Builds (once) the lab's base image: a bootable Debian bookworm root with a kernel, systemd,
-# cloud-init, sshd, the real zookeeper package and Java, and dnf/rpm (so that midobake's
+# cloud-init, sshd, EL7's ZooKeeper (3.4, from Debian 11: see test/zookeeper34.sh) and Java,
+# and dnf/rpm (so that midobake's
 # EL-style package transactions run, as in test/e2e). Output in CACHE_DIR/lab-base/:
 # root.tar.zst (the file system), vmlinuz, initrd.img. Booted with -kernel/-initrd: no boot
 # loader. Usage: base-image.sh CACHE_DIR -> prints the directory. Concurrent callers wait.
 # Output in CACHE_DIR/lab-base-HASH/ rather than lab-base/: see below.
 set -euo pipefail
 cache=${1:?usage: base-image.sh CACHE_DIR}
-# The cache is keyed by this script's content: changing the recipe builds a new image.
-out="$cache/lab-base-$(sha256sum "$0" | cut -c1-12)"
+# The cache is keyed by the recipe's content (this script, the ZooKeeper and yum it installs):
+# changing it builds a new image.
+zk34="$(dirname "$0")/../zookeeper34.sh" yum34="$(dirname "$0")/../yum34.sh"
+out="$cache/lab-base-$(cat "$0" "$zk34" "$yum34" | sha256sum | cut -c1-12)"
 mkdir -p "$cache"
 exec 9>"$cache/lab-base.lock"
 flock 9
@@ -35,7 +38,7 @@ mount -t proc proc "$dir/proc"
 # blocking what the cloud needs until the hook handles it; chrony (chrony.service, with the
 # alias chronyd.service EL7's unit has) for the time step.
 chroot "$dir" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-  zookeeper default-jre-headless dnf rpm firewalld chrony >&2
+  liblog4j1.2-java libslf4j-java default-jre-headless dnf rpm firewalld chrony >&2
 umount "$dir/proc"
 rm -f "$dir/usr/sbin/policy-rc.d"
 chroot "$dir" apt-get clean
@@ -60,13 +63,19 @@ chroot "$dir" update-initramfs -u -k "$kver" >&2
 for u in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer e2scrub_reap.service getty@tty1.service; do
   ln -sf /dev/null "$dir/etc/systemd/system/$u"
 done
-# Debian's zookeeper is a library here: the lab's zookeeper package runs it (see standin/).
-chroot "$dir" systemctl disable zookeeper.service >/dev/null 2>&1 || true
-rm -f "$dir/etc/init.d/zookeeper"
-# dnf in a Debian root, as in test/e2e: rpm's database where dnf looks, yum as dnf.
-mkdir -p "$dir/etc/rpm"
+# EL7's ZooKeeper: the 3.4 jar, which the lab's zookeeper package runs (see packages_test.go)
+# as MidoNet's misc repository's package does.
+jar=$(bash "$zk34" "$dir/usr/share/java")
+rm -f "$dir/usr/share/java/.lock"
+ln -sf "$(basename "$jar")" "$dir/usr/share/java/zookeeper.jar"
+# dnf in a Debian root, as in test/e2e: rpm's database where dnf looks. yum is EL7's yum 3.4
+# as it behaves (test/yum34.sh: a missing package is skipped and the install exits 0), over
+# dnf, which moves out of PATH so that cloud-init's package module runs yum as on EL7 (its
+# rhel distribution prefers dnf when there is one).
+mkdir -p "$dir/etc/rpm" "$dir/usr/lib/midobake-test"
 echo '%_dbpath /var/lib/rpm' > "$dir/etc/rpm/macros"
-ln -sf dnf "$dir/usr/bin/yum"
+mv "$dir/usr/bin/dnf" "$dir/usr/lib/midobake-test/dnf"
+install -m 755 "$yum34" "$dir/usr/bin/yum"
 # A machine as a cloud image is: no identity, a persistent journal, the root on vda, one NIC
 # named eth0 whose address the kernel command line sets (ip=), no cloud-init networking.
 : > "$dir/etc/machine-id"

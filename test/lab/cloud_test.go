@@ -422,6 +422,11 @@ func checkCloud(t *testing.T, c *cloud.Cloud, hosts []labHost, vms map[string]*i
 			preflights[h.name] = pre.Summary()
 		}
 		hostRec, _ := c.Host(h.name)
+		if hostRec.Has(cloud.RoleZooKeeper) {
+			if srvr := vm.report(t, n, "zookeeper-srvr.txt"); !strings.Contains(srvr, "Zookeeper version: 3.4.") || !strings.Contains(srvr, "Mode: ") {
+				t.Errorf("%s: the NSDB is not EL7's ZooKeeper 3.4 serving: %s", where, srvr)
+			}
+		}
 		if top.RunsMidolman(hostRec) {
 			var started map[string]string
 			if err := json.Unmarshal([]byte(vm.report(t, n, "midolman-started.json")), &started); err != nil {

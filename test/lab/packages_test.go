@@ -35,9 +35,10 @@ func unit(desc, exec, user string) string {
 }
 
 // standinPackages are MidoNet 5.2's, ZooKeeper's and DataStax's packages as the lab plays
-// them. ZooKeeper is the real one: Debian's zookeeper jar, run as the MidoNet misc
-// repository's package runs it, with its configuration in /etc/zookeeper/zoo.cfg (its JVM
-// compiles with C1 only and a serial collector, which starts it sooner under TCG).
+// them. ZooKeeper is the real one, of the release EL7's clouds run: the 3.4 jar the base
+// image holds, run as the MidoNet misc repository's package runs it (its own user, its
+// configuration in /etc/zookeeper/zoo.cfg, log4j's in /etc/zookeeper/conf; its JVM compiles
+// with C1 only and a serial collector, which starts it sooner under TCG).
 func standinPackages() []standinPackage {
 	hostID := `[ -s /etc/midonet_host_id.properties ] || echo "host_uuid=$(cat /proc/sys/kernel/random/uuid)" > /etc/midonet_host_id.properties`
 	return []standinPackage{
@@ -68,9 +69,12 @@ func standinPackages() []standinPackage {
 			post: "systemctl enable midonet-cluster.service\n" + hostID},
 		{name: "zookeeper",
 			files: map[string]string{"/usr/lib/systemd/system/zookeeper.service": unit("ZooKeeper",
-				`/usr/bin/java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dzookeeper.admin.enableServer=false -Dzookeeper.root.logger=INFO,CONSOLE -Dzookeeper.4lw.commands.whitelist=srvr,ruok -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar org.apache.zookeeper.server.quorum.QuorumPeerMain /etc/zookeeper/zoo.cfg`, "zookeeper")},
+				`/usr/bin/java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/log4j-1.2.jar:/usr/share/java/slf4j-api.jar:/usr/share/java/slf4j-log4j12.jar org.apache.zookeeper.server.quorum.QuorumPeerMain /etc/zookeeper/zoo.cfg`, "zookeeper"),
+				"/etc/zookeeper/conf/log4j.properties": "log4j.rootLogger=INFO, CONSOLE\nlog4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\nlog4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\nlog4j.appender.CONSOLE.layout.ConversionPattern=%-5p [%t:%C{1}@%L] - %m%n\n"},
 			configs: map[string]string{"/etc/zookeeper/zoo.cfg": "tickTime=2000\ndataDir=/var/lib/zookeeper/data\nclientPort=2181\n"},
-			post:    "systemctl enable zookeeper.service\nmkdir -p /var/lib/zookeeper/data && chown -R zookeeper:zookeeper /var/lib/zookeeper"},
+			post: "getent group zookeeper >/dev/null || groupadd -r zookeeper\n" +
+				"getent passwd zookeeper >/dev/null || useradd -r -M -d /var/lib/zookeeper -g zookeeper -s /sbin/nologin zookeeper\n" +
+				"systemctl enable zookeeper.service\nmkdir -p /var/lib/zookeeper/data && chown -R zookeeper:zookeeper /var/lib/zookeeper"},
 		// As DataStax's RPM: its scriptlets create the cassandra user, which owns its data
 		// (and, through the hook, /var/run/cassandra) and runs the service.
 		{name: "dsc22",

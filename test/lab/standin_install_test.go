@@ -36,6 +36,16 @@ func TestStandinPackagesInstall(t *testing.T) {
 	if id := run(t, "chroot", root, "id", "-un", "cassandra"); strings.TrimSpace(id) != "cassandra" {
 		t.Errorf("dsc22 made no cassandra user: %q", id)
 	}
+	if id := run(t, "chroot", root, "id", "-un", "zookeeper"); strings.TrimSpace(id) != "zookeeper" {
+		t.Errorf("zookeeper made no zookeeper user: %q", id)
+	}
+	// The NSDB is EL7's: the image's ZooKeeper is 3.4, and the image's yum is yum 3.4's.
+	if jar, err := filepath.EvalSymlinks(filepath.Join(root, "usr/share/java/zookeeper.jar")); err != nil || !strings.HasSuffix(jar, "/zookeeper-3.4.13.jar") {
+		t.Errorf("the image's ZooKeeper is %s (%v), want 3.4.13", jar, err)
+	}
+	if out := run(t, "chroot", root, "sh", "-c", "yum -t -y install midolman no-such-package 2>&1; echo exit $?"); !strings.Contains(out, "No package no-such-package available.") || !strings.Contains(out, "exit 0") {
+		t.Errorf("the image's yum is not yum 3.4's (a missing name skipped, exit 0):\n%s", out)
+	}
 	// rpm checked every package against the lab's key: it was imported, and a package with
 	// a signature rpm cannot verify is refused.
 	if keys := run(t, "chroot", root, "rpm", "-q", "gpg-pubkey"); !strings.Contains(keys, "gpg-pubkey-") {

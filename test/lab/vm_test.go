@@ -155,6 +155,10 @@ for u in zookeeper cassandra midonet-cluster midolman midobake-uplink midobake-f
   echo "$u $(systemctl is-active $u) $(systemctl is-enabled $u 2>/dev/null)"
 done > $d/units.txt
 ip -br addr > $d/addr.txt 2>&1
+# The NSDB's ZooKeeper says which release it is (EL7's clouds run 3.4).
+if systemctl -q is-enabled zookeeper 2>/dev/null; then
+  python3 -c 'import socket; s = socket.create_connection(("127.0.0.1", 2181), 5); s.sendall(b"srvr"); print(s.recv(4096).decode())' > $d/zookeeper-srvr.txt 2>&1
+fi
 # The support bundle, as an operator would take it on the host (on the CLC once its API serves).
 bundle() { midobake support -o $d/support.tar.gz --force > $d/support.txt 2>&1; echo $? > $d/support.rc; }
 # The tunnel zones, from the API: on the CLC only (elsewhere nothing serves it).
