@@ -1,12 +1,14 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -251,5 +253,75 @@ func TestBrokenDocumentIsReported(t *testing.T) {
 	}
 	if got := strings.Join(r.errors["init"], " "); !strings.Contains(got, "write-files") || !strings.Contains(got, "nosuchuser") {
 		t.Errorf("the error does not name the failing module and user: %q", r.errors)
+	}
+}
+
+var (
+	bullseyeOnce sync.Once
+	bullseyeDir  string
+	bullseyeErr  error
+)
+
+// rootfsWithoutDefer is Debian 11's root with its cloud-init 20.4.1, which, as EL7's 19.4,
+// writes every write_files entry at init and knows no defer.
+func rootfsWithoutDefer(t *testing.T) string {
+	t.Helper()
+	rootfs(t) // the same requirements
+	bullseyeOnce.Do(func() {
+		cache := filepath.Join(testenv.RepoRoot(t), "build", "_cache")
+		out, err := exec.Command("bash", "rootfs.sh", cache, "bullseye").Output()
+		if err != nil {
+			bullseyeErr = fmt.Errorf("rootfs.sh bullseye: %v", err)
+			if ee, ok := err.(*exec.ExitError); ok {
+				bullseyeErr = fmt.Errorf("rootfs.sh bullseye: %v\n%s", err, ee.Stderr)
+			}
+			return
+		}
+		bullseyeDir = filepath.Join(binDir, "rootfs-bullseye")
+		os.MkdirAll(bullseyeDir, 0o755)
+		if b, err := exec.Command("tar", "--zstd", "-C", bullseyeDir, "-xf", strings.TrimSpace(string(out))).CombinedOutput(); err != nil {
+			bullseyeErr = fmt.Errorf("unpack: %v\n%s", err, b)
+		}
+	})
+	if bullseyeErr != nil {
+		t.Fatal(bullseyeErr)
+	}
+	return bullseyeDir
+}
+
+// TestFullUserDataWithoutDefer: the full user-data gives the same result on a cloud-init
+// without write_files defer (20.4.1 here, 19.4 on EL7): every file in place with its content,
+// owner and mode after cloud-init's final stage, where the packages are installed, and the
+// hook after them. The files a package owns are staged and put in place by runcmd, so no file
+// relies on the package keeping it (%config(noreplace)).
+func TestFullUserDataWithoutDefer(t *testing.T) {
+	root := rootfsWithoutDefer(t)
+	if v, err := exec.Command("chroot", root, "cloud-init", "--version").CombinedOutput(); err != nil || !strings.Contains(string(v), " 20.4") {
+		t.Fatalf("the root's cloud-init is %q (%v), want 20.4", v, err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(root, "usr/lib/python3/dist-packages/cloudinit/config/cc_write_files_deferred.py")); len(m) != 0 {
+		t.Fatal("this cloud-init has write_files defer: the test would prove nothing")
+	}
+	fx := fixtureNamed(t, "example")
+	for _, plan := range fx.plans {
+		t.Run(plan.Profile, func(t *testing.T) {
+			r := runCloudInitOn(t, root, map[string][]byte{
+				"user-data": get(t, fx.tree, "profiles/"+plan.Profile+"/user-data.full.yaml"),
+				"meta-data": get(t, fx.tree, "hosts/"+plan.Hosts[0]+"/meta-data"),
+			})
+			if !r.ok() {
+				t.Fatalf("cloud-init reported errors %v (%v):\n%s", r.errors, r.err, r.output)
+			}
+			for _, f := range plan.Files {
+				checkFile(t, r, f)
+			}
+			if r.file(roles.DeferredDir+"/etc/midolman/midolman.conf") != "" {
+				t.Errorf("the staged files were left in %s", roles.DeferredDir)
+			}
+			want := []string{"systemctl daemon-reload", "systemctl enable midobake-firstboot.service", "midobake firstboot --site /etc/midobake/cloud.yaml"}
+			if diff := cmp.Diff(want, r.stubs); diff != "" {
+				t.Errorf("commands (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
