@@ -25,6 +25,10 @@ type FileSpec struct {
 	Template string
 	Path     string
 	Mode     fs.FileMode // 0644 when zero
+	// Check says what is wrong with the rendered file (its line, or 0, and why), when the
+	// service that reads it would refuse it: a template override cannot make a host that
+	// fails at its first start.
+	Check func(content []byte) (line int, why string)
 }
 
 // unitOrder is the order first boot starts services in: the NSDB before anything that

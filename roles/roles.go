@@ -275,6 +275,11 @@ func newRenderContext(top Topology, t *Templates) (*renderContext, error) {
 			if err := add(f.Template, f.Path, mode, nil); err != nil {
 				return nil, err
 			}
+			if f.Check != nil {
+				if line, why := f.Check(rc.files[f.Path].Content); why != "" {
+					return nil, &TemplateError{File: t.source(f.Template), Line: line, Col: 1, Err: f.Path + ": " + why}
+				}
+			}
 		}
 	}
 	return rc, nil

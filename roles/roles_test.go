@@ -1,7 +1,10 @@
 package roles
 
 import (
+	"errors"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -260,5 +263,31 @@ func TestHostPackagesAreThePlans(t *testing.T) {
 		if diff := cmp.Diff(plans[h.Profile()].Packages, HostPackages(top, h)); diff != "" {
 			t.Errorf("%s (-plan +HostPackages):\n%s", h.Name, diff)
 		}
+	}
+}
+
+// TestCassandraSettingsOfALaterCassandra: a settings override with a key Cassandra 2.2 does
+// not read (cdc_enabled came with 3.8) fails the render, naming the override, the line and
+// the key; 2.2's own keys and midobake's seeds pass.
+func TestCassandraSettingsOfALaterCassandra(t *testing.T) {
+	c := load(t, strings.Replace(threeProfiles, "SIZE", "", 1))
+	dir := t.TempDir()
+	override := filepath.Join(dir, "cassandra-settings.yaml.tmpl")
+	os.WriteFile(override, []byte("cluster_name: '{{ cassandra_cluster }}'\nseeds: \"{{ cassandra_servers }}\"\nconcurrent_writes: 64\ncdc_enabled: true\n"), 0o644)
+	tpl, err := NewTemplates(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Plans(Resolve(c), tpl)
+	var te *TemplateError
+	if !errors.As(err, &te) || te.File != override || te.Line != 4 || !strings.Contains(te.Err, "key cdc_enabled is not one Cassandra 2.2 knows") {
+		t.Fatalf("%v", err)
+	}
+	os.WriteFile(override, []byte("cluster_name: '{{ cassandra_cluster }}'\nseeds: \"{{ cassandra_servers }}\"\nconcurrent_writes: 64\n"), 0o644)
+	if tpl, _ = NewTemplates(dir); tpl == nil {
+		t.Fatal("templates")
+	}
+	if _, err := Plans(Resolve(c), tpl); err != nil {
+		t.Errorf("2.2's keys refused: %v", err)
 	}
 }

@@ -70,6 +70,16 @@ func TestTemplateOverride(t *testing.T) {
 		t.Errorf("a misspelt variable changed the output:\n%s", diff)
 	}
 	os.WriteFile(filepath.Join(dir, "tpl", "zoo.cfg.tmpl"), zoo, 0o644)
+	// A cassandra.yaml key of a later Cassandra: 2.2 would refuse to start on it.
+	os.WriteFile(filepath.Join(dir, "tpl", "cassandra-settings.yaml.tmpl"), []byte("cluster_name: '{{ cassandra_cluster }}'\nseeds: \"{{ cassandra_servers }}\"\ncdc_enabled: true\n"), 0o644)
+	r = midobake(t, dir, "render", "--templates", "tpl", "-o", "out")
+	if r.code != 1 || !strings.Contains(r.stderr, filepath.Join("tpl", "cassandra-settings.yaml.tmpl")+":3:1: template error: /etc/midobake/cassandra-settings.yaml: key cdc_enabled is not one Cassandra 2.2 knows") {
+		t.Errorf("a key of a later Cassandra: exit %d %s", r.code, r.stderr)
+	}
+	if diff := cmp.Diff(before, snapshot(t, filepath.Join(dir, "out"))); diff != "" {
+		t.Errorf("a key of a later Cassandra changed the output:\n%s", diff)
+	}
+	os.Remove(filepath.Join(dir, "tpl", "cassandra-settings.yaml.tmpl"))
 	os.WriteFile(filepath.Join(dir, "tpl", "zoocfg.tmpl"), zoo, 0o644)
 	if r := midobake(t, dir, "render", "--templates", "tpl", "-o", "out"); r.code != 1 || !strings.Contains(r.stderr, "zoocfg.tmpl: not the name of an embedded template") {
 		t.Errorf("misspelled override: exit %d %s", r.code, r.stderr)
