@@ -11,7 +11,7 @@ PLUGIN_VERSION := $(shell sed -n 's/^var Version = "\(.*\)"/\1/p' internal/versi
 PACKER_PLUGIN_PATH ?= $(HOME)/.packer.d/plugins
 PLUGIN_BIN := $(PACKER_PLUGIN_PATH)/github.com/midobake/midobake/packer-plugin-midobake_v$(PLUGIN_VERSION)_x5.0_linux_amd64
 
-.PHONY: build plugin packer rpm test fuzz lint golden generate bench clean lab
+.PHONY: build plugin packer rpm deps test fuzz lint golden generate bench clean lab
 
 build:
 	$(SHIP) $(GO) build -trimpath -buildvcs=auto -o $(BIN)/midobake ./cmd/midobake
@@ -53,15 +53,27 @@ FUZZTIME ?= 10000x
 # whole cloud (bake, first boot, reboot, late host; about 34 minutes under TCG, twice that on a
 # slow runner: hence the timeout) and its quick
 # tests; its figures end the run.
+# What the tests drive for real (apt packages, EL7's ZooKeeper 3.4), installed as root:
+# "sudo make deps test" on a fresh Debian 12 machine. .ci/run does the same.
+deps:
+	bash test/deps.sh
+
+# PHASE runs a command and records how long it took in build/phases.txt, which the test run
+# prints at its end (and .ci/run when it fails), so a slow run says where it was slow.
+PHASE = t=$$(date +%s); trap 'echo "$(1) $$(( $$(date +%s) - t ))s$$( [ $$? = 0 ] || echo " FAILED")" >> build/phases.txt' EXIT;
+
 test:
+	@# Each missing tool, named with how to install it; in CI a missing one fails the run.
+	@bash test/deps.sh --check || [ "$$CI" != true ] || { echo "make test: CI=true and tools are missing (sudo make deps)"; exit 1; }
 	@# The lab's base image (debootstrap, minutes) builds meanwhile; the lab waits for it.
-	@mkdir -p build/_cache && (bash test/lab/base-image.sh $(CURDIR)/build/_cache > build/lab-base-image.log 2>&1 &)
-	$(MAKE) --no-print-directory lint
-	$(GO) test -count=1 -timeout 30m $$($(GO) list ./... | grep -v /test/lab)
+	@mkdir -p build/_cache && : > build/phases.txt && (bash test/lab/base-image.sh $(CURDIR)/build/_cache > build/lab-base-image.log 2>&1 &)
+	@$(call PHASE,lint) $(MAKE) --no-print-directory lint
+	@$(call PHASE,unit+e2e) $(GO) test -count=1 -timeout 30m $$($(GO) list ./... | grep -v /test/lab)
 	@# ZooKeeper 3.4 (EL7's) is every test's; the client, lock and backup tests again on 3.8.
-	MIDOBAKE_TEST_ZOOKEEPER=3.8 $(GO) test -count=1 ./midonet/ ./backup/
-	$(MAKE) --no-print-directory lab
-	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
+	@$(call PHASE,zookeeper-3.8) MIDOBAKE_TEST_ZOOKEEPER=3.8 $(GO) test -count=1 ./midonet/ ./backup/
+	@$(call PHASE,lab) $(MAKE) --no-print-directory lab
+	@$(call PHASE,fuzz) $(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
+	@echo "phases (build/phases.txt):"; cat build/phases.txt
 
 # The lab: VMs (qemu, TCG) booted from what midobake makes, checked from the inside; ends with
 # the figures it measured (build/lab-summary.txt).

@@ -22,7 +22,7 @@ done
 # Use the mirror this machine's apt uses: it is the one that is reachable.
 mirror=$(grep -hoE '^(URIs:|deb) *https?://[^ ]+' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
   | grep -v security | head -n1 | awk '{print $2}' || true)
-mirror=${mirror:-http://deb.debian.org/debian}
+[ -n "$mirror" ] || { echo "$(basename "$0"): no Debian mirror in /etc/apt/sources.list*: the tests use the machine's own" >&2; exit 1; }
 
 dir=$(mktemp -d "$cache/rootfs.build.XXXXXX")
 chmod 755 "$dir"

@@ -21,7 +21,7 @@ for tool in debootstrap zstd; do
 done
 mirror=$(grep -hoE '^(URIs:|deb) *https?://[^ ]+' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
   | grep -v security | head -n1 | awk '{print $2}' || true)
-mirror=${mirror:-http://deb.debian.org/debian}
+[ -n "$mirror" ] || { echo "$(basename "$0"): no Debian mirror in /etc/apt/sources.list*: the tests use the machine's own" >&2; exit 1; }
 
 dir=$(mktemp -d "$cache/lab-base.build.XXXXXX")
 chmod 755 "$dir"
