@@ -291,3 +291,44 @@ func TestCassandraSettingsOfALaterCassandra(t *testing.T) {
 		t.Errorf("2.2's keys refused: %v", err)
 	}
 }
+
+// zooKeeper34Keys are the zoo.cfg keys ZooKeeper 3.4 reads (QuorumPeerConfig.parseProperties
+// at release-3.4.8, the misc repository's; 3.4.13 adds only quorum.cnxn.threads.size): any
+// other key becomes a Java system property, silently. "server." is a prefix.
+var zooKeeper34Keys = []string{"autopurge.purgeInterval", "autopurge.snapRetainCount", "clientPort", "clientPortAddress", "dataDir", "dataLogDir",
+	"electionAlg", "initLimit", "maxClientCnxns", "maxSessionTimeout", "minSessionTimeout", "peerType", "quorumListenOnAllIPs", "syncLimit", "tickTime"}
+
+// TestZooCfgIsZooKeeper34s: the zoo.cfg midobake writes, for one server and for an ensemble,
+// uses only keys ZooKeeper 3.4 reads, and server lines 3.4's form (host:peer:election, no
+// 3.5 ";clientPort" or role suffix).
+func TestZooCfgIsZooKeeper34s(t *testing.T) {
+	for _, doc := range []string{strings.Replace(threeProfiles, "SIZE", "", 1),
+		strings.Replace(strings.Replace(threeProfiles, "SIZE", "", 1), "roles: [clc]}", "roles: [clc, zookeeper]}\n  - {name: zk3, address: 10.0.0.9, roles: [zookeeper]}", 1)} {
+		var zoo string
+		for _, p := range plansOf(t, load(t, doc)) {
+			for _, f := range p.Files {
+				if f.Path == ZooCfgPath {
+					zoo = string(f.Content)
+				}
+			}
+		}
+		if zoo == "" {
+			t.Fatal("no zoo.cfg in the plans")
+		}
+		for _, line := range strings.Split(zoo, "\n") {
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			key, value, _ := strings.Cut(line, "=")
+			if strings.HasPrefix(key, "server.") {
+				if strings.Count(value, ":") != 2 || strings.ContainsAny(value, ";") {
+					t.Errorf("zoo.cfg line %q is not ZooKeeper 3.4's server form", line)
+				}
+				continue
+			}
+			if !slices.Contains(zooKeeper34Keys, key) {
+				t.Errorf("zoo.cfg key %q is not one ZooKeeper 3.4 reads", key)
+			}
+		}
+	}
+}
