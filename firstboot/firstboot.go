@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,7 +28,10 @@ type Options struct {
 	SiteName string // its file name, for messages
 	Host     string // this host's name; "" identifies it from the host name and addresses
 	DryRun   bool   // print what would be done, touch nothing
-	Timeout  time.Duration
+	// Step runs this one step of the host's, done or not (as cloud-init single --name runs
+	// one module); "" runs them all.
+	Step    StepName
+	Timeout time.Duration
 	// ApplyNetwork: on the CLC, also give Eucalyptus the network configuration with euctl
 	// (once Eucalyptus is registered, which is usually after the first boot).
 	ApplyNetwork bool
@@ -148,6 +152,13 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	steps := StepsFor(e.plan)
+	if opts.Step != "" {
+		one, err := onlyStep(steps, opts.Step, e)
+		if err != nil {
+			return err
+		}
+		steps = one
+	}
 	// What the real run would refuse, --dry-run refuses too: it must not promise a run that
 	// cannot happen.
 	if opts.ApplyNetwork && !e.host.Has(cloud.RoleCLC) {
@@ -170,15 +181,13 @@ func Run(ctx context.Context, opts Options) error {
 		e.state = st
 		for i, s := range steps {
 			label := string(s.Name)
-			switch done := st.Steps[s.Name]; {
-			case st.Host == e.host.Name && done == e.site:
-				if c := s.Check(ctx, e); c.Verdict == Fails {
-					label += " (done, but " + c.Detail + ": runs again)"
-				} else {
-					label += " (done: skipped)"
-				}
-			case st.Host == e.host.Name && done != "":
-				label += " (done for other site data: runs again)"
+			switch d := decide(ctx, e, st, s); {
+			case !d.run:
+				label += " (done: skipped)"
+			case opts.Step != "":
+				label += " (--step: runs)"
+			case d.why != "":
+				label += " (" + strings.Replace(d.why, "done in an earlier run, but", "done, but", 1) + ": runs again)"
 			}
 			for j, line := range s.Describe(e) {
 				if j == 0 {
@@ -224,16 +233,16 @@ func Run(ctx context.Context, opts Options) error {
 	for i, s := range steps {
 		prefix := fmt.Sprintf("[%d/%d] %s", i+1, len(steps), s.Name)
 		e.report.begin(i, s.Name)
-		if st.done(s.Name, e.site) {
-			// Done with this site data: skipped, unless its result no longer holds.
-			c := s.Check(ctx, e)
-			if c.Verdict != Fails {
-				e.logf("%s: skipped (done in an earlier run)", prefix)
-				e.report.finish(i, report.StepSkipped, c.Detail)
-				counts["skipped"]++
-				continue
-			}
-			e.logf("%s: done in an earlier run, but %s: running it again", prefix, c.Detail)
+		switch d := decide(ctx, e, st, s); {
+		case opts.Step != "":
+			e.logf("%s: running it, as --step says", prefix)
+		case !d.run:
+			e.logf("%s: skipped (done in an earlier run)", prefix)
+			e.report.finish(i, report.StepSkipped, d.why)
+			counts["skipped"]++
+			continue
+		case d.why != "done for other site data" && d.why != "":
+			e.logf("%s: %s: running it again", prefix, d.why)
 		}
 		// What the host must have is checked before the first step that changes anything: a
 		// failed check stops the hook there. A run with nothing to do (every later boot)
@@ -321,4 +330,20 @@ func (e *Env) lock() (func(), error) {
 		}
 	}
 	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}
+
+// onlyStep is the host's step of that name, for --step: an unknown name, or a step this host
+// does not run, is an error that lists what there is.
+func onlyStep(steps []Step, name StepName, e *Env) ([]Step, error) {
+	var names []string
+	for _, s := range steps {
+		if s.Name == name {
+			return []Step{s}, nil
+		}
+		names = append(names, string(s.Name))
+	}
+	if _, known := registry[name]; !known {
+		return nil, fmt.Errorf("--step %s: no step of that name; the steps are: %s", cloud.Printable(string(name), 60), strings.Join(StepNames(), ", "))
+	}
+	return nil, fmt.Errorf("--step %s: host %s (profile %s) does not run it; its steps are: %s", name, e.host.Name, e.plan.Profile, strings.Join(names, ", "))
 }

@@ -497,3 +497,30 @@ esac
 		t.Errorf("a value that does not read back: exit %d\n%s", bad.code, bad.out)
 	}
 }
+
+// TestOneStep: --step runs one of the host's steps, done or not, as cloud-init single --name
+// runs one module; a name that is no step's, or a step the host does not run, is an error
+// that lists what there is, and nothing runs.
+func TestOneStep(t *testing.T) {
+	w := newWorld(t, loopbackCloud)
+	w.zk.Start(t)
+	if r := w.hook("node1", nil); r.code != 0 {
+		t.Fatal(r.out)
+	}
+	r := w.hook("node1", []string{"--step", "time"})
+	if r.code != 0 || !strings.Contains(r.out, "[1/1] time: running it, as --step says") || !strings.Contains(r.out, "[1/1] time: done (") ||
+		!slices.Contains(r.log, "systemctl start chronyd") {
+		t.Fatalf("exit %d, commands %v\n%s", r.code, r.log, r.out)
+	}
+	if strings.Contains(r.out, "firewall") {
+		t.Errorf("--step time ran another step:\n%s", r.out)
+	}
+	r = w.hook("node1", []string{"--step", "zookeeper"})
+	if r.code == 0 || !strings.Contains(r.out, "--step zookeeper: host node1 (profile nc) does not run it; its steps are: identify, firewall, time,") || len(r.log) != 0 {
+		t.Errorf("a step node1 does not run: exit %d, commands %v\n%s", r.code, r.log, r.out)
+	}
+	r = w.hook("node1", []string{"--step", "tiem"})
+	if r.code == 0 || !strings.Contains(r.out, "--step tiem: no step of that name; the steps are: identify, firewall, time, zookeeper,") || len(r.log) != 0 {
+		t.Errorf("an unknown step: exit %d, commands %v\n%s", r.code, r.log, r.out)
+	}
+}

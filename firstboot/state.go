@@ -54,8 +54,6 @@ func loadState(root system.Root) (*state, error) {
 	return s, nil
 }
 
-func (s *state) done(step StepName, site string) bool { return s.Steps[step] == site }
-
 func (s *state) save(root system.Root) error {
 	b, _ := json.MarshalIndent(s, "", "  ")
 	_, err := root.Write(roles.StatePath, append(b, '\n'), 0o644)

@@ -3,20 +3,21 @@ package firstboot
 import (
 	"context"
 	"fmt"
-	"sort"
+	"io"
+	"slices"
 
 	"github.com/midobake/midobake/roles"
 )
 
 // Step is one first-boot step, all of it in one file (step_*.go), the way a cloud-init module
-// holds its meta and its handler. A file registers its step with register; the ordered list
-// of a host's steps is derived here, from Order and RunsOn, and nowhere else.
+// holds its meta and its handler. A file registers its step with register; where it runs
+// among the others is stepOrder's, and a host's steps are derived here, from stepOrder and
+// RunsOn, and nowhere else.
 type Step struct {
 	// Name is recorded in state.json: never rename a step.
 	Name StepName
-	// Order is its place among all steps: lower runs first. Steps that depend on another's
-	// result (Midolman on the NSDB settings) come after it.
-	Order int
+	// Summary is what it does, in a line: firstboot --list and the README show it.
+	Summary string
 	// RunsOn says which profiles run it, from the role facts of the plan.
 	RunsOn func(p roles.Plan) bool
 	// Describe is what it would do on this host, for --dry-run.
@@ -78,19 +79,40 @@ func always(roles.Plan) bool { return true }
 // StepName names a step in state.json and in the log.
 type StepName string
 
+// stepOrder is the order of the first-boot steps, top to bottom, in one place: a step that
+// depends on another's result comes after it (the NSDB before what connects to it, the NSDB
+// settings before Midolman reads them, Midolman's host id before its announcement, the
+// announcements before the tunnel zone enrols them).
+var stepOrder = []StepName{
+	"identify",
+	"firewall", // before the NSDB's peers and clients need its ports
+	"time",     // before ZooKeeper's sessions and Cassandra's writes depend on the clock
+	"zookeeper",
+	"cassandra",
+	"midonet-conf",
+	"mn-conf-default", // needs ZooKeeper
+	"midonet-cluster", // reads the NSDB settings
+	"midolman",        // reads the NSDB settings; writes the host id
+	"template",        // needs the host id
+	"uplink",
+	"announce",    // needs the host id
+	"tunnel-zone", // enrols the announced hosts through midonet-cluster's API
+	"network-config",
+	"backup-schedule",
+}
+
 var registry = map[StepName]Step{}
 
-// register adds a step; a duplicate name or order is a programming error caught at start.
+// register adds a step; a duplicate name or a step stepOrder does not place is a programming
+// error caught at start.
 func register(s Step) {
 	if _, dup := registry[s.Name]; dup {
 		panic("firstboot: two steps named " + string(s.Name))
 	}
-	for _, o := range registry {
-		if o.Order == s.Order {
-			panic(fmt.Sprintf("firstboot: steps %s and %s share order %d", o.Name, s.Name, s.Order))
-		}
+	if !slices.Contains(stepOrder, s.Name) {
+		panic("firstboot: step " + string(s.Name) + " has no place in stepOrder")
 	}
-	if s.RunsOn == nil || s.Describe == nil || s.Check == nil || s.Do == nil {
+	if s.Summary == "" || s.RunsOn == nil || s.Describe == nil || s.Check == nil || s.Do == nil {
 		panic("firstboot: step " + string(s.Name) + " is incomplete")
 	}
 	registry[s.Name] = s
@@ -99,11 +121,53 @@ func register(s Step) {
 // AllSteps is every step, in order.
 func AllSteps() []Step {
 	out := make([]Step, 0, len(registry))
-	for _, s := range registry {
-		out = append(out, s)
+	for _, name := range stepOrder {
+		if s, ok := registry[name]; ok {
+			out = append(out, s)
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Order < out[j].Order })
 	return out
+}
+
+// StepNames are the names of every step, in order.
+func StepNames() []string {
+	var out []string
+	for _, s := range AllSteps() {
+		out = append(out, string(s.Name))
+	}
+	return out
+}
+
+// List writes every step in order, a line each: what firstboot --list prints.
+func List(w io.Writer) {
+	for i, s := range AllSteps() {
+		fmt.Fprintf(w, "%2d. %s: %s\n", i+1, s.Name, s.Summary)
+	}
+}
+
+// decision is what a run does with a step: run it or skip it, and why. The dry run and the
+// real run both take it from decide.
+type decision struct {
+	run bool
+	// why it runs again though done ("" for a first run), or what its check saw when skipped
+	why string
+}
+
+// decide: a step not done on this host runs; one done with other site data runs again; one
+// done with this site data is skipped unless its check says its result no longer holds.
+func decide(ctx context.Context, e *Env, st *state, s Step) decision {
+	done := st.Steps[s.Name]
+	switch {
+	case st.Host != e.host.Name || done == "":
+		return decision{run: true}
+	case done != e.site:
+		return decision{run: true, why: "done for other site data"}
+	}
+	c := s.Check(ctx, e)
+	if c.Verdict == Fails {
+		return decision{run: true, why: "done in an earlier run, but " + c.Detail}
+	}
+	return decision{why: c.Detail}
 }
 
 // StepsFor is the steps a profile's hosts run, in order.

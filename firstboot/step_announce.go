@@ -14,7 +14,7 @@ import (
 // announce: tell the CLC this host's MidoNet id and tunnel address through ZooKeeper, so
 // that its enrolment finds it whether or not the CLC's description names it.
 func init() {
-	register(Step{Name: "announce", Order: 100,
+	register(Step{Name: "announce", Summary: "on a Midolman host: its announcement in ZooKeeper (name, MidoNet host id, tunnel address), once Midolman has written its host id",
 		RunsOn:   func(p roles.Plan) bool { return p.Midolman },
 		Describe: describeAnnounce, Do: doAnnounce,
 		Check: func(ctx context.Context, e *Env) Check {

@@ -13,7 +13,7 @@ import (
 // names (the CLC unless it says another ZooKeeper host); on every other CLC or ZooKeeper host,
 // no timer, so a schedule moved to another host, or turned off, leaves no second one behind.
 func init() {
-	register(Step{Name: "backup-schedule", Order: 130,
+	register(Step{Name: "backup-schedule", Summary: "on the backup host: the backup timer of the description's schedule (removed from a host that no longer has it)",
 		RunsOn:   func(p roles.Plan) bool { return p.Has(cloud.RoleCLC) || p.Has(cloud.RoleZooKeeper) },
 		Describe: describeBackup, Check: checkBackup, Do: doBackup})
 }

@@ -15,7 +15,7 @@ import (
 // the cloud (the package leaves 2 GB on a host that also runs the Eucalyptus CLC), started
 // once Cassandra answers.
 func init() {
-	register(Step{Name: "midonet-cluster", Order: 60,
+	register(Step{Name: "midonet-cluster", Summary: "on the CLC: midonet-cluster, with its JVM heap sized for the cloud",
 		RunsOn:   func(p roles.Plan) bool { return p.Has(cloud.RoleCLC) },
 		Describe: describeCluster, Do: doCluster,
 		Check: func(ctx context.Context, e *Env) Check {

@@ -12,7 +12,7 @@ import (
 // midonet-conf: the ZooKeeper ensemble in midonet.conf (the CLC's cluster) and midolman.conf
 // (every agent), key by key: the rest of each file stays as the image or an override has it.
 func init() {
-	register(Step{Name: "midonet-conf", Order: 40,
+	register(Step{Name: "midonet-conf", Summary: "zookeeper_hosts in midolman.conf and midonet.conf",
 		RunsOn:   func(p roles.Plan) bool { return p.Has(cloud.RoleCLC) || p.Midolman },
 		Describe: describeMidonetConf, Check: checkMidonetConf, Do: doMidonetConf})
 }

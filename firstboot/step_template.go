@@ -10,7 +10,7 @@ import (
 // template: give Midolman its resource template (mn-conf template-set -h local) and the heap
 // file that goes with it, restarting it when either changed.
 func init() {
-	register(Step{Name: "template", Order: 80,
+	register(Step{Name: "template", Summary: "on a Midolman host: its resource template (mn-conf template-set -h local -t ...) and heap file",
 		RunsOn:   func(p roles.Plan) bool { return p.Midolman },
 		Describe: describeTemplate, Check: checkTemplate, Do: doTemplate})
 }

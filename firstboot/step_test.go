@@ -62,19 +62,20 @@ func TestStepsPerProfile(t *testing.T) {
 	}
 }
 
-// TestRegisterRefusesDuplicates: a step whose name or place is taken, or that lacks a part,
-// is refused when the hook starts, not discovered on a host.
+// TestRegisterRefusesDuplicates: a step whose name is taken, that stepOrder does not place,
+// or that lacks a part, is refused when the hook starts, not discovered on a host.
 func TestRegisterRefusesDuplicates(t *testing.T) {
 	saved := registry
 	defer func() { registry = saved }()
 	registry = map[StepName]Step{}
-	nop := Step{Name: "a", Order: 1, RunsOn: always, Describe: func(*Env) []string { return nil },
+	nop := Step{Name: "identify", Summary: "a step", RunsOn: always, Describe: func(*Env) []string { return nil },
 		Check: func(context.Context, *Env) Check { return Check{} }, Do: func(context.Context, *Env) (string, error) { return "", nil }}
 	register(nop)
 	for name, s := range map[string]Step{
-		"same name":  nop,
-		"same order": func() Step { s := nop; s.Name = "b"; return s }(),
-		"no check":   func() Step { s := nop; s.Name, s.Order, s.Check = "c", 3, nil; return s }(),
+		"same name":         nop,
+		"no place in order": func() Step { s := nop; s.Name = "b"; return s }(),
+		"no check":          func() Step { s := nop; s.Name, s.Check = "firewall", nil; return s }(),
+		"no summary":        func() Step { s := nop; s.Name, s.Summary = "time", ""; return s }(),
 	} {
 		func() {
 			defer func() {
@@ -84,5 +85,19 @@ func TestRegisterRefusesDuplicates(t *testing.T) {
 			}()
 			register(s)
 		}()
+	}
+}
+
+// TestEveryStepHasItsPlace: stepOrder names every registered step once, and nothing else.
+func TestEveryStepHasItsPlace(t *testing.T) {
+	if len(AllSteps()) != len(stepOrder) || len(registry) != len(stepOrder) {
+		t.Errorf("%d steps registered, %d placed in stepOrder", len(registry), len(stepOrder))
+	}
+	seen := map[StepName]bool{}
+	for _, n := range stepOrder {
+		if seen[n] {
+			t.Errorf("%s twice in stepOrder", n)
+		}
+		seen[n] = true
 	}
 }

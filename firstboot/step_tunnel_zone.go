@@ -13,7 +13,7 @@ import (
 // tunnel-zone: on the CLC, the cloud's tunnel zone and a first enrolment pass; then the
 // enrolment service (midobake enrol), which enrols every later host whenever it comes.
 func init() {
-	register(Step{Name: "tunnel-zone", Order: 110,
+	register(Step{Name: "tunnel-zone", Summary: "on the CLC: the tunnel zone, created if missing, every host that is up enrolled at its tunnel address, midobake-enrol.service started",
 		RunsOn:   func(p roles.Plan) bool { return p.Has(cloud.RoleCLC) },
 		Describe: describeTunnelZone, Do: doTunnelZone,
 		Check: func(ctx context.Context, e *Env) Check {

@@ -14,7 +14,7 @@ import (
 // zookeeper: on an ensemble server, its zoo.cfg (the ensemble, autopurge) and myid; then
 // start it and wait until it serves (the ensemble has quorum).
 func init() {
-	register(Step{Name: "zookeeper", Order: 20,
+	register(Step{Name: "zookeeper", Summary: "on a ZooKeeper host: myid, zoo.cfg (the ensemble, autopurge), start (a restart under the NSDB restart lock), wait for the quorum",
 		RunsOn:   func(p roles.Plan) bool { return p.Has(cloud.RoleZooKeeper) },
 		Describe: describeZooKeeper, Check: checkZooKeeper, Do: doZooKeeper})
 }

@@ -32,8 +32,14 @@ func runFirstboot(e *env, args []string) error {
 	retryMax := fs.Duration("retry-max", system.DefaultBackoff.Max, "longest pause between retries (`D`)")
 	ignore := fs.String("ignore", "", "preflight: turn these failed error checks into warnings (`ID,...`; see 'midobake preflight --help')")
 	applyNetwork := fs.Bool("apply-network", false, "on the CLC, once Eucalyptus is registered: give it the network configuration with euctl and check it")
+	list := fs.Bool("list", false, "print every step, in order, with what it does, and exit")
+	step := fs.String("step", "", "run only this host's step `NAME`, done or not (as cloud-init single --name); see --list")
 	if err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	if *list {
+		firstboot.List(e.stdout)
+		return nil
 	}
 	ids, err := ignoreList(e, "firstboot", *ignore)
 	if err != nil {
@@ -63,7 +69,7 @@ func runFirstboot(e *env, args []string) error {
 		return err
 	}
 	err = firstboot.Run(ctx, firstboot.Options{
-		Site: data, SiteName: *site, Host: *host, DryRun: *dry, Timeout: *timeout, ApplyNetwork: *applyNetwork,
+		Site: data, SiteName: *site, Host: *host, DryRun: *dry, Step: firstboot.StepName(*step), Timeout: *timeout, ApplyNetwork: *applyNetwork,
 		Root: system.Root(*root), API: *api, ZooKeeperPort: *zkPort, CassandraPort: *csPort,
 		Out: e.stdout, Backoff: backoff, Ignore: ids, SiteURL: firstboot.SiteRefURL(*siteRef),
 	})

@@ -52,7 +52,7 @@ func commands() []command {
 	return []command{
 		{"render", "[-f cloud.yaml] [-o out] [--templates DIR] [--strict] [--packer-source TYPE.NAME] [--site-url URL] [--max-user-data SIZE]", "render user-data, NoCloud seeds, Packer templates, network.json and a manifest", runRender},
 		{"validate", "[-f cloud.yaml] [--strict] [-o text|json]", "check a cloud description and print its errors and warnings", runValidate},
-		{"firstboot", "[--site FILE] [--site-ref FILE] [--host NAME] [--dry-run] [--apply-network] [--timeout D] [--root DIR] [--api URL] [--zookeeper-port PORT] [--cassandra-port PORT] [--retry-max D] [--ignore ID,...]", "finish this host on its first start (run by cloud-init and midobake-firstboot.service)", runFirstboot},
+		{"firstboot", "[--site FILE] [--site-ref FILE] [--host NAME] [--dry-run] [--list] [--step NAME] [--apply-network] [--timeout D] [--root DIR] [--api URL] [--zookeeper-port PORT] [--cassandra-port PORT] [--retry-max D] [--ignore ID,...]", "finish this host on its first start (run by cloud-init and midobake-firstboot.service)", runFirstboot},
 		{"preflight", "[--site FILE] [--host NAME] [--ignore ID,...] [-o text|json] [--root DIR]", "check this host against what its roles need, before anything changes on it", runPreflight},
 		{"enrol", "[--site FILE] [--once] [--interval D] [--remove NAME] [--api URL] [--zookeeper-port PORT]", "on the CLC: enrol every Midolman host in the tunnel zone whenever it comes (midobake-enrol.service)", runEnrol},
 		{"status", "[-f cloud.yaml | --site FILE] [--zookeeper HOST:PORT,...] [--api URL] [--serve URL|none] [--site-ref FILE] [--wait] [--interval D] [--timeout D] [-o text|json]", "show the whole cloud: every host's first boot, Midolman, tunnel zone; converged or not", runStatus},
