@@ -25,7 +25,7 @@ func describeFirewall(e *Env) []string {
 		return []string{fmt.Sprintf("if firewalld is installed: systemctl stop %s (and reset-failed: a start that failed is not a fault now); if it is enabled, systemctl --no-reload disable %s (as the Eucalyptus guide does; firewall.mode: keep keeps it)", roles.UnitFirewall, roles.UnitFirewall)}
 	}
 	lines := []string{"firewalld stays; open exactly what this host's roles need, to exactly the cloud's hosts (firewall-cmd --permanent, then --reload):"}
-	for _, r := range firewallRules(e.top, e.host, e.c.Firewall.AdminSources) {
+	for _, r := range firewallRules(e.top, e.host) {
 		lines = append(lines, fmt.Sprintf("  %s from ipset %s: %s", strings.Join(r.Services, ", "), r.Set, strings.Join(r.Sources, " ")))
 	}
 	return append(lines, "  ipsets and rules of midobake that the cloud no longer needs are removed")
@@ -108,56 +108,35 @@ type fwRule struct {
 // and leaves everything else alone.
 const firewallSetPrefix = "midobake-"
 
-// firewallRules is what this host's roles need open, and to whom (the ports: ZooKeeper 2181
-// to its clients, 2888 and 3888 to its peers; Cassandra 7000 to its peers and 9042 to the CLC
-// and the agents; the tunnels between the agents' tunnel addresses).
-func firewallRules(top roles.Topology, h cloud.Host, admin []string) []fwRule {
-	addrs := func(hosts []cloud.Host, tunnel bool) []string {
-		var out []string
-		for _, x := range hosts {
-			if tunnel {
-				out = append(out, x.TunnelAddress)
-			} else {
-				out = append(out, x.Address)
+// firewallRules is what this host's roles need open, and to whom: their Listens (the role
+// files say which ports, and who may connect), one rule per source set, by set name.
+func firewallRules(top roles.Topology, h cloud.Host) []fwRule {
+	bySet := map[string]*fwRule{}
+	for _, l := range roles.HostListens(top, h) {
+		if l.Set == "" {
+			continue // nothing beyond the host connects
+		}
+		r := bySet[l.Set]
+		if r == nil {
+			seen := map[string]bool{}
+			var src []string
+			for _, s := range l.From {
+				if !seen[s] {
+					seen[s] = true
+					src = append(src, s)
+				}
 			}
+			sort.Strings(src)
+			r = &fwRule{Set: firewallSetPrefix + l.Set, Sources: src}
+			bySet[l.Set] = r
 		}
-		return out
+		r.Services = append(r.Services, l.Service())
 	}
-	clc := []cloud.Host{}
-	for _, x := range top.Cloud.Hosts {
-		if x.Has(cloud.RoleCLC) {
-			clc = append(clc, x)
-		}
+	rules := make([]fwRule, 0, len(bySet))
+	for _, r := range bySet {
+		rules = append(rules, *r)
 	}
-	var rules []fwRule
-	add := func(set string, sources []string, services ...string) {
-		seen := map[string]bool{}
-		var src []string
-		for _, s := range sources {
-			if !seen[s] {
-				seen[s] = true
-				src = append(src, s)
-			}
-		}
-		sort.Strings(src)
-		rules = append(rules, fwRule{Set: firewallSetPrefix + set, Sources: src, Services: services})
-	}
-	if h.Has(cloud.RoleZooKeeper) {
-		clients := append(append(append(addrs(top.Agents, false), addrs(clc, false)...), addrs(top.Ensemble, false)...), admin...)
-		add("zookeeper-clients", clients, fmt.Sprintf("%d/tcp", roles.ZooKeeperPort))
-		add("zookeeper-peers", addrs(top.Ensemble, false), "2888/tcp", "3888/tcp")
-	}
-	if h.Has(cloud.RoleCassandra) {
-		add("cassandra-peers", addrs(top.Cassandra, false), "7000/tcp")
-		add("cassandra-clients", append(append(addrs(top.Agents, false), addrs(clc, false)...), addrs(top.Cassandra, false)...), "9042/tcp")
-	}
-	if top.RunsMidolman(h) {
-		tunnel := "gre"
-		if top.Cloud.Midonet.TunnelZone.Type == "vxlan" {
-			tunnel = "6677/udp"
-		}
-		add("tunnels", addrs(top.Agents, true), tunnel)
-	}
+	sort.Slice(rules, func(i, j int) bool { return rules[i].Set < rules[j].Set })
 	return rules
 }
 
@@ -206,7 +185,7 @@ func firewallActions(ctx context.Context, e *Env) ([][]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return planFirewall(firewallRules(e.top, e.host, e.c.Firewall.AdminSources), entries, rules), nil
+	return planFirewall(firewallRules(e.top, e.host), entries, rules), nil
 }
 
 // planFirewall compares what is wanted with what firewalld has (midobake's sets and their

@@ -88,21 +88,14 @@ func checkDisk(ctx context.Context, in Input) (bool, string, string, string) {
 	return size >= nsdbDisk, fmt.Sprintf("%.1f GB in the file system of /var/lib", size), needs, "give /var/lib a file system of 30 GB or more"
 }
 
-// listenPorts are the ports the host's roles listen on, and the unit that should hold each.
+// listenPorts are the ports the host's roles listen on (their Listens), and the unit that
+// should hold each.
 func listenPorts(in Input) map[int]string {
 	out := map[int]string{}
-	if in.Host.Has(cloud.RoleZooKeeper) {
-		for _, p := range []int{roles.ZooKeeperPort, 2888, 3888} {
-			out[p] = roles.UnitZooKeeper
+	for _, l := range roles.HostListens(in.Top, in.Host) {
+		if l.Port != 0 && l.Unit != "" {
+			out[l.Port] = l.Unit
 		}
-	}
-	if in.Host.Has(cloud.RoleCassandra) {
-		for _, p := range []int{7000, 7199, 9042} {
-			out[p] = roles.UnitCassandra
-		}
-	}
-	if in.Host.Has(cloud.RoleCLC) {
-		out[8080] = roles.UnitCluster // the REST API, on loopback
 	}
 	return out
 }

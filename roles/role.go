@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+
+	"github.com/midobake/midobake/cloud"
 )
 
 // Role is what one role needs on a host, declared in one file (role_*.go): the repositories,
@@ -18,6 +20,85 @@ type Role struct {
 	Packages []string
 	Files    []FileSpec
 	Units    []string
+	// Listens is what its services listen on and who may connect, in this cloud: the
+	// firewall step opens each to its sources, preflight checks each port is free or held by
+	// its unit. Nil: it listens on nothing of its own.
+	Listens func(top Topology) []Listen
+	// Support are the files of the role a support bundle takes, with why (its units'
+	// journals it takes too).
+	Support []SupportFile
+}
+
+// SupportFile is a file (a glob allowed) a support bundle takes, and why.
+type SupportFile struct{ Path, Why string }
+
+// SupportFiles are every role's support files, in role order: a bundle takes them on any
+// host (a file that is not there is recorded as such).
+func SupportFiles() []SupportFile {
+	var out []SupportFile
+	for _, role := range allRoles {
+		out = append(out, role.Support...)
+	}
+	return out
+}
+
+// ServiceUnits are every role's units, in start order.
+func ServiceUnits() []string { return append([]string{}, unitOrder...) }
+
+// Listen is one thing a role's service listens on.
+type Listen struct {
+	Port  int    // 0 for an IP protocol (gre)
+	Proto string // tcp, udp or gre
+	Unit  string // the unit that holds the port ("" when no unit of the host does: the tunnels)
+	// Set names the firewall's source set (midobake-SET) of those who may connect; "" when
+	// nothing beyond the host connects (a loopback API, JMX), so the firewall opens nothing.
+	Set string
+	// From is who may connect, by address (the cloud's hosts of a kind, and the
+	// description's firewall.adminSources where operators reach it from).
+	From []string
+}
+
+// Service is the firewall's name for it: "2181/tcp", or the protocol ("gre").
+func (l Listen) Service() string {
+	if l.Port == 0 {
+		return l.Proto
+	}
+	return fmt.Sprintf("%d/%s", l.Port, l.Proto)
+}
+
+// HostListens is what the services of a host's roles listen on, in role order. Unlike the
+// packages (a profile's, installed on every host of it), it is the host's own: a UFS that is
+// no gateway has Midolman installed with its profile, and runs no agent.
+func HostListens(top Topology, h cloud.Host) []Listen {
+	p := hostPlan(top, h)
+	p.Midolman = top.RunsMidolman(h)
+	var out []Listen
+	for _, role := range allRoles {
+		if role.Listens != nil && role.In(p) {
+			out = append(out, role.Listens(top)...)
+		}
+	}
+	return out
+}
+
+// tunnelAddresses are the hosts' tunnel addresses.
+func tunnelAddresses(hosts []cloud.Host) []string {
+	out := make([]string, 0, len(hosts))
+	for _, x := range hosts {
+		out = append(out, x.TunnelAddress)
+	}
+	return out
+}
+
+// clcs are the cloud's CLC hosts.
+func clcs(top Topology) []cloud.Host {
+	var out []cloud.Host
+	for _, x := range top.Cloud.Hosts {
+		if x.Has(cloud.RoleCLC) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // FileSpec is a configuration file a role writes, and the template it comes from.

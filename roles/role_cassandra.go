@@ -20,7 +20,17 @@ func init() {
 			{Template: "cassandra-settings.yaml.tmpl", Path: CassandraSettingsPath, Check: cassandraSettingsProblem},
 			{Template: "cassandra-tmpfiles.conf.tmpl", Path: CassandraTmpfilesPath},
 		},
-		Units: []string{UnitCassandra},
+		Units:   []string{UnitCassandra},
+		Support: []SupportFile{{CassandraSettingsPath, "midobake: Cassandra's settings"}, {CassandraYAMLPath, "Cassandra"}},
+		Listens: func(top Topology) []Listen {
+			// CQL's clients: the CLC and every Midolman host, and the other nodes.
+			clients := append(append(addresses(top.Agents, 0), addresses(clcs(top), 0)...), addresses(top.Cassandra, 0)...)
+			return []Listen{
+				{Port: CassandraStoragePort, Proto: "tcp", Unit: UnitCassandra, Set: "cassandra-peers", From: addresses(top.Cassandra, 0)},
+				{Port: CassandraJMXPort, Proto: "tcp", Unit: UnitCassandra}, // nodetool, on the host itself
+				{Port: CassandraCQLPort, Proto: "tcp", Unit: UnitCassandra, Set: "cassandra-clients", From: clients},
+			}
+		},
 	})
 }
 

@@ -14,5 +14,11 @@ func init() {
 			{Template: "midobake-enrol.service.tmpl", Path: EnrolUnitPath},
 		},
 		Units: []string{UnitCluster, UnitEnrol},
+		Support: []SupportFile{{NSDBConfPath, "midobake: the NSDB settings for mn-conf"}, {MidonetConfPath, "MidoNet: midonet-cluster and mn-conf"},
+			{ClusterEnvPath, "MidoNet: midonet-cluster's JVM"}},
+		Listens: func(Topology) []Listen {
+			// The REST API, on loopback only (its default authentication grants admin to all).
+			return []Listen{{Port: RESTAPIPort, Proto: "tcp", Unit: UnitCluster}}
+		},
 	})
 }

@@ -7,5 +7,14 @@ func init() {
 		Packages: []string{"midolman", "midonet-tools"},
 		Files:    []FileSpec{{Template: "midolman.conf.tmpl", Path: MidolmanConfPath}},
 		Units:    []string{UnitMidolman},
+		Support:  []SupportFile{{MidolmanConfPath, "Midolman"}, {MidolmanEnvPath, "Midolman: its JVM"}, {HostIDPath, "MidoNet: this host's id"}},
+		Listens: func(top Topology) []Listen {
+			// The tunnels, between the agents' tunnel addresses: GRE, or VXLAN's UDP port.
+			tunnel := Listen{Proto: "gre", Set: "tunnels", From: tunnelAddresses(top.Agents)}
+			if top.Cloud.Midonet.TunnelZone.Type == "vxlan" {
+				tunnel.Port, tunnel.Proto = VXLANPort, "udp"
+			}
+			return []Listen{tunnel}
+		},
 	})
 }

@@ -9,5 +9,18 @@ func init() {
 		Packages: []string{"zookeeper", "nmap-ncat"},
 		Files:    []FileSpec{{Template: "zoo.cfg.tmpl", Path: ZooCfgPath}},
 		Units:    []string{UnitZooKeeper},
+		Support:  []SupportFile{{ZooCfgPath, "ZooKeeper"}, {ZooKeeperDataDir + "/myid", "ZooKeeper: this server's id"}},
+		Listens: func(top Topology) []Listen {
+			// Its clients: every Midolman host, the CLC (midonet-cluster, mn-conf, status,
+			// backups), the ensemble itself, and where operators reach it from.
+			clients := append(append(append(addresses(top.Agents, 0), addresses(clcs(top), 0)...),
+				addresses(top.Ensemble, 0)...), top.Cloud.Firewall.AdminSources...)
+			peers := addresses(top.Ensemble, 0)
+			return []Listen{
+				{Port: ZooKeeperPort, Proto: "tcp", Unit: UnitZooKeeper, Set: "zookeeper-clients", From: clients},
+				{Port: ZooKeeperPeerPort, Proto: "tcp", Unit: UnitZooKeeper, Set: "zookeeper-peers", From: peers},
+				{Port: ZooKeeperElectionPort, Proto: "tcp", Unit: UnitZooKeeper, Set: "zookeeper-peers", From: peers},
+			}
+		},
 	})
 }

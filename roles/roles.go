@@ -96,8 +96,16 @@ const (
 	BackupServicePath = "/etc/systemd/system/midobake-backup.service"
 	BackupTimerPath   = "/etc/systemd/system/midobake-backup.timer"
 	BackupTimer       = "midobake-backup.timer"
-	ZooKeeperPort     = 2181
-	RESTAPIAddress    = "127.0.0.1:8080"
+	// The ports the roles' services listen on (their Listens say who may connect).
+	ZooKeeperPort         = 2181
+	ZooKeeperPeerPort     = 2888
+	ZooKeeperElectionPort = 3888
+	CassandraStoragePort  = 7000
+	CassandraJMXPort      = 7199
+	CassandraCQLPort      = 9042
+	RESTAPIPort           = 8080
+	VXLANPort             = 6677 // MidoNet's VXLAN tunnels (UDP)
+	RESTAPIAddress        = "127.0.0.1:8080"
 	// MidonetRootKey is where MidoNet keeps its state in ZooKeeper (root_key), and
 	// DefaultTemplateZNode where mn-conf keeps the default template: it exists once the
 	// CLC's first boot has run "mn-conf set -t default" (the NSDB settings).
@@ -306,7 +314,7 @@ func CloudVars(top Topology) map[string]any {
 		"cassandra_cluster":  c.Midonet.CassandraClusterName,
 		"replication_factor": top.ReplicationFactor(),
 		"rest_api_host":      "127.0.0.1",
-		"rest_api_port":      8080,
+		"rest_api_port":      RESTAPIPort,
 		"zookeeper_data_dir": ZooKeeperDataDir,
 		"midonet_root_key":   MidonetRootKey,
 		"cassandra_run_dir":  CassandraRunDir,
@@ -399,12 +407,16 @@ func packagesOf(p Plan) []string {
 
 // HostPackages is what the plan of a host's profile installs (Plan.Packages), without
 // rendering anything: what preflight checks is installed.
-func HostPackages(top Topology, h cloud.Host) []string {
+func HostPackages(top Topology, h cloud.Host) []string { return packagesOf(hostPlan(top, h)) }
+
+// hostPlan is the part of a host's profile's plan that says which roles it has, without
+// rendering anything.
+func hostPlan(top Topology, h cloud.Host) Plan {
 	p := Plan{Profile: h.Profile(), Roles: h.Roles, OS: ForOS(top.Cloud.OS)}
 	for _, x := range top.Cloud.Hosts {
 		if x.Profile() == p.Profile {
 			p.Midolman = p.Midolman || top.RunsMidolman(x)
 		}
 	}
-	return packagesOf(p)
+	return p
 }

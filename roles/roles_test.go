@@ -2,6 +2,7 @@ package roles
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -330,5 +331,29 @@ func TestZooCfgIsZooKeeper34s(t *testing.T) {
 				t.Errorf("zoo.cfg key %q is not one ZooKeeper 3.4 reads", key)
 			}
 		}
+	}
+}
+
+// TestHostListens: what each host's roles listen on, from the role files alone, and who may
+// connect: the firewall step and preflight read nothing else. ufs2, a UFS that is no
+// gateway, runs no agent, so no tunnel reaches it.
+func TestHostListens(t *testing.T) {
+	c := load(t, strings.Replace(threeProfiles, "SIZE", "", 1))
+	top := Resolve(c)
+	got := map[string][]string{}
+	for _, h := range c.Hosts {
+		for _, l := range HostListens(top, h) {
+			got[h.Name] = append(got[h.Name], fmt.Sprintf("%s %s %s %v", l.Service(), l.Unit, l.Set, l.From))
+		}
+	}
+	want := map[string][]string{
+		"nsdb1": {"7000/tcp cassandra cassandra-peers [10.0.0.1]", "7199/tcp cassandra  []", "9042/tcp cassandra cassandra-clients [10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.2 10.0.0.1]",
+			"2181/tcp zookeeper zookeeper-clients [10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.2 10.0.0.1]", "2888/tcp zookeeper zookeeper-peers [10.0.0.1]", "3888/tcp zookeeper zookeeper-peers [10.0.0.1]"},
+		"clc1": {"8080/tcp midonet-cluster  []", "gre  tunnels [10.0.0.2 10.1.0.3 10.0.0.4]"},
+		"nc1":  {"gre  tunnels [10.0.0.2 10.1.0.3 10.0.0.4]"},
+		"gw1":  {"gre  tunnels [10.0.0.2 10.1.0.3 10.0.0.4]"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

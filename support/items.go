@@ -9,35 +9,24 @@ import (
 	"github.com/midobake/midobake/roles"
 )
 
-// Units whose journals since boot a bundle holds: the cloud's services and midobake's own.
-var Units = []string{roles.UnitZooKeeper, roles.UnitCassandra, roles.UnitCluster, roles.UnitMidolman,
-	"midobake-firstboot", roles.UnitEnrol, "midobake-uplink", "midobake-backup", "chronyd", "firewalld", "cloud-final"}
+// Units whose journals since boot a bundle holds: the roles' services and midobake's own.
+var Units = append(roles.ServiceUnits(), "midobake-firstboot", "midobake-uplink", "midobake-backup", "chronyd", "firewalld", "cloud-final")
 
-// Files a bundle holds (globs allowed), with why.
-var Files = []struct{ Path, Why string }{
-	{roles.StatePath, "midobake: what the hook finished, what services started with"},
-	{roles.ReportPath, "midobake: the hook's report of its last run"},
-	{roles.PreflightPath, "midobake: the last preflight"},
-	{roles.SitePath, "midobake: the site data (the cloud description)"},
-	{roles.SiteRefPath, "midobake: where the site data comes from"},
-	{roles.NetworkPath, "midobake: Eucalyptus's network configuration"},
-	{roles.NSDBConfPath, "midobake: the NSDB settings for mn-conf"},
-	{roles.CassandraSettingsPath, "midobake: Cassandra's settings"},
-	{"/etc/systemd/system/midobake-*", "midobake: its units"},
-	{"/var/log/cloud-init-output.log", "cloud-init: the first boot's output (the hook's log)"},
-	{roles.ZooCfgPath, "ZooKeeper"},
-	{roles.ZooKeeperDataDir + "/myid", "ZooKeeper: this server's id"},
-	{roles.CassandraYAMLPath, "Cassandra"},
-	{roles.MidonetConfPath, "MidoNet: midonet-cluster and mn-conf"},
-	{roles.ClusterEnvPath, "MidoNet: midonet-cluster's JVM"},
-	{roles.MidolmanConfPath, "Midolman"},
-	{roles.MidolmanEnvPath, "Midolman: its JVM"},
-	{roles.HostIDPath, "MidoNet: this host's id"},
-	{"/etc/yum.repos.d/*.repo", "the package repositories"},
-	{"/etc/chrony.conf", "time sync"},
-	{"/etc/hosts", "name resolution"},
-	{"/etc/resolv.conf", "name resolution"},
-}
+// Files a bundle holds (globs allowed), with why: midobake's and the host's, then the roles'.
+var Files = append([]roles.SupportFile{
+	{Path: roles.StatePath, Why: "midobake: what the hook finished, what services started with"},
+	{Path: roles.ReportPath, Why: "midobake: the hook's report of its last run"},
+	{Path: roles.PreflightPath, Why: "midobake: the last preflight"},
+	{Path: roles.SitePath, Why: "midobake: the site data (the cloud description)"},
+	{Path: roles.SiteRefPath, Why: "midobake: where the site data comes from"},
+	{Path: roles.NetworkPath, Why: "midobake: Eucalyptus's network configuration"},
+	{Path: "/etc/systemd/system/midobake-*", Why: "midobake: its units"},
+	{Path: "/var/log/cloud-init-output.log", Why: "cloud-init: the first boot's output (the hook's log)"},
+	{Path: "/etc/yum.repos.d/*.repo", Why: "the package repositories"},
+	{Path: "/etc/chrony.conf", Why: "time sync"},
+	{Path: "/etc/hosts", Why: "name resolution"},
+	{Path: "/etc/resolv.conf", Why: "name resolution"},
+}, roles.SupportFiles()...)
 
 // Commands a bundle runs on every host.
 var Commands = []Item{
