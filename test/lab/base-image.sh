@@ -74,7 +74,10 @@ ln -sf "$(basename "$jar")" "$dir/usr/share/java/zookeeper.jar"
 # rhel distribution prefers dnf when there is one).
 mkdir -p "$dir/etc/rpm" "$dir/usr/lib/midobake-test"
 echo '%_dbpath /var/lib/rpm' > "$dir/etc/rpm/macros"
-mv "$dir/usr/bin/dnf" "$dir/usr/lib/midobake-test/dnf"
+# (/usr/bin/dnf is a link to dnf-3, which stays: cloud-init looks for dnf by that name.)
+dnf3=$(readlink -f "$dir/usr/bin/dnf")
+rm "$dir/usr/bin/dnf"
+ln -s "${dnf3#"$dir"}" "$dir/usr/lib/midobake-test/dnf"
 install -m 755 "$yum34" "$dir/usr/bin/yum"
 # A machine as a cloud image is: no identity, a persistent journal, the root on vda, one NIC
 # named eth0 whose address the kernel command line sets (ip=), no cloud-init networking.
