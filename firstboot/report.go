@@ -71,7 +71,7 @@ func reportURL(siteURL, host string) string {
 	if base == "" {
 		return ""
 	}
-	return base + "/_report/" + url.PathEscape(host)
+	return base + report.ServePostPrefix + url.PathEscape(host)
 }
 
 // update changes the report and keeps it: in ReportPath now, elsewhere soon.

@@ -21,28 +21,6 @@ import (
 // address in the description, keeps the last one of each host (so at most one bounded report
 // per host of the description), and lists them all.
 
-// ReportPrefix is where a host POSTs its report: ReportPrefix + NAME. No seed can take it: a
-// host name never starts with "_".
-const ReportPrefix = "/_report/"
-
-// ReportsPath lists the reports received (GET).
-const ReportsPath = "/_reports"
-
-// Received is a report as serve keeps it.
-type Received struct {
-	Name     string          `json:"name"`
-	From     string          `json:"from"`
-	Received time.Time       `json:"received"`
-	Report   json.RawMessage `json:"report"`
-}
-
-// ReportList is what ReportsPath answers: versioned like the reports themselves.
-type ReportList struct {
-	Version int        `json:"version"`
-	Cloud   string     `json:"cloud"`
-	Reports []Received `json:"reports"`
-}
-
 // SetCloud says which hosts may report, and from where: the description's names and
 // addresses. Reports of hosts it no longer names are dropped.
 func (h *Handler) SetCloud(c *cloud.Cloud) {
@@ -88,18 +66,18 @@ func (h *Handler) acceptReport(w http.ResponseWriter, r *http.Request, name stri
 	}
 	h.mu.Lock()
 	if h.reports == nil {
-		h.reports = map[string]Received{}
+		h.reports = map[string]report.Received{}
 	}
-	h.reports[name] = Received{Name: name, From: from.String(), Received: time.Now().UTC(), Report: json.RawMessage(data)}
+	h.reports[name] = report.Received{Name: name, From: from.String(), Received: time.Now().UTC(), Report: json.RawMessage(data)}
 	h.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 	return http.StatusNoContent, 0
 }
 
-// listReports answers ReportsPath: every report kept, by name.
+// listReports answers report.ServeListPath: every report kept, by name.
 func (h *Handler) listReports(w http.ResponseWriter, r *http.Request) (int, int) {
 	h.mu.RLock()
-	list := ReportList{Version: report.Version, Cloud: h.cloudName, Reports: []Received{}}
+	list := report.ReceivedList{Version: report.Version, Cloud: h.cloudName, Reports: []report.Received{}}
 	for _, rec := range h.reports {
 		list.Reports = append(list.Reports, rec)
 	}

@@ -52,11 +52,11 @@ func TestReports(t *testing.T) {
 			t.Errorf("%s: %d %q, want %d saying %q", name, code, body, c.code, c.says)
 		}
 	}
-	req := httptest.NewRequest("GET", ReportsPath, nil)
+	req := httptest.NewRequest("GET", report.ServeListPath, nil)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
 	body, _ := io.ReadAll(w.Body)
-	var list ReportList
+	var list report.ReceivedList
 	if err := json.Unmarshal(body, &list); err != nil || list.Version != 1 || len(list.Reports) != 1 || list.Reports[0].Name != "node1" || list.Reports[0].From != "10.111.5.21" {
 		t.Fatalf("list: %s (%v)", body, err)
 	}
@@ -72,7 +72,7 @@ func TestReports(t *testing.T) {
 	h.SetCloud(&smaller)
 	h.SetCloud(c)
 	w = httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest("GET", ReportsPath, nil))
+	h.ServeHTTP(w, httptest.NewRequest("GET", report.ServeListPath, nil))
 	if !strings.Contains(w.Body.String(), "node1") {
 		t.Errorf("node1 is still described; its report went: %s", w.Body)
 	}

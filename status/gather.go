@@ -13,7 +13,6 @@ import (
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/report"
-	"github.com/midobake/midobake/seed"
 )
 
 // Sources are where status reads.
@@ -117,7 +116,7 @@ func readAPI(ctx context.Context, c *cloud.Cloud, api *midonet.Client, f *Facts)
 // readServe reads serve's reports; each is parsed as if read from ZooKeeper: serve checked
 // where it came from, not what it says.
 func readServe(ctx context.Context, client *http.Client, base string) ([]midonet.Stored, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(base, "/")+seed.ReportsPath, nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(base, "/")+report.ServeListPath, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +126,7 @@ func readServe(ctx context.Context, client *http.Client, base string) ([]midonet
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("serve: %s: HTTP %d", seed.ReportsPath, resp.StatusCode)
+		return nil, fmt.Errorf("serve: %s: HTTP %d", report.ServeListPath, resp.StatusCode)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxServeList+1))
 	if err != nil {
@@ -136,9 +135,9 @@ func readServe(ctx context.Context, client *http.Client, base string) ([]midonet
 	if len(data) > maxServeList {
 		return nil, fmt.Errorf("serve: its list of reports is larger than %d MiB", maxServeList>>20)
 	}
-	var list seed.ReportList
+	var list report.ReceivedList
 	if err := json.Unmarshal(data, &list); err != nil || list.Version != report.Version {
-		return nil, fmt.Errorf("serve: %s is not a version %d list of reports", seed.ReportsPath, report.Version)
+		return nil, fmt.Errorf("serve: %s is not a version %d list of reports", report.ServeListPath, report.Version)
 	}
 	out := make([]midonet.Stored, 0, len(list.Reports))
 	for _, r := range list.Reports {
