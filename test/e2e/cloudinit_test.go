@@ -1,14 +1,12 @@
 package e2e
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -254,39 +252,6 @@ func TestBrokenDocumentIsReported(t *testing.T) {
 	if got := strings.Join(r.errors["init"], " "); !strings.Contains(got, "write-files") || !strings.Contains(got, "nosuchuser") {
 		t.Errorf("the error does not name the failing module and user: %q", r.errors)
 	}
-}
-
-var (
-	bullseyeOnce sync.Once
-	bullseyeDir  string
-	bullseyeErr  error
-)
-
-// rootfsWithoutDefer is Debian 11's root with its cloud-init 20.4.1, which, as EL7's 19.4,
-// writes every write_files entry at init and knows no defer.
-func rootfsWithoutDefer(t *testing.T) string {
-	t.Helper()
-	rootfs(t) // the same requirements
-	bullseyeOnce.Do(func() {
-		cache := filepath.Join(testenv.RepoRoot(t), "build", "_cache")
-		out, err := exec.Command("bash", "rootfs.sh", cache, "bullseye").Output()
-		if err != nil {
-			bullseyeErr = fmt.Errorf("rootfs.sh bullseye: %v", err)
-			if ee, ok := err.(*exec.ExitError); ok {
-				bullseyeErr = fmt.Errorf("rootfs.sh bullseye: %v\n%s", err, ee.Stderr)
-			}
-			return
-		}
-		bullseyeDir = filepath.Join(binDir, "rootfs-bullseye")
-		os.MkdirAll(bullseyeDir, 0o755)
-		if b, err := exec.Command("tar", "--zstd", "-C", bullseyeDir, "-xf", strings.TrimSpace(string(out))).CombinedOutput(); err != nil {
-			bullseyeErr = fmt.Errorf("unpack: %v\n%s", err, b)
-		}
-	})
-	if bullseyeErr != nil {
-		t.Fatal(bullseyeErr)
-	}
-	return bullseyeDir
 }
 
 // TestFullUserDataWithoutDefer: the full user-data gives the same result on a cloud-init

@@ -16,12 +16,7 @@ import (
 	"github.com/midobake/midobake/internal/testenv"
 )
 
-var (
-	binDir   string // the midobake binary built for these tests
-	rootOnce sync.Once
-	rootDir  string // the unpacked test root file system (read-only lower layer)
-	rootErr  error
-)
+var binDir string // the midobake binary built for these tests
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "midobake-e2e-")
@@ -44,9 +39,27 @@ func TestMain(m *testing.M) {
 
 func midobakeBin() string { return filepath.Join(binDir, "midobake") }
 
-// rootfs returns the unpacked test root file system, building and caching its tarball under
-// build/cache on first use.
-func rootfs(t *testing.T) string {
+// rootfs returns the unpacked test root file system (Debian 12's, with cloud-init 22.4 and
+// dnf/rpm), building and caching its tarball under build/_cache on first use.
+func rootfs(t *testing.T) string { return unpackedRoot(t, "bookworm") }
+
+// rootfsWithoutDefer is Debian 11's root with its cloud-init 20.4.1, which, as EL7's 19.4,
+// writes every write_files entry at init and knows no defer.
+func rootfsWithoutDefer(t *testing.T) string { return unpackedRoot(t, "bullseye") }
+
+// roots are the unpacked roots by suite: each built (rootfs.sh) and unpacked once per run.
+var roots = struct {
+	sync.Mutex
+	m map[string]*root
+}{m: map[string]*root{}}
+
+type root struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func unpackedRoot(t *testing.T, suite string) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		testenv.Missing(t, "end-to-end tests need root (namespaces, overlay mounts, chroot)")
@@ -54,26 +67,33 @@ func rootfs(t *testing.T) string {
 	for _, tool := range []string{"debootstrap", "zstd", "unshare", "ip"} {
 		testenv.Need(t, tool, "apt-get install debootstrap zstd util-linux iproute2")
 	}
-	rootOnce.Do(func() {
+	roots.Lock()
+	r := roots.m[suite]
+	if r == nil {
+		r = &root{}
+		roots.m[suite] = r
+	}
+	roots.Unlock()
+	r.once.Do(func() {
 		cache := filepath.Join(testenv.RepoRoot(t), "build", "_cache") // "_": invisible to go ./...
-		out, err := exec.Command("bash", "rootfs.sh", cache).Output()
+		out, err := exec.Command("bash", "rootfs.sh", cache, suite).Output()
 		if err != nil {
-			rootErr = fmt.Errorf("rootfs.sh: %v", err)
+			r.err = fmt.Errorf("rootfs.sh %s: %v", suite, err)
 			if ee, ok := err.(*exec.ExitError); ok {
-				rootErr = fmt.Errorf("rootfs.sh: %v\n%s", err, ee.Stderr)
+				r.err = fmt.Errorf("rootfs.sh %s: %v\n%s", suite, err, ee.Stderr)
 			}
 			return
 		}
-		rootDir = filepath.Join(binDir, "rootfs")
-		os.MkdirAll(rootDir, 0o755)
-		if out, err := exec.Command("tar", "--zstd", "-C", rootDir, "-xf", strings.TrimSpace(string(out))).CombinedOutput(); err != nil {
-			rootErr = fmt.Errorf("unpack: %v\n%s", err, out)
+		r.dir = filepath.Join(binDir, "rootfs-"+suite)
+		os.MkdirAll(r.dir, 0o755)
+		if out, err := exec.Command("tar", "--zstd", "-C", r.dir, "-xf", strings.TrimSpace(string(out))).CombinedOutput(); err != nil {
+			r.err = fmt.Errorf("unpack: %v\n%s", err, out)
 		}
 	})
-	if rootErr != nil {
-		t.Fatal(rootErr)
+	if r.err != nil {
+		t.Fatal(r.err)
 	}
-	return rootDir
+	return r.dir
 }
 
 // stubScript stands in for systemctl, mn-conf, the hook and the like: it logs its name and
