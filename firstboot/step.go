@@ -12,14 +12,15 @@ import (
 // Step is one first-boot step, all of it in one file (step_*.go), the way a cloud-init module
 // holds its meta and its handler. A file registers its step with register; where it runs
 // among the others is stepOrder's, and a host's steps are derived here, from stepOrder and
-// RunsOn, and nowhere else.
+// RunsFor, and nowhere else.
 type Step struct {
 	// Name is recorded in state.json: never rename a step.
 	Name StepName
 	// Summary is what it does, in a line: firstboot --list and the README show it.
 	Summary string
-	// RunsOn says which profiles run it, from the role facts of the plan.
-	RunsOn func(p roles.Plan) bool
+	// RunsFor names the roles (of the role table, roles.PlanHasAny) whose hosts run it:
+	// any of them; none, every host.
+	RunsFor []string
 	// Describe is what it would do on this host, for --dry-run.
 	Describe func(e *Env) []string
 	// Check says whether its result holds on this host now, from what the host shows
@@ -73,9 +74,6 @@ func holdsIf(ok bool, what, why string) Check {
 	return Check{Fails, why}
 }
 
-// always is RunsOn for the steps every host runs.
-func always(roles.Plan) bool { return true }
-
 // StepName names a step in state.json and in the log.
 type StepName string
 
@@ -112,8 +110,13 @@ func register(s Step) {
 	if !slices.Contains(stepOrder, s.Name) {
 		panic("firstboot: step " + string(s.Name) + " has no place in stepOrder")
 	}
-	if s.Summary == "" || s.RunsOn == nil || s.Describe == nil || s.Check == nil || s.Do == nil {
+	if s.Summary == "" || s.Describe == nil || s.Check == nil || s.Do == nil {
 		panic("firstboot: step " + string(s.Name) + " is incomplete")
+	}
+	for _, r := range s.RunsFor {
+		if !roles.RoleNamed(r) {
+			panic("firstboot: step " + string(s.Name) + " runs for role " + r + ", which the role table does not have")
+		}
 	}
 	registry[s.Name] = s
 }
@@ -174,7 +177,7 @@ func decide(ctx context.Context, e *Env, st *state, s Step) decision {
 func StepsFor(p roles.Plan) []Step {
 	var out []Step
 	for _, s := range AllSteps() {
-		if s.RunsOn(p) {
+		if roles.PlanHasAny(p, s.RunsFor...) {
 			out = append(out, s)
 		}
 	}

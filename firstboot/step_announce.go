@@ -15,7 +15,7 @@ import (
 // that its enrolment finds it whether or not the CLC's description names it.
 func init() {
 	register(Step{Name: "announce", Summary: "on a Midolman host: its announcement in ZooKeeper (name, MidoNet host id, tunnel address), once Midolman has written its host id",
-		RunsOn:   func(p roles.Plan) bool { return p.Midolman },
+		RunsFor:  []string{"midolman"},
 		Describe: describeAnnounce, Do: doAnnounce,
 		Check: func(ctx context.Context, e *Env) Check {
 			return unknown("the announcement is in ZooKeeper (%s)", path.Join(midonet.AnnouncementDir(e.c.Name), e.host.Name))

@@ -14,7 +14,7 @@ import (
 // no timer, so a schedule moved to another host, or turned off, leaves no second one behind.
 func init() {
 	register(Step{Name: "backup-schedule", Summary: "on the backup host: the backup timer of the description's schedule (removed from a host that no longer has it)",
-		RunsOn:   func(p roles.Plan) bool { return p.Has(cloud.RoleCLC) || p.Has(cloud.RoleZooKeeper) },
+		RunsFor:  []string{cloud.RoleCLC, cloud.RoleZooKeeper},
 		Describe: describeBackup, Check: checkBackup, Do: doBackup})
 }
 

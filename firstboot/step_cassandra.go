@@ -17,7 +17,7 @@ import (
 // cassandra.yaml (the rest as the package wrote it), its run directory, then start it.
 func init() {
 	register(Step{Name: "cassandra", Summary: "on a Cassandra host: the settings (cluster name, seeds) and the host's listen address in cassandra.yaml before its first start, then start",
-		RunsOn:   func(p roles.Plan) bool { return p.Has(cloud.RoleCassandra) },
+		RunsFor:  []string{cloud.RoleCassandra},
 		Describe: describeCassandra, Check: checkCassandra, Do: doCassandra})
 }
 

@@ -16,7 +16,7 @@ import (
 // once Cassandra answers.
 func init() {
 	register(Step{Name: "midonet-cluster", Summary: "on the CLC: midonet-cluster, with its JVM heap sized for the cloud",
-		RunsOn:   func(p roles.Plan) bool { return p.Has(cloud.RoleCLC) },
+		RunsFor:  []string{cloud.RoleCLC},
 		Describe: describeCluster, Do: doCluster,
 		Check: func(ctx context.Context, e *Env) Check {
 			cur, err := e.opts.Root.Read(roles.ClusterEnvPath)

@@ -16,7 +16,7 @@ import (
 // of this host needs to exactly the cloud's hosts, in ipsets of its own, and takes access
 // away from hosts that left the cloud.
 func init() {
-	register(Step{Name: "firewall", Summary: "firewalld stopped and disabled, as the Eucalyptus guide says; with firewall.mode: keep, opened for exactly the cloud's hosts", RunsOn: always,
+	register(Step{Name: "firewall", Summary: "firewalld stopped and disabled, as the Eucalyptus guide says; with firewall.mode: keep, opened for exactly the cloud's hosts",
 		Describe: describeFirewall, Check: checkFirewall, Do: doFirewall})
 }
 

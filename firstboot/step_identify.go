@@ -8,7 +8,7 @@ import (
 // identify: which host of the site data this one is (found by name or address before the
 // steps run; this step records it).
 func init() {
-	register(Step{Name: "identify", Summary: "which host of the description this is (its name, then its addresses)", RunsOn: always,
+	register(Step{Name: "identify", Summary: "which host of the description this is (its name, then its addresses)",
 		Describe: describeIdentify, Do: doIdentify,
 		Check: func(ctx context.Context, e *Env) Check {
 			return holds("this host is %s (profile %s)", e.host.Name, e.plan.Profile)

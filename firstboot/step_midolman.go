@@ -13,7 +13,7 @@ import (
 // midolman: start Midolman once the NSDB settings are in ZooKeeper.
 func init() {
 	register(Step{Name: "midolman", Summary: "on a Midolman host: Midolman started once the NSDB settings are in place",
-		RunsOn:   func(p roles.Plan) bool { return p.Midolman },
+		RunsFor:  []string{"midolman"},
 		Describe: describeMidolman, Do: doMidolman,
 		Check: func(ctx context.Context, e *Env) Check {
 			return unknown("whether %s runs is systemd's to say", roles.UnitMidolman)

@@ -13,7 +13,7 @@ import (
 // (every agent), key by key: the rest of each file stays as the image or an override has it.
 func init() {
 	register(Step{Name: "midonet-conf", Summary: "zookeeper_hosts in midolman.conf and midonet.conf",
-		RunsOn:   func(p roles.Plan) bool { return p.Has(cloud.RoleCLC) || p.Midolman },
+		RunsFor:  []string{cloud.RoleCLC, "midolman"},
 		Describe: describeMidonetConf, Check: checkMidonetConf, Do: doMidonetConf})
 }
 

@@ -14,7 +14,7 @@ import (
 // network-config: on the CLC, Eucalyptus's network configuration as JSON for euctl.
 func init() {
 	register(Step{Name: "network-config", Summary: "on the CLC: /etc/midobake/network.json, Eucalyptus's network configuration for euctl",
-		RunsOn:   func(p roles.Plan) bool { return p.Has(cloud.RoleCLC) },
+		RunsFor:  []string{cloud.RoleCLC},
 		Describe: describeNetwork, Do: doNetwork,
 		Check: func(ctx context.Context, e *Env) Check {
 			got, err := e.opts.Root.Read(roles.NetworkPath)

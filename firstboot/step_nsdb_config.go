@@ -13,7 +13,7 @@ import (
 // API on loopback) into mn-conf's default template, which every Midolman reads at start.
 func init() {
 	register(Step{Name: "mn-conf-default", Summary: "on the CLC: mn-conf set -t default (ZooKeeper, Cassandra, the REST API on 127.0.0.1:8080), retried while ZooKeeper drops the connection",
-		RunsOn:   func(p roles.Plan) bool { return p.Has(cloud.RoleCLC) },
+		RunsFor:  []string{cloud.RoleCLC},
 		Describe: describeNSDBConfig, Do: doNSDBConfig,
 		Check: func(ctx context.Context, e *Env) Check {
 			return unknown("the default template is in ZooKeeper (%s)", roles.DefaultTemplateZNode)

@@ -11,7 +11,7 @@ import (
 // file that goes with it, restarting it when either changed.
 func init() {
 	register(Step{Name: "template", Summary: "on a Midolman host: its resource template (mn-conf template-set -h local -t ...) and heap file",
-		RunsOn:   func(p roles.Plan) bool { return p.Midolman },
+		RunsFor:  []string{"midolman"},
 		Describe: describeTemplate, Check: checkTemplate, Do: doTemplate})
 }
 

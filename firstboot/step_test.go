@@ -29,7 +29,7 @@ network:
 `
 
 // TestStepsPerProfile: the steps each profile runs at first boot, in order, derived from the
-// steps' own RunsOn and Order.
+// steps' own RunsFor and stepOrder.
 func TestStepsPerProfile(t *testing.T) {
 	c, rep := cloud.Load("t.yaml", []byte(fourProfiles))
 	if c == nil {
@@ -68,7 +68,7 @@ func TestRegisterRefusesDuplicates(t *testing.T) {
 	saved := registry
 	defer func() { registry = saved }()
 	registry = map[StepName]Step{}
-	nop := Step{Name: "identify", Summary: "a step", RunsOn: always, Describe: func(*Env) []string { return nil },
+	nop := Step{Name: "identify", Summary: "a step", Describe: func(*Env) []string { return nil },
 		Check: func(context.Context, *Env) Check { return Check{} }, Do: func(context.Context, *Env) (string, error) { return "", nil }}
 	register(nop)
 	for name, s := range map[string]Step{
@@ -76,6 +76,7 @@ func TestRegisterRefusesDuplicates(t *testing.T) {
 		"no place in order": func() Step { s := nop; s.Name = "b"; return s }(),
 		"no check":          func() Step { s := nop; s.Name, s.Check = "firewall", nil; return s }(),
 		"no summary":        func() Step { s := nop; s.Name, s.Summary = "time", ""; return s }(),
+		"an unknown role":   func() Step { s := nop; s.Name, s.RunsFor = "zookeeper", []string{"nsdb2"}; return s }(),
 	} {
 		func() {
 			defer func() {

@@ -11,7 +11,7 @@ import (
 // time: the time service enabled and running (the Eucalyptus guide's "Configure NTP"):
 // ZooKeeper sessions and Cassandra's writes go wrong on hosts whose clocks drift apart.
 func init() {
-	register(Step{Name: "time", Summary: "the time service (chronyd) enabled and started", RunsOn: always,
+	register(Step{Name: "time", Summary: "the time service (chronyd) enabled and started",
 		Describe: func(e *Env) []string {
 			return []string{fmt.Sprintf("systemctl enable %s; systemctl start %s (the clock synchronized for ZooKeeper and Cassandra)", roles.UnitTime, roles.UnitTime)}
 		},

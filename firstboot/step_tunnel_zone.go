@@ -14,7 +14,7 @@ import (
 // enrolment service (midobake enrol), which enrols every later host whenever it comes.
 func init() {
 	register(Step{Name: "tunnel-zone", Summary: "on the CLC: the tunnel zone, created if missing, every host that is up enrolled at its tunnel address, midobake-enrol.service started",
-		RunsOn:   func(p roles.Plan) bool { return p.Has(cloud.RoleCLC) },
+		RunsFor:  []string{cloud.RoleCLC},
 		Describe: describeTunnelZone, Do: doTunnelZone,
 		Check: func(ctx context.Context, e *Env) Check {
 			return unknown("the tunnel zone and its members are in MidoNet's API (%s)", e.opts.API)

@@ -12,7 +12,7 @@ import (
 // uplink: on a static gateway, the uplink script and its unit (applied at every boot).
 func init() {
 	register(Step{Name: "uplink", Summary: "on a static gateway: the uplink (veth pair, bridge, forwarding, routes, NAT) as a script and a unit that survive reboots",
-		RunsOn:   func(p roles.Plan) bool { return p.Midolman },
+		RunsFor:  []string{"midolman"},
 		Describe: describeUplink, Check: checkUplink, Do: doUplink})
 }
 

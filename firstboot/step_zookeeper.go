@@ -15,7 +15,7 @@ import (
 // start it and wait until it serves (the ensemble has quorum).
 func init() {
 	register(Step{Name: "zookeeper", Summary: "on a ZooKeeper host: myid, zoo.cfg (the ensemble, autopurge), start (a restart under the NSDB restart lock), wait for the quorum",
-		RunsOn:   func(p roles.Plan) bool { return p.Has(cloud.RoleZooKeeper) },
+		RunsFor:  []string{cloud.RoleZooKeeper},
 		Describe: describeZooKeeper, Check: checkZooKeeper, Do: doZooKeeper})
 }
 

@@ -29,6 +29,37 @@ type Role struct {
 	Support []SupportFile
 }
 
+// PlanHasAny reports whether the plan has any of the named roles (the names of the role
+// table: clc, zookeeper, cassandra, midolman, ...), by the roles' own In: what a first-boot
+// step runs for is said by role name, and decided here. No names: every plan.
+func PlanHasAny(p Plan, names ...string) bool {
+	if len(names) == 0 {
+		return true
+	}
+	for _, n := range names {
+		r, ok := roleNamed(n)
+		if !ok {
+			panic("roles: no role named " + n)
+		}
+		if r.In(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// RoleNamed says whether the role table has a role of that name.
+func RoleNamed(name string) bool { _, ok := roleNamed(name); return ok }
+
+func roleNamed(name string) (Role, bool) {
+	for _, r := range allRoles {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Role{}, false
+}
+
 // SupportFile is a file (a glob allowed) a support bundle takes, and why.
 type SupportFile struct{ Path, Why string }
 
