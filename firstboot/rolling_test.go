@@ -145,19 +145,31 @@ func TestRollingNSDBRestart(t *testing.T) {
 			select {
 			case <-stop:
 				return
-			case <-time.After(50 * time.Millisecond):
+			case <-time.After(10 * time.Millisecond):
 			}
+			// The three servers at once, so that a sample is a moment: ZooKeeper 3.4's
+			// servers are all back for a hundred milliseconds or so before the next restart.
 			s := quorumSample{at: time.Now()}
+			var mu sync.Mutex
+			var wg sync.WaitGroup
 			for _, a := range addrs {
-				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-				if midonet.TCPOpen(ctx, a) == nil {
-					s.up++
-				}
-				if midonet.Serving(ctx, a) == nil {
-					s.serving++
-				}
-				cancel()
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+					defer cancel()
+					up, serving := midonet.TCPOpen(ctx, a) == nil, midonet.Serving(ctx, a) == nil
+					mu.Lock()
+					defer mu.Unlock()
+					if up {
+						s.up++
+					}
+					if serving {
+						s.serving++
+					}
+				}()
 			}
+			wg.Wait()
 			samples = append(samples, s)
 			for _, h := range servers {
 				if b, _, err := reports.Get(path.Join(report.Dir("euca-lab"), h)); err == nil && reportedWaiting == "" {
@@ -224,8 +236,23 @@ func TestRollingNSDBRestart(t *testing.T) {
 				restartsAt[i].Format("15:04:05.000"), restartsAt[i-1].Format("15:04:05.000"))
 		}
 	}
-	if last := samples[len(samples)-1]; last.serving != 3 {
-		t.Errorf("after the re-runs %d of 3 servers serve", last.serving)
+	// After the last restart the ensemble is whole again. ZooKeeper 3.4 may hold one more
+	// election once the last server is back (its followers drop and rejoin under the short
+	// ticks): all three serve again within seconds.
+	whole := false
+	for deadline := time.Now().Add(20 * time.Second); !whole && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		n := 0
+		for _, a := range addrs {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			if midonet.Serving(ctx, a) == nil {
+				n++
+			}
+			cancel()
+		}
+		whole = n == 3
+	}
+	if !whole {
+		t.Errorf("20 s after the re-runs not all 3 servers serve")
 	}
 	// The lock is given up: nothing is left in its directory but the directory.
 	conn, err := midonet.Session(context.Background(), []string{addrs["zk1"]})
