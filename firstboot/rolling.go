@@ -102,7 +102,25 @@ func (e *Env) rollingUnit(unit string) (servers int, back func(ctx context.Conte
 	switch unit {
 	case roles.UnitZooKeeper:
 		own := fmt.Sprintf("%s:%d", e.host.Address, e.opts.ZooKeeperPort)
-		return len(e.top.Ensemble), func(ctx context.Context) error { return midonet.Serving(ctx, own) }, true
+		all := e.zkClients()
+		return len(e.top.Ensemble), func(ctx context.Context) error {
+			if err := midonet.Serving(ctx, own); err != nil {
+				return err
+			}
+			// ZooKeeper 3.4 (EL7's) may hold an election as the restarted server rejoins, and
+			// the others stop serving for a moment: the next host restarts only once a
+			// majority of the ensemble serves again.
+			n := 0
+			for _, a := range all {
+				if midonet.Serving(ctx, a) == nil {
+					n++
+				}
+			}
+			if n <= len(all)/2 {
+				return fmt.Errorf("%d of %d ZooKeeper servers serve: waiting for a majority", n, len(all))
+			}
+			return nil
+		}, true
 	case roles.UnitCassandra:
 		own := fmt.Sprintf("%s:%d", e.host.Address, e.opts.CassandraPort)
 		return len(e.top.Cassandra), func(ctx context.Context) error { return midonet.TCPOpen(ctx, own) }, true
