@@ -14,6 +14,7 @@ import (
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 	"github.com/midobake/midobake/system"
 )
 
@@ -228,7 +229,7 @@ func (r *Enroller) enrolOnce(ctx context.Context, seen map[string]string) error 
 func (r *Enroller) remove(ctx context.Context, name, siteName string) error {
 	shown := cloud.Printable(name, 80)
 	if h, ok := r.Top.Cloud.Host(name); ok {
-		return fmt.Errorf("%s is in %s: enrolment would add it again while it runs; take it out of the cloud description, give the CLC the new site data (at %s, then midobake firstboot), then remove it", h.Name, siteName, roles.SitePath)
+		return fmt.Errorf("%s is in %s: enrolment would add it again while it runs; take it out of the cloud description, give the CLC the new site data (at %s, then midobake firstboot), then remove it", h.Name, siteName, site.Path)
 	}
 	zones, err := r.API.TunnelZones(ctx)
 	if err != nil {

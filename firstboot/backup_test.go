@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 )
 
 // TestBackupSchedule: the description's backup schedule becomes a timer on the host it names,
@@ -22,7 +23,7 @@ func TestBackupSchedule(t *testing.T) {
 	}
 	files := w.files("clc1")
 	service, timer := files[strings.TrimPrefix(roles.BackupServicePath, "/")], files[strings.TrimPrefix(roles.BackupTimerPath, "/")]
-	if !strings.Contains(service, "\nExecStart="+roles.HookPath+" backup --site "+roles.SitePath+" --into /srv/nsdb-backups --keep 3\n") {
+	if !strings.Contains(service, "\nExecStart="+roles.HookPath+" backup --site "+site.Path+" --into /srv/nsdb-backups --keep 3\n") {
 		t.Errorf("the backup service:\n%s", service)
 	}
 	if !strings.Contains(timer, "\nOnCalendar=Mon,Thu *-*-* 03:00\nPersistent=true\n") || !strings.HasPrefix(timer, "644 ") {

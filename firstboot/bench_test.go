@@ -15,6 +15,7 @@ import (
 	"github.com/midobake/midobake/internal/testenv"
 	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 	"github.com/midobake/midobake/system"
 )
 
@@ -93,7 +94,7 @@ func TestIdentify(t *testing.T) {
 		{fakeIdentity{"localhost", []string{"192.0.2.1"}}, "", "is none of the cloud's hosts"},
 		{fakeIdentity{"localhost", []string{"10.250.0.21", "10.250.0.22"}}, "", "match several hosts (node1, node2)"},
 	} {
-		h, _, err := identify(c, tc.id)
+		h, _, err := site.Identify(c, tc.id)
 		got := h.Name
 		if err != nil {
 			got = err.Error()

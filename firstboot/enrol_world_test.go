@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/midobake/midobake/enrol"
 	"github.com/midobake/midobake/midonet"
 )

@@ -19,13 +19,13 @@ import (
 // runs. Its methods are the few things steps share (starting a service with the inputs it
 // read, editing a configuration file, waiting); what one step needs lives in that step's file.
 type Env struct {
-	opts Options
-	c    *cloud.Cloud
-	host cloud.Host
-	top  roles.Topology
-	plan roles.Plan
-	api  *midonet.Client
-	site string // hash of the site data: what "done" is relative to
+	opts     Options
+	c        *cloud.Cloud
+	host     cloud.Host
+	top      roles.Topology
+	plan     roles.Plan
+	api      *midonet.Client
+	siteHash string // of the site data (site.Hash): what "done" is relative to
 	// state is what earlier runs finished, and what the services were started with.
 	state *state
 	// report is the run's report, kept and published as it goes (nil for --dry-run).
@@ -179,11 +179,11 @@ func (e *Env) settingsFile(path string) (bool, error) {
 	}
 	was, known := e.state.Written[path]
 	var did bool
-	if cur == nil || known && was != e.site {
+	if cur == nil || known && was != e.siteHash {
 		if did, err = e.opts.Root.Write(path, []byte(e.planContent(path)), 0o644); err != nil {
 			return false, err
 		}
 	}
-	e.state.Written[path] = e.site
+	e.state.Written[path] = e.siteHash
 	return did, e.state.save(e.opts.Root)
 }

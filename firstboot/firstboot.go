@@ -19,6 +19,7 @@ import (
 	"github.com/midobake/midobake/preflight"
 	"github.com/midobake/midobake/report"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 	"github.com/midobake/midobake/system"
 )
 
@@ -125,7 +126,7 @@ func Run(ctx context.Context, opts Options) error {
 	if c == nil {
 		return fmt.Errorf("the site data is not a valid cloud description:\n%s", rep.Format(false))
 	}
-	e := &Env{opts: opts, c: c, site: siteHash(opts.Site), api: midonet.NewClient(opts.API, opts.HTTP)}
+	e := &Env{opts: opts, c: c, siteHash: site.Hash(opts.Site), api: midonet.NewClient(opts.API, opts.HTTP)}
 
 	how := "given with --host"
 	if opts.Host != "" {
@@ -135,7 +136,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		e.host = h
 	} else {
-		h, found, err := identify(c, opts.Identity)
+		h, found, err := site.Identify(c, opts.Identity)
 		if err != nil {
 			return fmt.Errorf("identify: %w", err)
 		}
@@ -219,7 +220,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		e.logf("midobake: %v", warn)
 	}
-	st.Host, st.Site = e.host.Name, e.site
+	st.Host, st.Site = e.host.Name, e.siteHash
 	e.state = st
 
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
@@ -263,7 +264,7 @@ func Run(ctx context.Context, opts Options) error {
 			e.report.failed(i, err)
 			return fmt.Errorf("step %s: %w", s.Name, err)
 		}
-		st.Steps[s.Name] = e.site
+		st.Steps[s.Name] = e.siteHash
 		if err := st.save(opts.Root); err != nil {
 			return fmt.Errorf("step %s done, but recording it failed: %w", s.Name, err)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/report"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 )
 
 // reporter keeps the host's report (report.Report) as the run goes: in ReportPath at every
@@ -44,7 +45,7 @@ func newReporter(e *Env, steps []Step) *reporter {
 		kick: make(chan struct{}, 1), closing: make(chan struct{}), giveUp: make(chan struct{}), stopped: make(chan struct{})}
 	boot, _ := e.opts.Root.Read("/proc/sys/kernel/random/boot_id")
 	t := now().UTC()
-	r.rep = report.Report{Host: e.host.Name, Cloud: e.c.Name, Midobake: version.Version, SiteSHA256: e.site,
+	r.rep = report.Report{Host: e.host.Name, Cloud: e.c.Name, Midobake: version.Version, SiteSHA256: e.siteHash,
 		Boot: strings.TrimSpace(string(boot)), Started: t, Updated: t, State: report.Running, Total: len(steps), Since: t}
 	for _, s := range steps {
 		r.rep.Steps = append(r.rep.Steps, report.Step{Name: string(s.Name), Outcome: report.StepPending})
@@ -52,26 +53,14 @@ func newReporter(e *Env, steps []Step) *reporter {
 	return r
 }
 
-// ServeBase is the base URL of the midobake serve a site URL names (one ending in
-// /site/cloud.yaml), or "" when the site data did not come from serve.
-func ServeBase(siteURL string) string {
-	u, err := url.Parse(siteURL)
-	if siteURL == "" || err != nil || !strings.HasSuffix(u.Path, "/site/cloud.yaml") {
-		return ""
-	}
-	u.Path = strings.TrimSuffix(u.Path, "site/cloud.yaml")
-	u.RawPath, u.RawQuery, u.Fragment, u.User = "", "", "", nil
-	return strings.TrimSuffix(u.String(), "/")
-}
-
 // reportURL is serve's address for a host's report, when the site data came from serve:
 // /_report/NAME on the same server.
 func reportURL(siteURL, host string) string {
-	base := ServeBase(siteURL)
+	base := site.ServeBase(siteURL)
 	if base == "" {
 		return ""
 	}
-	return base + report.ServePostPrefix + url.PathEscape(host)
+	return base + site.ReportPostPrefix + url.PathEscape(host)
 }
 
 // update changes the report and keeps it: in ReportPath now, elsewhere soon.

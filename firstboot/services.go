@@ -40,7 +40,7 @@ func (e *Env) serviceInputs(unit string) (map[string]string, error) {
 		in["the NSDB servers"] = hashString(zkHostsSetting(e) + " " + strings.Join(e.top.CassandraServers(), ","))
 		in["the Midolman template"] = hashString(e.state.Template)
 	case roles.UnitEnrol:
-		in["the site data"] = e.site
+		in["the site data"] = e.siteHash
 	}
 	return in, nil
 }

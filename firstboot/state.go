@@ -1,8 +1,6 @@
 package firstboot
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -24,11 +22,6 @@ type state struct {
 	Written map[string]string `json:"written,omitempty"`
 	// Template is the Midolman template mn-conf template-set last gave this host.
 	Template string `json:"template,omitempty"`
-}
-
-func siteHash(site []byte) string {
-	sum := sha256.Sum256(site)
-	return hex.EncodeToString(sum[:])
 }
 
 func loadState(root system.Root) (*state, error) {

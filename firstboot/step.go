@@ -163,7 +163,7 @@ func decide(ctx context.Context, e *Env, st *state, s Step) decision {
 	switch {
 	case st.Host != e.host.Name || done == "":
 		return decision{run: true}
-	case done != e.site:
+	case done != e.siteHash:
 		return decision{run: true, why: "done for other site data"}
 	}
 	c := s.Check(ctx, e)

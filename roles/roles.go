@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/midobake/midobake/cloud"
+	"github.com/midobake/midobake/site"
 )
 
 // Repo is one yum repository as it will be written to /etc/yum.repos.d/<ID>.repo.
@@ -51,7 +52,7 @@ const (
 
 // Paths on the target host that the plans and the hook share.
 const (
-	SitePath = "/etc/midobake/cloud.yaml"
+
 	// DeferredDir holds, on a plain image, the files that must land after its packages (see
 	// File.Defer) until cloud-init's final stage has installed them: the full user-data
 	// writes them here and puts them in place before the hook runs.
@@ -59,12 +60,9 @@ const (
 	// TemplatesPath holds the template overrides of the render (midobake render --templates):
 	// the hook renders with them, as the render did.
 	TemplatesPath = "/etc/midobake/templates"
-	// SiteRefPath holds, for a user-data rendered with --site-url, where to fetch the site
-	// data and its SHA-256; the hook fetches and verifies it into SitePath.
-	SiteRefPath  = "/etc/midobake/site.ref"
-	NSDBConfPath = "/etc/midobake/mn-conf-default.conf"
-	NetworkPath  = "/etc/midobake/network.json"
-	StatePath    = "/var/lib/midobake/state.json"
+	NSDBConfPath  = "/etc/midobake/mn-conf-default.conf"
+	NetworkPath   = "/etc/midobake/network.json"
+	StatePath     = "/var/lib/midobake/state.json"
 	// PreflightPath is the report of the hook's last preflight.
 	PreflightPath = "/var/lib/midobake/preflight.json"
 	// ReportPath is the hook's report of its run (package report), as it publishes it.
@@ -319,8 +317,8 @@ func CloudVars(top Topology) map[string]any {
 		"midonet_root_key":   MidonetRootKey,
 		"cassandra_run_dir":  CassandraRunDir,
 		"zookeeper_port":     ZooKeeperPort,
-		"site_path":          SitePath,
-		"site_ref_path":      SiteRefPath,
+		"site_path":          site.Path,
+		"site_ref_path":      site.RefPath,
 		"hook_path":          HookPath,
 		"tunnel_zone_name":   c.Midonet.TunnelZone.Name,
 		"tunnel_zone_type":   c.Midonet.TunnelZone.Type,

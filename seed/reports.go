@@ -13,6 +13,7 @@ import (
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/report"
+	"github.com/midobake/midobake/site"
 )
 
 // Hosts that boot from serve send it their first-boot reports (package report), so that a
@@ -66,18 +67,18 @@ func (h *Handler) acceptReport(w http.ResponseWriter, r *http.Request, name stri
 	}
 	h.mu.Lock()
 	if h.reports == nil {
-		h.reports = map[string]report.Received{}
+		h.reports = map[string]site.Received{}
 	}
-	h.reports[name] = report.Received{Name: name, From: from.String(), Received: time.Now().UTC(), Report: json.RawMessage(data)}
+	h.reports[name] = site.Received{Name: name, From: from.String(), Received: time.Now().UTC(), Report: json.RawMessage(data)}
 	h.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 	return http.StatusNoContent, 0
 }
 
-// listReports answers report.ServeListPath: every report kept, by name.
+// listReports answers site.ReportListPath: every report kept, by name.
 func (h *Handler) listReports(w http.ResponseWriter, r *http.Request) (int, int) {
 	h.mu.RLock()
-	list := report.ReceivedList{Version: report.Version, Cloud: h.cloudName, Reports: []report.Received{}}
+	list := site.ReceivedList{Version: report.Version, Cloud: h.cloudName, Reports: []site.Received{}}
 	for _, rec := range h.reports {
 		list.Reports = append(list.Reports, rec)
 	}

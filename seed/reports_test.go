@@ -11,6 +11,7 @@ import (
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/report"
+	"github.com/midobake/midobake/site"
 )
 
 func reportOf(host string) string {
@@ -52,11 +53,11 @@ func TestReports(t *testing.T) {
 			t.Errorf("%s: %d %q, want %d saying %q", name, code, body, c.code, c.says)
 		}
 	}
-	req := httptest.NewRequest("GET", report.ServeListPath, nil)
+	req := httptest.NewRequest("GET", site.ReportListPath, nil)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
 	body, _ := io.ReadAll(w.Body)
-	var list report.ReceivedList
+	var list site.ReceivedList
 	if err := json.Unmarshal(body, &list); err != nil || list.Version != 1 || len(list.Reports) != 1 || list.Reports[0].Name != "node1" || list.Reports[0].From != "10.111.5.21" {
 		t.Fatalf("list: %s (%v)", body, err)
 	}
@@ -72,7 +73,7 @@ func TestReports(t *testing.T) {
 	h.SetCloud(&smaller)
 	h.SetCloud(c)
 	w = httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest("GET", report.ServeListPath, nil))
+	h.ServeHTTP(w, httptest.NewRequest("GET", site.ReportListPath, nil))
 	if !strings.Contains(w.Body.String(), "node1") {
 		t.Errorf("node1 is still described; its report went: %s", w.Body)
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
-	"github.com/midobake/midobake/report"
+	"github.com/midobake/midobake/site"
 )
 
 // Seeds are the documents served, by URL path ("/node1/user-data").
@@ -80,7 +80,7 @@ type Handler struct {
 	// What hosts report (reports.go): who may, from where, and the last of each.
 	cloudName string
 	addrs     map[string]netip.Addr
-	reports   map[string]report.Received
+	reports   map[string]site.Received
 }
 
 // NewHandler serves the seeds and logs one line per request to log.
@@ -118,14 +118,14 @@ func canonicalPath(p string) string {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (int, int) {
-	if name, ok := strings.CutPrefix(r.URL.Path, report.ServePostPrefix); ok {
+	if name, ok := strings.CutPrefix(r.URL.Path, site.ReportPostPrefix); ok {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", "POST")
 			return refuse(w, http.StatusMethodNotAllowed, "method not allowed")
 		}
 		return h.acceptReport(w, r, name)
 	}
-	if r.URL.Path == report.ServeListPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	if r.URL.Path == site.ReportListPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		return h.listReports(w, r)
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

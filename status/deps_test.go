@@ -7,8 +7,8 @@ import (
 )
 
 // TestStatusReadsOnly: status, a read-only command, depends on no template engine and no
-// emitter, seed server or hook: the reports and serve's wire for them are the report
-// package's.
+// emitter, seed server or hook: the reports are the report package's, serve's wire for them
+// and the site data's hash the site package's.
 func TestStatusReadsOnly(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/report"
+	"github.com/midobake/midobake/site"
 )
 
 // Sources are where status reads.
@@ -116,7 +117,7 @@ func readAPI(ctx context.Context, c *cloud.Cloud, api *midonet.Client, f *Facts)
 // readServe reads serve's reports; each is parsed as if read from ZooKeeper: serve checked
 // where it came from, not what it says.
 func readServe(ctx context.Context, client *http.Client, base string) ([]midonet.Stored, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(base, "/")+report.ServeListPath, nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(base, "/")+site.ReportListPath, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +127,7 @@ func readServe(ctx context.Context, client *http.Client, base string) ([]midonet
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("serve: %s: HTTP %d", report.ServeListPath, resp.StatusCode)
+		return nil, fmt.Errorf("serve: %s: HTTP %d", site.ReportListPath, resp.StatusCode)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxServeList+1))
 	if err != nil {
@@ -135,9 +136,9 @@ func readServe(ctx context.Context, client *http.Client, base string) ([]midonet
 	if len(data) > maxServeList {
 		return nil, fmt.Errorf("serve: its list of reports is larger than %d MiB", maxServeList>>20)
 	}
-	var list report.ReceivedList
+	var list site.ReceivedList
 	if err := json.Unmarshal(data, &list); err != nil || list.Version != report.Version {
-		return nil, fmt.Errorf("serve: %s is not a version %d list of reports", report.ServeListPath, report.Version)
+		return nil, fmt.Errorf("serve: %s is not a version %d list of reports", site.ReportListPath, report.Version)
 	}
 	out := make([]midonet.Stored, 0, len(list.Reports))
 	for _, r := range list.Reports {

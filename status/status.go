@@ -5,8 +5,6 @@
 package status
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"net/netip"
@@ -17,6 +15,7 @@ import (
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/report"
+	"github.com/midobake/midobake/site"
 )
 
 // Version of the JSON output; a field's meaning never changes within a version.
@@ -132,8 +131,7 @@ type Site struct {
 
 // NewSite is the site data in raw, read as c.
 func NewSite(raw []byte, c *cloud.Cloud) *Site {
-	sum := sha256.Sum256(raw)
-	return &Site{raw: hex.EncodeToString(sum[:]), c: c}
+	return &Site{raw: site.Hash(raw), c: c}
 }
 
 // Current says whether a report's site data hash is this site data's.
@@ -142,8 +140,7 @@ func (s *Site) Current(hash string) bool {
 		return true
 	}
 	if s.rendered == "" {
-		sum := sha256.Sum256(s.c.Marshal())
-		s.rendered = hex.EncodeToString(sum[:])
+		s.rendered = site.Hash(s.c.Marshal())
 	}
 	return hash == s.rendered
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 )
 
 // Units whose journals since boot a bundle holds: the roles' services and midobake's own.
@@ -17,8 +18,8 @@ var Files = append([]roles.SupportFile{
 	{Path: roles.StatePath, Why: "midobake: what the hook finished, what services started with"},
 	{Path: roles.ReportPath, Why: "midobake: the hook's report of its last run"},
 	{Path: roles.PreflightPath, Why: "midobake: the last preflight"},
-	{Path: roles.SitePath, Why: "midobake: the site data (the cloud description)"},
-	{Path: roles.SiteRefPath, Why: "midobake: where the site data comes from"},
+	{Path: site.Path, Why: "midobake: the site data (the cloud description)"},
+	{Path: site.RefPath, Why: "midobake: where the site data comes from"},
 	{Path: roles.NetworkPath, Why: "midobake: Eucalyptus's network configuration"},
 	{Path: "/etc/systemd/system/midobake-*", Why: "midobake: its units"},
 	{Path: "/var/log/cloud-init-output.log", Why: "cloud-init: the first boot's output (the hook's log)"},

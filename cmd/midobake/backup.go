@@ -16,6 +16,7 @@ import (
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 )
 
 // ensemble is where the cloud's ZooKeeper is: --zookeeper when given, else the description's.
@@ -39,7 +40,7 @@ func runBackup(e *env, args []string) error {
 			"one moment even while it is written to (ephemeral nodes are left out and counted), and a\n"+
 			"manifest (cloud, time, zxid, node count, SHA-256) that restore verifies. Run it anywhere\n"+
 			"that reaches the ensemble; the README's recovery runbook says how to restore.")
-	site := fs.String("site", roles.SitePath, "site data: the cloud description (`FILE`) naming the cloud and its ensemble")
+	siteFile := fs.String("site", site.Path, "site data: the cloud description (`FILE`) naming the cloud and its ensemble")
 	zkList := fs.String("zookeeper", "", "ZooKeeper servers (`HOST:PORT,...`); default: the description's ensemble")
 	out := fs.String("o", "", "write the backup to `FILE` (never over an existing file without --force)")
 	into := fs.String("into", "", "instead of -o: write it into `DIR` as CLOUD-YYYYMMDDTHHMMSSZ.backup (made 0700 if missing),\nas the description's backup schedule does")
@@ -64,7 +65,7 @@ func runBackup(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake backup: --timeout takes a positive duration (like 2m)\n")
 		return errUsage
 	}
-	c, _, err := load(e, *site, false)
+	c, _, err := load(e, *siteFile, false)
 	if err != nil {
 		return err
 	}
@@ -132,7 +133,7 @@ func runRestore(e *env, args []string) error {
 			"(its manifest, node count and SHA-256) and must be of this cloud; an ensemble that\n"+
 			"holds data is refused unless --replace, which deletes it first. Stop midonet-cluster\n"+
 			"and Midolman everywhere before, and start them after: see the README's runbook.")
-	site := fs.String("site", roles.SitePath, "site data: the cloud description (`FILE`) naming the cloud and its ensemble")
+	siteFile := fs.String("site", site.Path, "site data: the cloud description (`FILE`) naming the cloud and its ensemble")
 	zkList := fs.String("zookeeper", "", "ZooKeeper servers (`HOST:PORT,...`); default: the description's ensemble")
 	replace := fs.Bool("replace", false, "delete what the ensemble holds (ZooKeeper's own nodes aside) before restoring")
 	format := fs.String("format", "text", "what to print when done: text, or json (the manifest)")
@@ -162,7 +163,7 @@ func runRestore(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake restore: %s: %v; nothing was written\n", cloud.Printable(file, 300), err)
 		return err
 	}
-	c, _, err := load(e, *site, false)
+	c, _, err := load(e, *siteFile, false)
 	if err != nil {
 		return err
 	}

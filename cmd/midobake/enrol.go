@@ -12,6 +12,7 @@ import (
 	"github.com/midobake/midobake/enrol"
 	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 )
 
 func runEnrol(e *env, args []string) error {
@@ -21,7 +22,7 @@ func runEnrol(e *env, args []string) error {
 			"the hosts of the site data), and re-enrol a host whose tunnel address changed. Runs as\n"+
 			"midobake-enrol.service; keeps no state, so a restart resumes. Nothing is removed because\n"+
 			"a host is down: --remove NAME takes a host that left the cloud out.")
-	site := fs.String("site", roles.SitePath, "site data: the cloud description (`FILE`)")
+	siteFile := fs.String("site", site.Path, "site data: the cloud description (`FILE`)")
 	once := fs.Bool("once", false, "one pass, then exit (non-zero if it failed)")
 	interval := fs.Duration("interval", 5*time.Second, "pause between passes (`D`)")
 	remove := fs.String("remove", "", "take host `NAME` out of the tunnel zone and forget its announcement")
@@ -34,14 +35,14 @@ func runEnrol(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake enrol: --interval %s: give a positive duration (like 5s)\n", *interval)
 		return errUsage
 	}
-	data, err := cloud.ReadFile(*site)
+	data, err := cloud.ReadFile(*siteFile)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake enrol: cannot read the site data: %v\n", err)
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err = enrol.Run(ctx, enrol.Options{Site: data, SiteName: *site, API: *api, ZooKeeperPort: *zkPort, Out: e.stdout,
+	err = enrol.Run(ctx, enrol.Options{Site: data, SiteName: *siteFile, API: *api, ZooKeeperPort: *zkPort, Out: e.stdout,
 		Interval: *interval, Once: *once, Remove: *remove})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake enrol: %v\n", err)

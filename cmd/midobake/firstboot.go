@@ -11,6 +11,7 @@ import (
 	"github.com/midobake/midobake/firstboot"
 	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 	"github.com/midobake/midobake/system"
 )
 
@@ -20,8 +21,8 @@ func runFirstboot(e *env, args []string) error {
 			"configuration, services, Midolman template, gateway uplink, and on the CLC the tunnel zone\n"+
 			"and its members. Safe to re-run: done steps are skipped, a failed one resumes.\n"+
 			"--host with --dry-run previews any host's first boot from any cloud file.")
-	site := fs.String("site", roles.SitePath, "site data: the cloud description (`FILE`)")
-	siteRef := fs.String("site-ref", roles.SiteRefPath, "when this `FILE` exists (user-data rendered with --site-url), fetch the site\ndata from the URL it names, verify its SHA-256 and keep it at --site (not used\nwhen another --site is given without --site-ref)")
+	siteFile := fs.String("site", site.Path, "site data: the cloud description (`FILE`)")
+	siteRef := fs.String("site-ref", site.RefPath, "when this `FILE` exists (user-data rendered with --site-url), fetch the site\ndata from the URL it names, verify its SHA-256 and keep it at --site (not used\nwhen another --site is given without --site-ref)")
 	host := fs.String("host", "", "this host's `NAME` in the site data (default: found by host name, then addresses)")
 	dry := fs.Bool("dry-run", false, "print the steps for this host and change nothing")
 	timeout := fs.Duration("timeout", 30*time.Minute, "give up waiting for services and hosts after `D`")
@@ -54,7 +55,7 @@ func runFirstboot(e *env, args []string) error {
 	// A --site other than the default, named without --site-ref, is that file's data, whatever
 	// reference this machine holds for its own site data (which would overwrite it). The
 	// user-data's runcmd and the unit name the default --site: the reference applies.
-	if flagGiven(fs, "site") && *site != roles.SitePath && !flagGiven(fs, "site-ref") {
+	if flagGiven(fs, "site") && *siteFile != site.Path && !flagGiven(fs, "site-ref") {
 		*siteRef = ""
 	}
 	backoff := system.DefaultBackoff
@@ -62,16 +63,16 @@ func runFirstboot(e *env, args []string) error {
 	backoff.Initial = min(backoff.Initial, backoff.Max)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	data, err := firstboot.LoadSite(ctx, firstboot.SiteSource{Path: *site, Ref: *siteRef, DryRun: *dry,
+	data, err := site.Load(ctx, site.Source{Path: *siteFile, Ref: *siteRef, DryRun: *dry,
 		Timeout: *timeout, Backoff: backoff, Out: e.stdout})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake firstboot: %v\n", err)
 		return err
 	}
 	err = firstboot.Run(ctx, firstboot.Options{
-		Site: data, SiteName: *site, Host: *host, DryRun: *dry, Step: firstboot.StepName(*step), Timeout: *timeout, ApplyNetwork: *applyNetwork,
+		Site: data, SiteName: *siteFile, Host: *host, DryRun: *dry, Step: firstboot.StepName(*step), Timeout: *timeout, ApplyNetwork: *applyNetwork,
 		Root: system.Root(*root), API: *api, ZooKeeperPort: *zkPort, CassandraPort: *csPort,
-		Out: e.stdout, Backoff: backoff, Ignore: ids, SiteURL: firstboot.SiteRefURL(*siteRef),
+		Out: e.stdout, Backoff: backoff, Ignore: ids, SiteURL: site.RefURL(*siteRef),
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake firstboot: %v\n", err)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/internal/testenv"
-	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 )
 
 // Inputs as a careless or hostile user gives them: each must end in a clear error, never in
@@ -187,7 +187,7 @@ for root, _, files in os.walk(out):
                     found[rel] = [h["name"] for h in yaml.safe_load(wf["content"])["hosts"]]
 print(json.dumps(found))
 `
-	out, err := exec.Command("python3", "-c", script, filepath.Join(dir, "out"), roles.SitePath).Output()
+	out, err := exec.Command("python3", "-c", script, filepath.Join(dir, "out"), site.Path).Output()
 	if err != nil {
 		t.Fatalf("python3: %v", err)
 	}

@@ -9,9 +9,9 @@ import (
 	"syscall"
 
 	"github.com/midobake/midobake/cloud"
-	"github.com/midobake/midobake/firstboot"
 	"github.com/midobake/midobake/preflight"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 	"github.com/midobake/midobake/system"
 )
 
@@ -22,7 +22,7 @@ func runPreflight(e *env, args []string) error {
 			"ports its services listen on, the tunnel address and its MTU, an uplink: nic interface,\n"+
 			"the openvswitch module, the clock. Exit 0 when no error remains, 1 otherwise.\n"+
 			"Checks: "+strings.Join(cloud.PreflightChecks, ", ")+".")
-	site := fs.String("site", roles.SitePath, "site data: the cloud description (`FILE`)")
+	siteFile := fs.String("site", site.Path, "site data: the cloud description (`FILE`)")
 	host := fs.String("host", "", "this host's `NAME` in the site data (default: found by host name, then addresses)")
 	ignore := fs.String("ignore", "", "turn these failed error checks into warnings (`ID,...`)")
 	format := fs.String("o", "text", "output `FORMAT`: text or json")
@@ -38,17 +38,17 @@ func runPreflight(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake preflight: -o %q: use text or json\n", *format)
 		return errUsage
 	}
-	data, err := cloud.ReadFile(*site)
+	data, err := cloud.ReadFile(*siteFile)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake preflight: cannot read the site data: %v\n", err)
 		return err
 	}
-	c, rep := cloud.Load(*site, data)
+	c, rep := cloud.Load(*siteFile, data)
 	if c == nil {
 		fmt.Fprint(e.stderr, rep.Format(false))
 		return failed{"invalid site data"}
 	}
-	h, err := firstboot.FindHost(c, *host, system.HostIdentity{})
+	h, err := site.FindHost(c, *host, system.HostIdentity{})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "midobake preflight: %v\n", err)
 		return failed{err.Error()}

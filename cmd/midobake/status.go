@@ -13,9 +13,8 @@ import (
 	"time"
 
 	"github.com/midobake/midobake/cloud"
-	"github.com/midobake/midobake/firstboot"
 	"github.com/midobake/midobake/midonet"
-	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 	"github.com/midobake/midobake/status"
 )
 
@@ -29,11 +28,11 @@ func runStatus(e *env, args []string) error {
 			"the hosts themselves, and writes nothing. Run it on the CLC, or anywhere that reaches\n"+
 			"ZooKeeper and the API. Exit status: 0 converged, 1 not (or a source unreachable), 2 usage.")
 	file := fs.String("f", "", "cloud description (`FILE`)")
-	site := fs.String("site", "", "site data (`FILE`); default: "+roles.SitePath+" when neither -f nor --site is given")
+	siteFile := fs.String("site", "", "site data (`FILE`); default: "+site.Path+" when neither -f nor --site is given")
 	zkList := fs.String("zookeeper", "", "ZooKeeper servers (`HOST:PORT,...`); default: the description's ensemble")
 	api := fs.String("api", midonet.DefaultAPI, "MidoNet REST API `URL`")
 	serve := fs.String("serve", "", "also read the reports hosts sent to midobake serve at `URL` (http://HOST:PORT);\ndefault: the serve --site-ref names, if any; none: do not ask serve")
-	siteRef := fs.String("site-ref", roles.SiteRefPath, "when --serve is not given and this `FILE` names a midobake serve (user-data\nrendered with --site-url), read the reports hosts sent there too (not used with\n-f or --site unless given)")
+	siteRef := fs.String("site-ref", site.RefPath, "when --serve is not given and this `FILE` names a midobake serve (user-data\nrendered with --site-url), read the reports hosts sent there too (not used with\n-f or --site unless given)")
 	wait := fs.Bool("wait", false, "poll until converged (or --timeout), printing only what changes")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after `D` (with --wait: waiting for convergence)")
 	interval := fs.Duration("interval", 2*time.Second, "with --wait: pause between polls (`D`)")
@@ -45,7 +44,7 @@ func runStatus(e *env, args []string) error {
 	case *output != "text" && *output != "json":
 		fmt.Fprintf(e.stderr, "midobake status: -o %q: use text or json\n", cloud.Printable(*output, 40))
 		return errUsage
-	case *file != "" && *site != "":
+	case *file != "" && *siteFile != "":
 		fmt.Fprintf(e.stderr, "midobake status: -f and --site: give one description\n")
 		return errUsage
 	case *timeout <= 0 || *interval <= 0:
@@ -55,21 +54,21 @@ func runStatus(e *env, args []string) error {
 	switch {
 	case *serve == "none":
 		*serve = ""
-	case *serve == "" && (flagGiven(fs, "site-ref") || *file == "" && (*site == "" || *site == roles.SitePath)):
+	case *serve == "" && (flagGiven(fs, "site-ref") || *file == "" && (*siteFile == "" || *siteFile == site.Path)):
 		// The hosts of a cloud seeded from serve send it their reports: a host that never
 		// reaches ZooKeeper is seen there, so status asks it without being told. Another
 		// description (-f, --site) is not the one the site reference is about, unless
 		// --site-ref says so.
-		*serve = firstboot.ServeBase(firstboot.SiteRefURL(*siteRef))
+		*serve = site.ServeBase(site.RefURL(*siteRef))
 	case *serve != "" && !strings.HasPrefix(*serve, "http://") && !strings.HasPrefix(*serve, "https://"):
 		fmt.Fprintf(e.stderr, "midobake status: --serve %s: want http://HOST:PORT or none\n", cloud.Printable(*serve, 200))
 		return errUsage
 	}
-	if *file == "" && *site == "" {
-		*site = roles.SitePath
+	if *file == "" && *siteFile == "" {
+		*siteFile = site.Path
 	}
-	if *site != "" {
-		*file = *site
+	if *siteFile != "" {
+		*file = *siteFile
 	}
 	c, in, err := load(e, *file, false)
 	if err != nil {

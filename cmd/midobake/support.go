@@ -15,10 +15,9 @@ import (
 	"time"
 
 	"github.com/midobake/midobake/cloud"
-	"github.com/midobake/midobake/firstboot"
 	"github.com/midobake/midobake/generator/emit"
 	"github.com/midobake/midobake/midonet"
-	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 	"github.com/midobake/midobake/support"
 	"github.com/midobake/midobake/system"
 )
@@ -32,7 +31,7 @@ func runSupport(e *env, args []string) error {
 			"firewall, packages and time sync. Secrets are redacted (the description's, and the\n"+
 			"values of keys that name one); INDEX.txt and index.json list every item, and what could\n"+
 			"not be gathered and why. Run it as root on the host.")
-	site := fs.String("site", "", "site data: the cloud description (`FILE`; default "+roles.SitePath+" under --root)")
+	siteFile := fs.String("site", "", "site data: the cloud description (`FILE`; default "+site.Path+" under --root)")
 	host := fs.String("host", "", "this host's `NAME` in the site data (default: found by host name, then addresses)")
 	out := fs.String("o", "", "write the archive to `FILE` (default midobake-support-HOST-TIME.tar.gz here; never over\nan existing file without --force)")
 	force := fs.Bool("force", false, "replace an existing -o FILE")
@@ -60,9 +59,9 @@ func runSupport(e *env, args []string) error {
 	// The bundle is for a host in trouble: site data that is missing or does not load is noted,
 	// and everything is gathered all the same (MidoNet's view too, when it is not known whether
 	// this is the CLC).
-	sitePath := *site
+	sitePath := *siteFile
 	if sitePath == "" {
-		sitePath = filepath.Join(*root, roles.SitePath)
+		sitePath = filepath.Join(*root, site.Path)
 	}
 	name, clc, note := whoAmI(sitePath, *host)
 	if note != "" {
@@ -129,7 +128,7 @@ func whoAmI(sitePath, host string) (name string, clc bool, note string) {
 	if c == nil {
 		return name, true, fmt.Sprintf("the site data %s does not load (the bundle holds it)", cloud.Printable(sitePath, 300))
 	}
-	h, err := firstboot.FindHost(c, host, system.HostIdentity{})
+	h, err := site.FindHost(c, host, system.HostIdentity{})
 	if err != nil {
 		return name, true, fmt.Sprintf("this host is not found in the site data: %v", err)
 	}

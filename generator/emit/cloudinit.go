@@ -11,6 +11,7 @@ import (
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/internal/version"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 )
 
 // UserDataKind is one of the two kinds of user-data a profile gets.
@@ -59,7 +60,7 @@ type writeFile struct {
 const HookPackage = "midobake"
 
 // firstBootCommand runs the hook from cloud-init's final stage.
-var firstBootCommand = command{roles.HookPath, "firstboot", "--site", roles.SitePath}
+var firstBootCommand = command{roles.HookPath, "firstboot", "--site", site.Path}
 
 // placeDeferred puts the files staged under roles.DeferredDir in place, with the mode and
 // owner cloud-init gave them, once the packages are installed (runcmd runs after cloud-init's
@@ -93,21 +94,9 @@ func siteFile(s Site) writeFile {
 	// 0600: the site data carries repository URLs, which may hold credentials (and so may
 	// the URL it is published at).
 	if s.URL == "" {
-		return writeFile{Path: roles.SitePath, Owner: "root:root", Permissions: "0600", Content: sitePlaceholder}
+		return writeFile{Path: site.Path, Owner: "root:root", Permissions: "0600", Content: sitePlaceholder}
 	}
-	return writeFile{Path: roles.SiteRefPath, Owner: "root:root", Permissions: "0600", Content: string(SiteRef(s.URL, s.Data))}
-}
-
-// SiteRef is the content of the reference file: the URL to fetch and the SHA-256 to verify.
-func SiteRef(url string, data []byte) []byte {
-	b, err := yaml.Marshal(struct {
-		URL    string `yaml:"url"`
-		SHA256 string `yaml:"sha256"`
-	}{url, sha256Hex(data)})
-	if err != nil {
-		panic("emit: marshal site reference: " + err.Error()) // two strings cannot fail
-	}
-	return b
+	return writeFile{Path: site.RefPath, Owner: "root:root", Permissions: "0600", Content: string(site.MarshalRef(s.URL, s.Data))}
 }
 
 // literalBlock is the site file's content, the site data, as the literal block yaml.v3

@@ -9,6 +9,7 @@ import (
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/internal/version"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 )
 
 // Options tune a render.
@@ -100,7 +101,7 @@ func modeFor(secrets []string, parts ...[]byte) fs.FileMode {
 // manifest lists every file with its sha256, the input's hash, the tool version and the
 // templates it was rendered with (built in or overridden, each by its sha256: a change to an
 // override shows in review). It has no timestamps: the same input must give the same bytes.
-func manifest(t *Tree, input []byte, site Site, templates []roles.TemplateSource) OutputFile {
+func manifest(t *Tree, input []byte, siteData Site, templates []roles.TemplateSource) OutputFile {
 	type entry struct {
 		Path   string `json:"path"`
 		SHA256 string `json:"sha256,omitempty"`
@@ -121,7 +122,7 @@ func manifest(t *Tree, input []byte, site Site, templates []roles.TemplateSource
 		Templates   []roles.TemplateSource `json:"templates"`
 		Files       []entry                `json:"files"`
 	}{Tool: "midobake", Version: version.Version, InputSHA256: sha256Hex(input),
-		Site: siteEntry{Path: SiteDataPath, SHA256: sha256Hex(site.Data), URL: cloud.RedactURL(site.URL)}, Templates: templates}
+		Site: siteEntry{Path: SiteDataPath, SHA256: site.Hash(siteData.Data), URL: cloud.RedactURL(siteData.URL)}, Templates: templates}
 	for _, p := range t.Paths() {
 		f, _ := t.Get(p)
 		if f.Link != "" {

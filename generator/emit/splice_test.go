@@ -8,6 +8,7 @@ import (
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 )
 
 // TestSiteDataSurvivesEitherPath: the spliced literal block and the encoder's fallback both
@@ -22,7 +23,7 @@ func TestSiteDataSurvivesEitherPath(t *testing.T) {
 	if err != nil || len(plans) == 0 {
 		t.Fatalf("no plans (%v)", err)
 	}
-	for name, site := range map[string]string{
+	for name, data := range map[string]string{
 		"splice":        string(c.Marshal()),
 		"leading space": "  indented: first line\nversion: 1\n",
 		"control char":  "name: \"a\x01b\"\n",
@@ -30,7 +31,7 @@ func TestSiteDataSurvivesEitherPath(t *testing.T) {
 		"blank lines":   "a: 1\n\n\nb: 2\n",
 	} {
 		for _, mode := range []UserDataKind{FullUserData, BakedUserData} {
-			file := UserData(c, plans[0], mode, Site{Data: []byte(site)})
+			file := UserData(c, plans[0], mode, Site{Data: []byte(data)})
 			doc := file.Bytes()
 			var parsed struct {
 				WriteFiles []struct{ Path, Content string } `yaml:"write_files"`
@@ -38,11 +39,11 @@ func TestSiteDataSurvivesEitherPath(t *testing.T) {
 			if err := yaml.Unmarshal(doc, &parsed); err != nil {
 				t.Fatalf("%s/%s: not YAML: %v\n%s", name, mode, err, doc)
 			}
-			if parsed.WriteFiles[0].Path != roles.SitePath || parsed.WriteFiles[0].Content != site {
+			if parsed.WriteFiles[0].Path != site.Path || parsed.WriteFiles[0].Content != data {
 				t.Errorf("%s/%s: site data came out as %q", name, mode, parsed.WriteFiles[0].Content)
 			}
 			checkSitePart(t, name+"/"+string(mode), file)
-			if shared := UserData(c, plans[0], mode, NewSite([]byte(site), "")); string(shared.Bytes()) != string(doc) {
+			if shared := UserData(c, plans[0], mode, NewSite([]byte(data), "")); string(shared.Bytes()) != string(doc) {
 				t.Errorf("%s/%s: the render's shared block gives another document:\n%s", name, mode, shared.Bytes())
 			}
 		}
@@ -77,8 +78,8 @@ func TestSiteByReference(t *testing.T) {
 	c, _ := cloud.Load("example", cloud.Example())
 	tpl, _ := roles.NewTemplates("")
 	plans, _ := roles.Plans(roles.Resolve(c), tpl)
-	site := Site{Data: c.Marshal(), URL: "https://deploy.example/clouds/prod/cloud.yaml?sig=a:b"}
-	file := UserData(c, plans[0], BakedUserData, site)
+	s := Site{Data: c.Marshal(), URL: "https://deploy.example/clouds/prod/cloud.yaml?sig=a:b"}
+	file := UserData(c, plans[0], BakedUserData, s)
 	doc := file.Bytes()
 	var parsed struct {
 		WriteFiles []struct{ Path, Content string } `yaml:"write_files"`
@@ -86,14 +87,14 @@ func TestSiteByReference(t *testing.T) {
 	if err := yaml.Unmarshal(doc, &parsed); err != nil {
 		t.Fatal(err)
 	}
-	if parsed.WriteFiles[0].Path != roles.SiteRefPath {
-		t.Fatalf("first file is %s, want %s", parsed.WriteFiles[0].Path, roles.SiteRefPath)
+	if parsed.WriteFiles[0].Path != site.RefPath {
+		t.Fatalf("first file is %s, want %s", parsed.WriteFiles[0].Path, site.RefPath)
 	}
 	var ref struct{ URL, SHA256 string }
 	if err := yaml.Unmarshal([]byte(parsed.WriteFiles[0].Content), &ref); err != nil {
 		t.Fatal(err)
 	}
-	if ref.URL != site.URL || ref.SHA256 != sha256Hex(site.Data) {
+	if ref.URL != s.URL || ref.SHA256 != site.Hash(s.Data) {
 		t.Errorf("reference = %+v", ref)
 	}
 	if strings.Contains(string(doc), "zookeeper:") || strings.Contains(string(doc), "publicIps") {

@@ -9,6 +9,8 @@ import (
 	"io"
 	"io/fs"
 	"sort"
+
+	"github.com/midobake/midobake/site"
 )
 
 // OutputFile is one file of the output directory.
@@ -34,7 +36,7 @@ func fileOf(path string, mode fs.FileMode, data []byte) OutputFile {
 
 // SiteDataPath is where the output keeps the site data: the file to publish for user-data
 // rendered with --site-url, and the one place the review diff shows it.
-const SiteDataPath = "site/cloud.yaml"
+const SiteDataPath = site.ServePath
 
 // Bytes is the file's data (nothing for a link). A user-data's parts are joined into a new
 // slice: to write or hash one, WriteTo and SHA256 do without.

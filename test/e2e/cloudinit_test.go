@@ -17,6 +17,7 @@ import (
 	"github.com/midobake/midobake/generator/emit"
 	"github.com/midobake/midobake/internal/testenv"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 )
 
 type fixture struct {
@@ -133,8 +134,7 @@ func TestFullUserData(t *testing.T) {
 				if got := strings.TrimSpace(r.file("etc/hostname")); got != host {
 					t.Errorf("host name %q, want %q", got, host)
 				}
-				site := r.file(roles.SitePath)
-				if site != string(fx.cloud.Marshal()) {
+				if r.file(site.Path) != string(fx.cloud.Marshal()) {
 					t.Errorf("site data differs from the normalized cloud")
 				}
 				want := []string{"systemctl daemon-reload", "systemctl enable midobake-firstboot.service", "midobake firstboot --site /etc/midobake/cloud.yaml"}
@@ -166,7 +166,7 @@ func TestBakedUserData(t *testing.T) {
 	if !r.ok() {
 		t.Fatalf("cloud-init reported errors %v:\n%s", r.errors, r.output)
 	}
-	checkFile(t, r, roles.File{Path: roles.SitePath, Mode: 0o600, Content: fx.cloud.Marshal()})
+	checkFile(t, r, roles.File{Path: site.Path, Mode: 0o600, Content: fx.cloud.Marshal()})
 	if diff := cmp.Diff([]string{"midobake firstboot --site /etc/midobake/cloud.yaml"}, r.stubs); diff != "" {
 		t.Errorf("commands (-want +got):\n%s", diff)
 	}
@@ -181,7 +181,7 @@ func TestBakedUserData(t *testing.T) {
 // hook then fetches the site data the reference names from a web server and verifies it.
 func TestSiteByReferenceUserData(t *testing.T) {
 	fx := fixtureNamed(t, "example")
-	site := fx.cloud.Marshal()
+	data := fx.cloud.Marshal()
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -189,7 +189,7 @@ func TestSiteByReferenceUserData(t *testing.T) {
 			http.NotFound(w, r)
 			return
 		}
-		w.Write(site)
+		w.Write(data)
 	}))
 	defer srv.Close()
 	tpl, _ := roles.NewTemplates("")
@@ -213,8 +213,8 @@ func TestSiteByReferenceUserData(t *testing.T) {
 			if !r.ok() {
 				t.Fatalf("cloud-init reported errors %v:\n%s", r.errors, r.output)
 			}
-			checkFile(t, r, roles.File{Path: roles.SiteRefPath, Mode: 0o600, Content: emit.SiteRef(srv.URL+"/prod/cloud.yaml", site)})
-			if _, err := os.Stat(filepath.Join(r.upper, roles.SitePath)); !os.IsNotExist(err) {
+			checkFile(t, r, roles.File{Path: site.RefPath, Mode: 0o600, Content: site.MarshalRef(srv.URL+"/prod/cloud.yaml", data)})
+			if _, err := os.Stat(filepath.Join(r.upper, site.Path)); !os.IsNotExist(err) {
 				t.Errorf("the site data is on the host before the hook fetched it: %v", err)
 			}
 			if got := r.stubs[len(r.stubs)-1]; got != "midobake firstboot --site /etc/midobake/cloud.yaml" {

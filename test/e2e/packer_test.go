@@ -17,6 +17,7 @@ import (
 	"github.com/midobake/midobake/internal/testenv"
 	"github.com/midobake/midobake/internal/version"
 	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 )
 
 var (
@@ -379,7 +380,7 @@ func TestBakedAndPlainImagesAgree(t *testing.T) {
 			if !baked.ok() || !plain.ok() {
 				t.Fatalf("cloud-init errors: baked %v, plain %v\n%s\n%s", baked.errors, plain.errors, baked.output, plain.output)
 			}
-			for _, f := range append(plan.Files, roles.File{Path: roles.SitePath}) {
+			for _, f := range append(plan.Files, roles.File{Path: site.Path}) {
 				bc, bm, bok := baked.view(f.Path)
 				pc, pm, pok := plain.view(f.Path)
 				if !bok || !pok || bc != pc || bm != pm {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/midobake/midobake/internal/testenv"
 	"github.com/midobake/midobake/internal/version"
-	"github.com/midobake/midobake/roles"
+	"github.com/midobake/midobake/site"
 )
 
 // installYum34 makes a root's yum EL7's yum 3.4 (test/yum34.sh, over the root's dnf).
@@ -73,7 +73,7 @@ func TestPlainImageInstallsFromFullUserData(t *testing.T) {
 		}
 	}
 	for _, f := range doc.WriteFiles {
-		if f.Path == roles.SitePath {
+		if f.Path == site.Path {
 			os.MkdirAll(filepath.Join(root, "etc/midobake"), 0o755)
 			os.WriteFile(filepath.Join(root, f.Path), []byte(f.Content), 0o600)
 		}
@@ -90,11 +90,11 @@ chroot "$ROOT" createrepo_c --quiet /srv/repo
 chroot "$ROOT" rpm -i --quiet /tmp/base.rpm
 chroot "$ROOT" yum -t -y install "$@"
 echo "yum exit $?"
-chroot "$ROOT" /usr/bin/midobake preflight --site ` + roles.SitePath + ` --host node1 && exit 1
+chroot "$ROOT" /usr/bin/midobake preflight --site ` + site.Path + ` --host node1 && exit 1
 mv "$held"/*.rpm "$ROOT/srv/repo/" && chroot "$ROOT" createrepo_c --quiet /srv/repo && chroot "$ROOT" yum -q clean metadata
 chroot "$ROOT" yum -t -y install "$@"
 chroot "$ROOT" rpm -q "$@"
-chroot "$ROOT" /usr/bin/midobake preflight --site ` + roles.SitePath + ` --host node1 | grep -E '^ +ok +packages '
+chroot "$ROOT" /usr/bin/midobake preflight --site ` + site.Path + ` --host node1 | grep -E '^ +ok +packages '
 chroot "$ROOT" /usr/bin/midobake version`
 	cmd := exec.Command("unshare", append([]string{"--mount", "--fork", "bash", "-c", script, "install"}, doc.Packages...)...)
 	cmd.Env = append(os.Environ(), "ROOT="+root)

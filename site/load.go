@@ -1,4 +1,4 @@
-package firstboot
+package site
 
 import (
 	"bytes"
@@ -19,10 +19,10 @@ import (
 	"github.com/midobake/midobake/system"
 )
 
-// SiteSource says where the site data comes from: the file Path, or, when the reference file
+// Source says where the site data comes from: the file Path, or, when the reference file
 // Ref exists (user-data rendered with --site-url), the URL it names, verified against the
 // SHA-256 it gives and then kept at Path.
-type SiteSource struct {
+type Source struct {
 	Path    string
 	Ref     string
 	DryRun  bool // fetch and verify, but keep nothing
@@ -32,20 +32,14 @@ type SiteSource struct {
 	Out     io.Writer
 }
 
-// SiteRef is the content of the reference file.
-type SiteRef struct {
-	URL    string `yaml:"url"`
-	SHA256 string `yaml:"sha256"`
-}
-
-var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // maxRefSize bounds the reference file: a URL and a hash.
 const maxRefSize = 64 << 10
 
-// ReadSiteRef reads and checks a reference file.
-func ReadSiteRef(name string, data []byte) (SiteRef, error) {
-	var ref SiteRef
+// ParseRef reads and checks a reference file.
+func ParseRef(name string, data []byte) (Ref, error) {
+	var ref Ref
 	if len(data) > maxRefSize {
 		return ref, fmt.Errorf("%s: larger than %d KiB", name, maxRefSize>>10)
 	}
@@ -58,17 +52,17 @@ func ReadSiteRef(name string, data []byte) (SiteRef, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return ref, fmt.Errorf("%s: url %s: want an http:// or https:// URL", name, cloud.Printable(cloud.RedactURL(ref.URL), 200))
 	}
-	if !sha256Hex.MatchString(ref.SHA256) {
+	if !hexSHA256.MatchString(ref.SHA256) {
 		return ref, fmt.Errorf("%s: sha256 %s: want 64 lower-case hex digits", name, cloud.Printable(ref.SHA256, 80))
 	}
 	return ref, nil
 }
 
-// LoadSite returns the site data. Without a reference file it is Path's content. With one,
+// Load returns the site data. Without a reference file it is Path's content. With one,
 // Path's content if it has the reference's hash (a re-run, or a later boot), else what the URL
 // serves, fetched with retries until the timeout, refused unless its hash is the reference's,
 // and kept at Path (0600) only then: a host never runs on, or keeps, data it cannot verify.
-func LoadSite(ctx context.Context, src SiteSource) ([]byte, error) {
+func Load(ctx context.Context, src Source) ([]byte, error) {
 	refData, err := readBounded(src.Ref, maxRefSize)
 	if src.Ref == "" || errors.Is(err, os.ErrNotExist) {
 		data, err := cloud.ReadFile(src.Path)
@@ -80,11 +74,11 @@ func LoadSite(ctx context.Context, src SiteSource) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the site reference: %w", err)
 	}
-	ref, err := ReadSiteRef(src.Ref, refData)
+	ref, err := ParseRef(src.Ref, refData)
 	if err != nil {
 		return nil, err
 	}
-	if local, err := cloud.ReadFile(src.Path); err == nil && siteHash(local) == ref.SHA256 {
+	if local, err := cloud.ReadFile(src.Path); err == nil && Hash(local) == ref.SHA256 {
 		fmt.Fprintf(src.Out, "site data: %s is the one %s names (sha256 %.12s)\n", src.Path, src.Ref, ref.SHA256)
 		return local, nil
 	}
@@ -140,7 +134,7 @@ func LoadSite(ctx context.Context, src SiteSource) ([]byte, error) {
 }
 
 // fetch gets the site data once and verifies it; it returns the URL it ended at.
-func fetch(ctx context.Context, client *http.Client, ref SiteRef) ([]byte, string, error) {
+func fetch(ctx context.Context, client *http.Client, ref Ref) ([]byte, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ref.URL, nil)
 	if err != nil {
 		return nil, "", err
@@ -162,7 +156,7 @@ func fetch(ctx context.Context, client *http.Client, ref SiteRef) ([]byte, strin
 	if err != nil {
 		return nil, final, fmt.Errorf("refused: %w", err)
 	}
-	if got := siteHash(data); got != ref.SHA256 {
+	if got := Hash(data); got != ref.SHA256 {
 		return nil, final, fmt.Errorf("refused: its sha256 is %.12s…, the user-data expects %.12s… (publish site/cloud.yaml of the same render)", got, ref.SHA256)
 	}
 	return data, final, nil
@@ -178,9 +172,9 @@ func readBounded(name string, limit int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, limit+1))
 }
 
-// SiteRefURL is the URL the reference file at ref names, or "" (no reference, or a bad one:
-// LoadSite says why).
-func SiteRefURL(ref string) string {
+// RefURL is the URL the reference file at ref names, or "" (no reference, or a bad one:
+// Load says why).
+func RefURL(ref string) string {
 	if ref == "" {
 		return ""
 	}
@@ -188,7 +182,7 @@ func SiteRefURL(ref string) string {
 	if err != nil {
 		return ""
 	}
-	r, err := ReadSiteRef(ref, data)
+	r, err := ParseRef(ref, data)
 	if err != nil {
 		return ""
 	}

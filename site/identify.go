@@ -1,4 +1,4 @@
-package firstboot
+package site
 
 import (
 	"fmt"
@@ -8,10 +8,10 @@ import (
 	"github.com/midobake/midobake/system"
 )
 
-// identify finds this host in the site data: by host name (short or fully qualified), else by
+// Identify finds this host in the site data: by host name (short or fully qualified), else by
 // one of its addresses. Several matches, or none, are errors an operator must resolve; a
 // wrong guess would give the host another host's ZooKeeper myid or uplink.
-func identify(c *cloud.Cloud, id system.Identity) (cloud.Host, string, error) {
+func Identify(c *cloud.Cloud, id system.Identity) (cloud.Host, string, error) {
 	name, err := id.Hostname()
 	if err != nil {
 		return cloud.Host{}, "", fmt.Errorf("reading the host name: %w", err)
@@ -60,7 +60,7 @@ func identify(c *cloud.Cloud, id system.Identity) (cloud.Host, string, error) {
 }
 
 // FindHost is the host a command runs for: the one --host names, else this machine as
-// identify finds it.
+// Identify finds it.
 func FindHost(c *cloud.Cloud, name string, id system.Identity) (cloud.Host, error) {
 	if name != "" {
 		h, ok := c.Host(name)
@@ -69,7 +69,7 @@ func FindHost(c *cloud.Cloud, name string, id system.Identity) (cloud.Host, erro
 		}
 		return h, nil
 	}
-	h, _, err := identify(c, id)
+	h, _, err := Identify(c, id)
 	if err != nil {
 		return cloud.Host{}, fmt.Errorf("identify: %w", err)
 	}

@@ -1,4 +1,4 @@
-package firstboot
+package site
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func newSiteFixture(t *testing.T, url string) *siteFixture {
 	t.Helper()
 	f := &siteFixture{dir: t.TempDir(), data: cloud.Example()}
 	f.path, f.ref = filepath.Join(f.dir, "cloud.yaml"), filepath.Join(f.dir, "site.ref")
-	writeRef(t, f.ref, url, siteHash(f.data))
+	writeRef(t, f.ref, url, Hash(f.data))
 	return f
 }
 
@@ -41,7 +41,7 @@ func writeRef(t *testing.T, path, url, sum string) {
 }
 
 func (f *siteFixture) load(timeout time.Duration) ([]byte, error) {
-	return LoadSite(context.Background(), SiteSource{Path: f.path, Ref: f.ref, Timeout: timeout,
+	return Load(context.Background(), Source{Path: f.path, Ref: f.ref, Timeout: timeout,
 		Backoff: system.Backoff{Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond}, Out: &f.log})
 }
 
@@ -54,7 +54,7 @@ func TestSiteFetchedVerifiedAndKept(t *testing.T) {
 	f := newSiteFixture(t, srv.URL+"/site/cloud.yaml")
 	got, err := f.load(5 * time.Second)
 	if err != nil || !bytes.Equal(got, f.data) {
-		t.Fatalf("LoadSite: %v (%d bytes)\n%s", err, len(got), f.log.String())
+		t.Fatalf("Load: %v (%d bytes)\n%s", err, len(got), f.log.String())
 	}
 	kept, err := os.ReadFile(f.path)
 	if err != nil || !bytes.Equal(kept, f.data) {
@@ -192,7 +192,7 @@ func TestSiteRefMustBeWellFormed(t *testing.T) {
 		"unknown field": "url: http://x/cloud.yaml\nsha256: " + strings.Repeat("a", 64) + "\nsize: 3\n",
 		"not yaml":      "\x00\x01",
 	} {
-		if _, err := ReadSiteRef("site.ref", []byte(content)); err == nil {
+		if _, err := ParseRef("site.ref", []byte(content)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
