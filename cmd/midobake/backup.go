@@ -42,24 +42,22 @@ func runBackup(e *env, args []string) error {
 			"that reaches the ensemble; the README's recovery runbook says how to restore.")
 	siteFile := fs.String("site", site.Path, "site data: the cloud description (`FILE`) naming the cloud and its ensemble")
 	zkList := fs.String("zookeeper", "", "ZooKeeper servers (`HOST:PORT,...`); default: the description's ensemble")
-	out := fs.String("o", "", "write the backup to `FILE` (never over an existing file without --force)")
-	into := fs.String("into", "", "instead of -o: write it into `DIR` as CLOUD-YYYYMMDDTHHMMSSZ.backup (made 0700 if missing),\nas the description's backup schedule does")
+	out := fs.String("out-file", "", "write the backup to `FILE` (never over an existing file without --force)")
+	into := fs.String("into", "", "instead of --out-file: write it into `DIR` as CLOUD-YYYYMMDDTHHMMSSZ.backup (made 0700 if missing),\nas the description's backup schedule does")
 	keep := fs.Int("keep", 0, "with --into: then delete all but the newest `N` of this cloud's backups in DIR\n(only files named as --into names them; 0 keeps all)")
-	force := fs.Bool("force", false, "replace an existing -o FILE")
+	force := fs.Bool("force", false, "replace an existing --out-file FILE")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after `D` (a tree that never stops changing)")
-	format := fs.String("format", "text", "what to print when done: text, or json (the manifest)")
+	format := fs.outputOrFile("out-file", "text", "json")
+	fs.rename("format", "o")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	switch {
 	case (*out == "") == (*into == ""):
-		fmt.Fprintf(e.stderr, "midobake backup: say where the backup goes: -o FILE, or --into DIR\n")
+		fmt.Fprintf(e.stderr, "midobake backup: say where the backup goes: --out-file FILE, or --into DIR\n")
 		return errUsage
 	case *keep < 0 || *keep > cloud.MaxBackupKeep || *keep > 0 && *into == "":
 		fmt.Fprintf(e.stderr, "midobake backup: --keep takes 0 to %d, with --into\n", cloud.MaxBackupKeep)
-		return errUsage
-	case *format != "text" && *format != "json":
-		fmt.Fprintf(e.stderr, "midobake backup: --format %q: use text or json\n", cloud.Printable(*format, 40))
 		return errUsage
 	case *timeout <= 0:
 		fmt.Fprintf(e.stderr, "midobake backup: --timeout takes a positive duration (like 2m)\n")
@@ -79,7 +77,7 @@ func runBackup(e *env, args []string) error {
 		*force = false // a name of a second ago: never over another backup
 	}
 	if _, err := os.Lstat(*out); err == nil && !*force {
-		fmt.Fprintf(e.stderr, "midobake backup: %s exists: give another -o, or --force to replace it\n", cloud.Printable(*out, 300))
+		fmt.Fprintf(e.stderr, "midobake backup: %s exists: give another --out-file, or --force to replace it\n", cloud.Printable(*out, 300))
 		return failed{"backup file exists"}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -136,17 +134,14 @@ func runRestore(e *env, args []string) error {
 	siteFile := fs.String("site", site.Path, "site data: the cloud description (`FILE`) naming the cloud and its ensemble")
 	zkList := fs.String("zookeeper", "", "ZooKeeper servers (`HOST:PORT,...`); default: the description's ensemble")
 	replace := fs.Bool("replace", false, "delete what the ensemble holds (ZooKeeper's own nodes aside) before restoring")
-	format := fs.String("format", "text", "what to print when done: text, or json (the manifest)")
+	format := fs.output(": json is the manifest", "text", "json")
+	fs.rename("format", "o")
 	if err := parse(fs, args, 1); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintf(e.stderr, "midobake restore: give the backup FILE\n")
 		fs.Usage()
-		return errUsage
-	}
-	if *format != "text" && *format != "json" {
-		fmt.Fprintf(e.stderr, "midobake restore: --format %q: use text or json\n", cloud.Printable(*format, 40))
 		return errUsage
 	}
 	file := fs.Arg(0)

@@ -39,7 +39,7 @@ func TestBackupRestoreCLI(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "site.yaml"), []byte(example), 0o644)
 	os.WriteFile(filepath.Join(dir, "other.yaml"), []byte(strings.Replace(example, "name: euca-lab", "name: other-cloud", 1)), 0o644)
 
-	r := midobake(t, dir, "backup", "--site", "site.yaml", "--zookeeper", addr, "-o", "nsdb.backup", "--format", "json")
+	r := midobake(t, dir, "backup", "--site", "site.yaml", "--zookeeper", addr, "--out-file", "nsdb.backup", "-o", "json")
 	if r.code != 0 {
 		t.Fatalf("backup: exit %d\n%s", r.code, r.stderr)
 	}
@@ -53,11 +53,11 @@ func TestBackupRestoreCLI(t *testing.T) {
 	good, _ := os.ReadFile(filepath.Join(dir, "nsdb.backup"))
 
 	// Never over an existing file unless told; a failed backup leaves nothing behind.
-	r = midobake(t, dir, "backup", "--site", "site.yaml", "--zookeeper", addr, "-o", "nsdb.backup")
+	r = midobake(t, dir, "backup", "--site", "site.yaml", "--zookeeper", addr, "--out-file", "nsdb.backup")
 	if r.code == 0 || !strings.Contains(r.stderr, "nsdb.backup exists") {
 		t.Errorf("backup over an existing file: exit %d\n%s", r.code, r.stderr)
 	}
-	r = midobake(t, dir, "backup", "--site", "site.yaml", "--zookeeper", fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t)), "-o", "nsdb.backup", "--force", "--timeout", "10s")
+	r = midobake(t, dir, "backup", "--site", "site.yaml", "--zookeeper", fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t)), "--out-file", "nsdb.backup", "--force", "--timeout", "10s")
 	if r.code == 0 {
 		t.Errorf("backup from a ZooKeeper that is not there succeeded")
 	}
@@ -116,7 +116,7 @@ func TestBackupIntoKeeps(t *testing.T) {
 	}
 	os.Symlink("/etc/passwd", filepath.Join(into, "euca-lab-20200101T000000Z.backup"))
 
-	r := midobake(t, dir, "backup", "--site", "site.yaml", "--zookeeper", addr, "--into", "backups", "--keep", "2", "--format", "json")
+	r := midobake(t, dir, "backup", "--site", "site.yaml", "--zookeeper", addr, "--into", "backups", "--keep", "2", "-o", "json")
 	if r.code != 0 {
 		t.Fatalf("backup --into: exit %d\n%s", r.code, r.stderr)
 	}
@@ -147,12 +147,12 @@ func TestBackupIntoKeeps(t *testing.T) {
 	if !strings.HasPrefix(filepath.Base(got.File), "euca-lab-") || !strings.HasSuffix(got.File, "Z.backup") {
 		t.Errorf("the new backup is named %s", got.File)
 	}
-	r = midobake(t, dir, "restore", "--site", "site.yaml", "--zookeeper", "127.0.0.1:1", "--format", "json", got.File)
+	r = midobake(t, dir, "restore", "--site", "site.yaml", "--zookeeper", "127.0.0.1:1", "-o", "json", got.File)
 	if strings.Contains(r.stderr, "not a midobake backup") || strings.Contains(r.stderr, "truncated") {
 		t.Errorf("the scheduled backup does not verify: %s", r.stderr)
 	}
 
-	for _, bad := range [][]string{{"--into", "backups", "-o", "x.backup"}, {"--keep", "2", "-o", "x.backup"}, {"--into", "backups", "--keep", "-1"}} {
+	for _, bad := range [][]string{{"--into", "backups", "--out-file", "x.backup"}, {"--keep", "2", "--out-file", "x.backup"}, {"--into", "backups", "-o", "yaml"}, {"--into", "backups", "--keep", "-1"}} {
 		r := midobake(t, dir, append([]string{"backup", "--site", "site.yaml", "--zookeeper", addr}, bad...)...)
 		if r.code != 2 {
 			t.Errorf("backup %v: exit %d, want 2 (usage)\n%s", bad, r.code, r.stderr)

@@ -22,7 +22,7 @@ func TestWithoutFReadsTheCloudHere(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "cloud.yaml: cloud my-cloud is valid") || strings.Contains(r.stderr, "embedded example") {
 		t.Errorf("validate: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if r := midobake(t, dir, "render", "-o", "out"); r.code != 0 || !strings.Contains(r.stdout, "rendered my-cloud") {
+	if r := midobake(t, dir, "render", "--out-dir", "out"); r.code != 0 || !strings.Contains(r.stdout, "rendered my-cloud") {
 		t.Errorf("render: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	empty := t.TempDir()
@@ -73,7 +73,7 @@ func TestDiffRendersAsRenderDoes(t *testing.T) {
 		{[]string{"--max-user-data", "8KiB", "--site-url", url}, 0},
 		{[]string{"--max-user-data", "8KiB"}, 1},
 	} {
-		r := midobake(t, dir, append([]string{"render", "-f", changed, "-o", "out"}, tc.args...)...)
+		r := midobake(t, dir, append([]string{"render", "-f", changed, "--out-dir", "out"}, tc.args...)...)
 		d := midobake(t, dir, append(append([]string{"diff"}, tc.args...), old, changed)...)
 		if r.code != tc.code || d.code != tc.code {
 			t.Errorf("%v: render exit %d, diff exit %d, want %d\n%s%s", tc.args, r.code, d.code, tc.code, r.stderr, d.stderr)

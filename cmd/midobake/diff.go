@@ -33,12 +33,12 @@ func runDiff(e *env, args []string) (err error) {
 			"Credentials in repository URLs are redacted.")
 	exitCode := fs.Bool("exit-code", false, "exit 1 when anything differs, 0 when nothing does, 2 when the diff could\nnot be made (as diff(1) does; without it a failed diff exits 1)")
 	stat := fs.Bool("stat", false, "print only the summary and a line per changed file")
-	format := fs.String("o", "text", "output `FORMAT`: text, json (the summary by kind, for scripts) or markdown\n(a table and collapsed diffs, for a pull-request comment)")
-	color := fs.String("color", "auto", "colour the diff: auto (on a terminal), always or never")
+	format := fs.output(": json is the summary by kind, for scripts; markdown a table and\ncollapsed diffs, for a pull-request comment", "text", "json", "markdown")
+	color := fs.String("color", "auto", "colour the diff: `auto|always|never` (auto: on a terminal)")
 	ro := addRenderFlags(fs, "diff", true)
 	var sideTemplates [2]string
-	fs.StringVar(&sideTemplates[0], "old-templates", "", "template overrides OLD is rendered with: a `DIR`, or REV:DIR read from git\n(default: --templates)")
-	fs.StringVar(&sideTemplates[1], "new-templates", "", "template overrides NEW is rendered with: a `DIR`, or REV:DIR read from git\n(default: --templates)")
+	fs.StringVar(&sideTemplates[0], "old-templates", "", "template overrides OLD is rendered with, `DIR|REV:DIR`: a directory, or one read from git\n(default: --templates)")
+	fs.StringVar(&sideTemplates[1], "new-templates", "", "template overrides NEW is rendered with, `DIR|REV:DIR`: a directory, or one read from git\n(default: --templates)")
 	if err := parse(fs, args, 2); err != nil {
 		return err
 	}
@@ -50,10 +50,6 @@ func runDiff(e *env, args []string) (err error) {
 	if fs.NArg() != 2 {
 		fmt.Fprintf(e.stderr, "midobake diff: want OLD and NEW, got %d arguments\n", fs.NArg())
 		fs.Usage()
-		return errUsage
-	}
-	if *format != "text" && *format != "json" && *format != "markdown" {
-		fmt.Fprintf(e.stderr, "midobake diff: -o %q: use text, json or markdown\n", cloud.Printable(*format, 40))
 		return errUsage
 	}
 	if err := ro.prepare(e); err != nil {

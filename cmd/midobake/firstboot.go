@@ -55,7 +55,7 @@ func runFirstboot(e *env, args []string) error {
 	// A --site other than the default, named without --site-ref, is that file's data, whatever
 	// reference this machine holds for its own site data (which would overwrite it). The
 	// user-data's runcmd and the unit name the default --site: the reference applies.
-	if flagGiven(fs, "site") && *siteFile != site.Path && !flagGiven(fs, "site-ref") {
+	if fs.given("site") && *siteFile != site.Path && !fs.given("site-ref") {
 		*siteRef = ""
 	}
 	backoff := system.DefaultBackoff

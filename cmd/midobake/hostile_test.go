@@ -27,7 +27,7 @@ func TestInputsAreBounded(t *testing.T) {
 	dir := t.TempDir()
 	for _, args := range [][]string{
 		{"validate", "-f", "/dev/zero"},
-		{"render", "-f", "/dev/zero", "-o", filepath.Join(dir, "out")},
+		{"render", "-f", "/dev/zero", "--out-dir", filepath.Join(dir, "out")},
 		{"diff", "/dev/zero", "../../fixtures/valid/example.yaml"},
 		{"firstboot", "--site", "/dev/zero", "--host", "clc1", "--dry-run"},
 	} {
@@ -110,7 +110,7 @@ func TestPasswordsNeverShow(t *testing.T) {
 		for _, args := range [][]string{
 			{"validate", "-f", good},
 			{"validate", "-f", bad},
-			{"render", "-f", good, "-o", filepath.Join(dir, "out")},
+			{"render", "-f", good, "--out-dir", filepath.Join(dir, "out")},
 			{"diff", "../../fixtures/valid/example.yaml", good},
 			{"diff", "-o", "json", good, "../../fixtures/valid/example.yaml"},
 			{"diff", good, bad},
@@ -168,7 +168,7 @@ func TestYAMLReadsBackWithPyYAML(t *testing.T) {
 	src = strings.Replace(src, "network:\n", extra.String()+"network:\n", 1)
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "cloud.yaml"), []byte(src), 0o644)
-	if r := midobake(t, dir, "render", "-f", "cloud.yaml", "-o", "out"); r.code != 0 {
+	if r := midobake(t, dir, "render", "-f", "cloud.yaml", "--out-dir", "out"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	script := `

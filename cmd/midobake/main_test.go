@@ -124,13 +124,13 @@ func TestExampleIsTheFixture(t *testing.T) {
 // exit 1, and an earlier output stays byte for byte.
 func TestInvalidInputLeavesOutputUntouched(t *testing.T) {
 	dir := t.TempDir()
-	if r := midobake(t, dir, "render", "-o", "out"); r.code != 0 {
+	if r := midobake(t, dir, "render", "--out-dir", "out"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	before := snapshot(t, filepath.Join(dir, "out"))
 	bad := filepath.Join(dir, "cloud.yaml")
 	os.WriteFile(bad, []byte("version: 1\nname: x\nos: el7\nmidonet: {}\nhosts:\n  - {name: a, adress: 10.0.0.1, roles: [clc, nsdb]}\nnetwork: {Mode: VPCMIDO}\n"), 0o644)
-	r := midobake(t, dir, "render", "-f", "cloud.yaml", "-o", "out")
+	r := midobake(t, dir, "render", "-f", "cloud.yaml", "--out-dir", "out")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1", r.code)
 	}
@@ -152,7 +152,7 @@ func TestRenderReplacesOnlyItsOwnOutput(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "docs"), 0o755)
 	os.WriteFile(filepath.Join(dir, "docs", "notes.txt"), []byte("mine"), 0o644)
-	r := midobake(t, dir, "render", "-o", "docs")
+	r := midobake(t, dir, "render", "--out-dir", "docs")
 	if r.code != 1 || !strings.Contains(r.stderr, "not a midobake output") {
 		t.Errorf("exit %d: %s", r.code, r.stderr)
 	}
@@ -162,14 +162,14 @@ func TestRenderReplacesOnlyItsOwnOutput(t *testing.T) {
 	// A host taken out of the description: its files, which the earlier render wrote, go.
 	withGone := strings.Replace(string(cloud.Example()), "  - name: ufs1", "  - name: gone\n    address: 10.111.5.99\n    roles: [nc]\n  - name: ufs1", 1)
 	os.WriteFile(filepath.Join(dir, "with-gone.yaml"), []byte(withGone), 0o644)
-	if r := midobake(t, dir, "render", "-f", "with-gone.yaml", "-o", "out"); r.code != 0 {
+	if r := midobake(t, dir, "render", "-f", "with-gone.yaml", "--out-dir", "out"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	stale := filepath.Join(dir, "out", "hosts", "gone", "user-data")
 	if _, err := os.Lstat(stale); err != nil {
 		t.Fatalf("the first render did not write %s", stale)
 	}
-	if r := midobake(t, dir, "render", "-o", "out"); r.code != 0 {
+	if r := midobake(t, dir, "render", "--out-dir", "out"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	if _, err := os.Lstat(stale); err == nil {
@@ -239,7 +239,7 @@ func TestFirstbootDryRunGolden(t *testing.T) {
 // and leaves out the null/SSH one; a malformed reference is a usage error.
 func TestRenderForACloudBuilder(t *testing.T) {
 	dir := t.TempDir()
-	if r := midobake(t, dir, "render", "--packer-source", "amazon-ebs.midobake", "-o", "out"); r.code != 0 {
+	if r := midobake(t, dir, "render", "--packer-source", "amazon-ebs.midobake", "--out-dir", "out"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "out/packer/source.pkr.hcl")); err == nil {
@@ -249,7 +249,7 @@ func TestRenderForACloudBuilder(t *testing.T) {
 	if !strings.Contains(string(b), `sources = ["source.amazon-ebs.midobake"]`) {
 		t.Errorf("nc.pkr.hcl:\n%s", b)
 	}
-	if r := midobake(t, dir, "render", "--packer-source", "amazon-ebs", "-o", "out2"); r.code != 2 || !strings.Contains(r.stderr, "write TYPE.NAME") {
+	if r := midobake(t, dir, "render", "--packer-source", "amazon-ebs", "--out-dir", "out2"); r.code != 2 || !strings.Contains(r.stderr, "write TYPE.NAME") {
 		t.Errorf("bad source: exit %d %s", r.code, r.stderr)
 	}
 }

@@ -21,7 +21,7 @@ func TestRenderRefusesAForeignManifest(t *testing.T) {
 	os.MkdirAll(project, 0o755)
 	os.WriteFile(filepath.Join(project, "manifest.json"), []byte(`{"name": "my-app", "version": "1.0"}`), 0o644)
 	os.WriteFile(filepath.Join(project, "main.c"), []byte("int main() {}"), 0o644)
-	r := midobake(t, dir, "render", "-o", "project")
+	r := midobake(t, dir, "render", "--out-dir", "project")
 	if r.code != 1 || !strings.Contains(r.stderr, "its manifest.json is not one midobake wrote") {
 		t.Errorf("exit %d: %s", r.code, r.stderr)
 	}
@@ -29,11 +29,11 @@ func TestRenderRefusesAForeignManifest(t *testing.T) {
 		t.Error("the project was replaced")
 	}
 
-	if r := midobake(t, dir, "render", "-o", "out"); r.code != 0 {
+	if r := midobake(t, dir, "render", "--out-dir", "out"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	os.WriteFile(filepath.Join(dir, "out", "manifest.json"), []byte(`{"tool": "midobake", "files": []}`), 0o644)
-	if r := midobake(t, dir, "render", "-o", "out"); r.code != 1 || !strings.Contains(r.stderr, "does not match its manifest.json") {
+	if r := midobake(t, dir, "render", "--out-dir", "out"); r.code != 1 || !strings.Contains(r.stderr, "does not match its manifest.json") {
 		t.Errorf("an edited manifest: exit %d: %s", r.code, r.stderr)
 	}
 }
@@ -42,11 +42,11 @@ func TestRenderRefusesAForeignManifest(t *testing.T) {
 // link stays a link.
 func TestRenderThroughASymlink(t *testing.T) {
 	dir := t.TempDir()
-	if r := midobake(t, dir, "render", "-o", "real"); r.code != 0 {
+	if r := midobake(t, dir, "render", "--out-dir", "real"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	os.Symlink("real", filepath.Join(dir, "current"))
-	if r := midobake(t, dir, "render", "-f", haLarge(t), "-o", filepath.Join(dir, "current")); r.code != 0 {
+	if r := midobake(t, dir, "render", "-f", haLarge(t), "--out-dir", filepath.Join(dir, "current")); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	if st, err := os.Lstat(filepath.Join(dir, "current")); err != nil || st.Mode()&os.ModeSymlink == 0 {
@@ -63,7 +63,7 @@ func TestRenderCleansUpAfterAKill(t *testing.T) {
 	dir := t.TempDir()
 	stale := filepath.Join(dir, ".out.new-1234")
 	os.MkdirAll(filepath.Join(stale, "profiles"), 0o755)
-	if r := midobake(t, dir, "render", "-o", "out"); r.code != 0 {
+	if r := midobake(t, dir, "render", "--out-dir", "out"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
@@ -84,7 +84,7 @@ func TestRenderKeepsTheNewOutputWhenTheOldOneStays(t *testing.T) {
 	}
 	testenv.Need(t, "chattr", "apt-get install e2fsprogs")
 	dir := t.TempDir()
-	if r := midobake(t, dir, "render", "-o", "out"); r.code != 0 {
+	if r := midobake(t, dir, "render", "--out-dir", "out"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	stuck := filepath.Join(dir, "out", "hosts", "clc1", "meta-data")
@@ -98,7 +98,7 @@ func TestRenderKeepsTheNewOutputWhenTheOldOneStays(t *testing.T) {
 			exec.Command("chattr", "-i", m).Run()
 		}
 	}()
-	r := midobake(t, dir, "render", "-f", haLarge(t), "-o", filepath.Join(dir, "out"))
+	r := midobake(t, dir, "render", "-f", haLarge(t), "--out-dir", filepath.Join(dir, "out"))
 	if r.code != 0 || !strings.Contains(r.stderr, "warning: the new output is in place, but the previous one could not be removed") {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -110,7 +110,7 @@ func TestRenderKeepsTheNewOutputWhenTheOldOneStays(t *testing.T) {
 		t.Fatalf("leftovers: %v", left)
 	}
 	exec.Command("chattr", "-i", filepath.Join(left[0], "hosts", "clc1", "meta-data")).Run()
-	if r := midobake(t, dir, "render", "-o", filepath.Join(dir, "out")); r.code != 0 {
+	if r := midobake(t, dir, "render", "--out-dir", filepath.Join(dir, "out")); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, ".out.new-*")); len(left) != 0 {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 
 	"github.com/midobake/midobake/cloud"
@@ -25,7 +24,7 @@ type renderOptions struct {
 
 // addRenderFlags declares the render options on a command's flags. Packer templates are not
 // served, so serve has no --packer-source.
-func addRenderFlags(fs *flag.FlagSet, cmd string, packer bool) *renderOptions {
+func addRenderFlags(fs *flagSet, cmd string, packer bool) *renderOptions {
 	o := &renderOptions{cmd: cmd, packerSource: emit.DefaultPackerSource}
 	fs.StringVar(&o.templatesDir, "templates", "", "`DIR` of template overrides (see 'midobake templates list')")
 	if packer {

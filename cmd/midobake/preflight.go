@@ -25,7 +25,7 @@ func runPreflight(e *env, args []string) error {
 	siteFile := fs.String("site", site.Path, "site data: the cloud description (`FILE`)")
 	host := fs.String("host", "", "this host's `NAME` in the site data (default: found by host name, then addresses)")
 	ignore := fs.String("ignore", "", "turn these failed error checks into warnings (`ID,...`)")
-	format := fs.String("o", "text", "output `FORMAT`: text or json")
+	format := fs.output("", "text", "json")
 	root := fs.String("root", "/", "file system root to check (`DIR`)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
@@ -33,10 +33,6 @@ func runPreflight(e *env, args []string) error {
 	ids, err := ignoreList(e, "preflight", *ignore)
 	if err != nil {
 		return err
-	}
-	if *format != "text" && *format != "json" {
-		fmt.Fprintf(e.stderr, "midobake preflight: -o %q: use text or json\n", *format)
-		return errUsage
 	}
 	data, err := cloud.ReadFile(*siteFile)
 	if err != nil {

@@ -21,7 +21,7 @@ func TestProgressOnATerminal(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "big.yaml"), []byte(r.stdout), 0o644)
 	// script gives the command a terminal; what it printed there comes back on stdout.
-	cmd := exec.Command(script, "-qec", bin+" render -f big.yaml -o out", "/dev/null")
+	cmd := exec.Command(script, "-qec", bin+" render -f big.yaml --out-dir out", "/dev/null")
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
@@ -37,7 +37,7 @@ func TestProgressOnATerminal(t *testing.T) {
 		t.Errorf("the progress line is not cleared at the end:\n%q", tty)
 	}
 	// In a pipe: the result, no progress.
-	if r := midobake(t, dir, "render", "-f", "big.yaml", "-o", "out2"); r.code != 0 || strings.Contains(r.stderr+r.stdout, "writing files") || strings.Contains(r.stderr, "\r") {
+	if r := midobake(t, dir, "render", "-f", "big.yaml", "--out-dir", "out2"); r.code != 0 || strings.Contains(r.stderr+r.stdout, "writing files") || strings.Contains(r.stderr, "\r") {
 		t.Errorf("progress in a pipe: exit %d\n%q", r.code, r.stderr)
 	}
 }

@@ -75,7 +75,8 @@ func runRender(e *env, args []string) error {
 	fs := flags(e, "render",
 		"Render per-profile and per-host cloud-init user-data, the Eucalyptus network configuration\nand a manifest into the output directory, atomically: on any error it is left as it was.")
 	file := fs.String("f", "", "cloud description (`FILE`, - for stdin); default: ./cloud.yaml, else the embedded example")
-	out := fs.String("o", "out", "output `DIR`")
+	out := fs.String("out-dir", "out", "output `DIR`")
+	fs.rename("o", "out-dir")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	ro := addRenderFlags(fs, "render", true)
 	if err := parse(fs, args, 0); err != nil {
@@ -204,7 +205,7 @@ func runValidate(e *env, args []string) error {
 		"Check a cloud description and print its errors and warnings with file:line:col and field.")
 	file := fs.String("f", "", "cloud description (`FILE`, - for stdin); default: ./cloud.yaml, else the embedded example")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
-	output := fs.String("o", "text", "output `FORMAT`: text, or json (every problem with file, line, column, kind and field, for CI annotations)")
+	output := fs.output(": json has every problem with file, line, column, kind and field, for CI annotations", "text", "json")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -225,9 +226,6 @@ func runValidate(e *env, args []string) error {
 			return failed{"invalid cloud description"}
 		}
 		return nil
-	default:
-		fmt.Fprintf(e.stderr, "midobake validate: -o %q: use text or json\n", cloud.Printable(*output, 40))
-		return errUsage
 	}
 	c, in, err := load(e, *file, *strict)
 	if err != nil {
@@ -241,7 +239,7 @@ func runExample(e *env, args []string) error {
 	fs := flags(e, "example", "Print the embedded example cloud description (the reference install's topology),\n"+
 		"or with --hosts a valid synthetic cloud of N hosts (3 NSDB, a CLC, up to 6 gateways, NCs) for trying scale.")
 	hosts := fs.Int("hosts", 0, "make a synthetic cloud of `N` hosts (at least 8)")
-	seed := fs.Int64("seed", 1, "seed of the synthetic cloud (same N and seed, same bytes)")
+	seed := fs.Int64("seed", 1, "`SEED` of the synthetic cloud (same N and seed, same bytes)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}

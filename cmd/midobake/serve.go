@@ -31,7 +31,7 @@ func runServe(e *env, args []string) error {
 	file := fs.String("f", "", "cloud description (`FILE`); default: ./cloud.yaml")
 	example := fs.Bool("example", false, "serve the embedded example cloud (only when asked: its seeds would\nconfigure whatever PXE-boots as the example's hosts)")
 	listen := fs.String("listen", "127.0.0.1:8000", "`ADDR` to listen on (loopback unless you say otherwise)")
-	mode := fs.String("mode", string(emit.FullUserData), "user-data to serve: full (plain images) or baked (golden images)")
+	mode := fs.String("mode", string(emit.FullUserData), "user-data to serve: `full|baked` (full: plain images; baked: golden images)")
 	ro := addRenderFlags(fs, "serve", false)
 	if err := parse(fs, args, 0); err != nil {
 		return err

@@ -30,7 +30,7 @@ func hundredHosts(t *testing.T, dir string) string {
 func TestRenderWarnsAboutLargeUserData(t *testing.T) {
 	dir := t.TempDir()
 	cloudFile := hundredHosts(t, dir)
-	r := midobake(t, dir, "render", "-f", cloudFile, "-o", "out")
+	r := midobake(t, dir, "render", "-f", cloudFile, "--out-dir", "out")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -65,11 +65,11 @@ func TestRenderWarnsAboutLargeUserData(t *testing.T) {
 func TestMaxUserData(t *testing.T) {
 	dir := t.TempDir()
 	cloudFile := hundredHosts(t, dir)
-	if r := midobake(t, dir, "render", "-f", cloudFile, "-o", "out"); r.code != 0 {
+	if r := midobake(t, dir, "render", "-f", cloudFile, "--out-dir", "out"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	before := snapshot(t, filepath.Join(dir, "out"))
-	r := midobake(t, dir, "render", "-f", cloudFile, "-o", "out", "--max-user-data", "16KiB")
+	r := midobake(t, dir, "render", "-f", cloudFile, "--out-dir", "out", "--max-user-data", "16KiB")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s", r.code, r.stderr)
 	}
@@ -82,16 +82,16 @@ func TestMaxUserData(t *testing.T) {
 		t.Error("the earlier output changed")
 	}
 	// By reference, the same cloud fits, with room to spare.
-	r = midobake(t, dir, "render", "-f", cloudFile, "-o", "out", "--max-user-data", "8KiB", "--site-url", "http://10.0.0.1:8000/site/")
+	r = midobake(t, dir, "render", "-f", cloudFile, "--out-dir", "out", "--max-user-data", "8KiB", "--site-url", "http://10.0.0.1:8000/site/")
 	if r.code != 0 || strings.Contains(r.stderr, "warning") {
 		t.Errorf("with --site-url: exit %d\n%s", r.code, r.stderr)
 	}
 	// Sizes as providers write them: 16kb is 16 KiB, the same verdict.
-	if r := midobake(t, dir, "render", "-f", cloudFile, "-o", "out", "--max-user-data", "16kb"); r.code != 1 || !strings.HasSuffix(r.stderr, want) {
+	if r := midobake(t, dir, "render", "-f", cloudFile, "--out-dir", "out", "--max-user-data", "16kb"); r.code != 1 || !strings.HasSuffix(r.stderr, want) {
 		t.Errorf("--max-user-data 16kb: exit %d\n%s", r.code, r.stderr)
 	}
 	for _, bad := range []string{"16 GB", "0", "-3", "2GiB", "lots", "16kbit"} {
-		r := midobake(t, dir, "render", "-f", cloudFile, "-o", "out", "--max-user-data", bad)
+		r := midobake(t, dir, "render", "-f", cloudFile, "--out-dir", "out", "--max-user-data", bad)
 		if r.code != 2 || !strings.Contains(r.stderr, "want a size from 1 byte to 1 GiB") {
 			t.Errorf("--max-user-data %s: exit %d\n%s", bad, r.code, r.stderr)
 		}
@@ -108,12 +108,12 @@ func TestSiteURLIsChecked(t *testing.T) {
 		"http://x/" + "\x1b[31m":                "white space, control",
 		"http://x/" + strings.Repeat("a", 3000): "at most 2048",
 	} {
-		r := midobake(t, t.TempDir(), "render", "-o", "out", "--site-url", url)
+		r := midobake(t, t.TempDir(), "render", "--out-dir", "out", "--site-url", url)
 		if r.code != 2 || !strings.Contains(r.stderr, why) || strings.Contains(r.stderr, "\x1b") {
 			t.Errorf("--site-url %q: exit %d, stderr:\n%q", url, r.code, r.stderr)
 		}
 	}
-	r := midobake(t, t.TempDir(), "render", "-o", "out", "--site-url", "https://deploy:hunter2-pw@x/#frag")
+	r := midobake(t, t.TempDir(), "render", "--out-dir", "out", "--site-url", "https://deploy:hunter2-pw@x/#frag")
 	if strings.Contains(r.stderr, "hunter2-pw") {
 		t.Errorf("the URL's password shows: %s", r.stderr)
 	}
@@ -125,7 +125,7 @@ func TestSiteByReferenceEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	port := testenv.FreePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d/site/", port)
-	r := midobake(t, dir, "render", "-o", "out", "--site-url", base)
+	r := midobake(t, dir, "render", "--out-dir", "out", "--site-url", base)
 	if r.code != 0 {
 		t.Fatal(r.stderr)
 	}
@@ -175,7 +175,7 @@ func TestSiteByReferenceEndToEnd(t *testing.T) {
 func TestPresignedSiteURLIsSecret(t *testing.T) {
 	dir := t.TempDir()
 	url := "https://bucket.s3.example/clouds/prod/cloud.yaml?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDZSECRET%2F20261202&X-Amz-Signature=5ec2e7515ig"
-	r := midobake(t, dir, "render", "-o", "out", "--site-url", url)
+	r := midobake(t, dir, "render", "--out-dir", "out", "--site-url", url)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}

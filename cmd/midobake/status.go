@@ -31,19 +31,16 @@ func runStatus(e *env, args []string) error {
 	siteFile := fs.String("site", "", "site data (`FILE`); default: "+site.Path+" when neither -f nor --site is given")
 	zkList := fs.String("zookeeper", "", "ZooKeeper servers (`HOST:PORT,...`); default: the description's ensemble")
 	api := fs.String("api", midonet.DefaultAPI, "MidoNet REST API `URL`")
-	serve := fs.String("serve", "", "also read the reports hosts sent to midobake serve at `URL` (http://HOST:PORT);\ndefault: the serve --site-ref names, if any; none: do not ask serve")
+	serve := fs.String("serve", "", "also read the reports hosts sent to midobake serve at `URL|none` (http://HOST:PORT);\ndefault: the serve --site-ref names, if any; none: do not ask serve")
 	siteRef := fs.String("site-ref", site.RefPath, "when --serve is not given and this `FILE` names a midobake serve (user-data\nrendered with --site-url), read the reports hosts sent there too (not used with\n-f or --site unless given)")
 	wait := fs.Bool("wait", false, "poll until converged (or --timeout), printing only what changes")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after `D` (with --wait: waiting for convergence)")
 	interval := fs.Duration("interval", 2*time.Second, "with --wait: pause between polls (`D`)")
-	output := fs.String("o", "text", "output `FORMAT`: text or json")
+	output := fs.output("", "text", "json")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	switch {
-	case *output != "text" && *output != "json":
-		fmt.Fprintf(e.stderr, "midobake status: -o %q: use text or json\n", cloud.Printable(*output, 40))
-		return errUsage
 	case *file != "" && *siteFile != "":
 		fmt.Fprintf(e.stderr, "midobake status: -f and --site: give one description\n")
 		return errUsage
@@ -54,7 +51,7 @@ func runStatus(e *env, args []string) error {
 	switch {
 	case *serve == "none":
 		*serve = ""
-	case *serve == "" && (flagGiven(fs, "site-ref") || *file == "" && (*siteFile == "" || *siteFile == site.Path)):
+	case *serve == "" && (fs.given("site-ref") || *file == "" && (*siteFile == "" || *siteFile == site.Path)):
 		// The hosts of a cloud seeded from serve send it their reports: a host that never
 		// reaches ZooKeeper is seen there, so status asks it without being told. Another
 		// description (-f, --site) is not the one the site reference is about, unless

@@ -33,12 +33,13 @@ func runSupport(e *env, args []string) error {
 			"not be gathered and why. Run it as root on the host.")
 	siteFile := fs.String("site", "", "site data: the cloud description (`FILE`; default "+site.Path+" under --root)")
 	host := fs.String("host", "", "this host's `NAME` in the site data (default: found by host name, then addresses)")
-	out := fs.String("o", "", "write the archive to `FILE` (default midobake-support-HOST-TIME.tar.gz here; never over\nan existing file without --force)")
-	force := fs.Bool("force", false, "replace an existing -o FILE")
+	out := fs.String("out-file", "", "write the archive to `FILE` (default midobake-support-HOST-TIME.tar.gz here; never over\nan existing file without --force)")
+	force := fs.Bool("force", false, "replace an existing --out-file FILE")
 	root := fs.String("root", "/", "file system root the files are read under (`DIR`)")
 	api := fs.String("api", midonet.DefaultAPI, "MidoNet REST API `URL` (on the CLC)")
 	maxSize := fs.String("max-size", "64MiB", "bound on the bundle's content before compression (`SIZE`); items past it are\nleft out and listed")
-	format := fs.String("format", "text", "what to print when done: text, or json (the index)")
+	format := fs.outputOrFile("out-file", "text", "json")
+	fs.rename("format", "o")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -46,9 +47,6 @@ func runSupport(e *env, args []string) error {
 	switch {
 	case err != nil || limit < 64<<10:
 		fmt.Fprintf(e.stderr, "midobake support: --max-size %q: give a size of at least 64KiB (like 64MiB)\n", cloud.Printable(*maxSize, 40))
-		return errUsage
-	case *format != "text" && *format != "json":
-		fmt.Fprintf(e.stderr, "midobake support: --format %q: use text or json\n", cloud.Printable(*format, 40))
 		return errUsage
 	}
 	if st, err := os.Stat(*root); err != nil || !st.IsDir() {

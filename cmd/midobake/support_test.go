@@ -95,7 +95,7 @@ func TestSupportBundleRedacts(t *testing.T) {
 	})
 	defer api.Close()
 
-	cmd := exec.Command(bin, "support", "--root", root, "--host", "clc1", "--api", api.URL(), "-o", "bundle.tar.gz", "--format", "json")
+	cmd := exec.Command(bin, "support", "--root", root, "--host", "clc1", "--api", api.URL(), "--out-file", "bundle.tar.gz", "-o", "json")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "PATH="+stubs+":/usr/bin:/bin")
 	r := runCmd(t, cmd)
@@ -165,13 +165,13 @@ func TestSupportBundleRedacts(t *testing.T) {
 
 	// Never over an existing file unless told.
 	before, _ := os.ReadFile(filepath.Join(dir, "bundle.tar.gz"))
-	r = runCmd(t, withEnv(exec.Command(bin, "support", "--root", root, "--host", "clc1", "--api", api.URL(), "-o", "bundle.tar.gz"), dir, stubs))
+	r = runCmd(t, withEnv(exec.Command(bin, "support", "--root", root, "--host", "clc1", "--api", api.URL(), "--out-file", "bundle.tar.gz"), dir, stubs))
 	if after, _ := os.ReadFile(filepath.Join(dir, "bundle.tar.gz")); r.code == 0 || string(after) != string(before) || !strings.Contains(r.stderr, "exists") {
 		t.Errorf("a second bundle over the first: exit %d\n%s", r.code, r.stderr)
 	}
 
 	// The size bound: items past it are left out and listed; what is kept is within it.
-	r = runCmd(t, withEnv(exec.Command(bin, "support", "--root", root, "--host", "clc1", "--api", api.URL(), "-o", "small.tar.gz", "--max-size", "64KiB", "--format", "json"), dir, stubs))
+	r = runCmd(t, withEnv(exec.Command(bin, "support", "--root", root, "--host", "clc1", "--api", api.URL(), "--out-file", "small.tar.gz", "--max-size", "64KiB", "-o", "json"), dir, stubs))
 	if r.code != 0 {
 		t.Fatalf("support --max-size: exit %d\n%s", r.code, r.stderr)
 	}

@@ -30,7 +30,7 @@ func TestTemplateOverride(t *testing.T) {
 		t.Errorf("dump over existing files: %d %s", r.code, r.stderr)
 	}
 	// Every template overridden: the hosts get those they render, not Packer's.
-	if r := midobake(t, dir, "render", "--templates", "tpl", "-o", "out-all"); r.code != 0 {
+	if r := midobake(t, dir, "render", "--templates", "tpl", "--out-dir", "out-all"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	all, _ := os.ReadFile(filepath.Join(dir, "out-all/profiles/nc/user-data.full.yaml"))
@@ -42,7 +42,7 @@ func TestTemplateOverride(t *testing.T) {
 	os.RemoveAll(filepath.Join(dir, "tpl"))
 	os.MkdirAll(filepath.Join(dir, "tpl"), 0o755)
 	os.WriteFile(filepath.Join(dir, "tpl", "zoo.cfg.tmpl"), append(zoo, []byte("maxClientCnxns=500\n")...), 0o644)
-	if r := midobake(t, dir, "render", "--templates", "tpl", "-o", "out"); r.code != 0 {
+	if r := midobake(t, dir, "render", "--templates", "tpl", "--out-dir", "out"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	ud, _ := os.ReadFile(filepath.Join(dir, "out/profiles/clc+cassandra+zookeeper/user-data.full.yaml"))
@@ -52,7 +52,7 @@ func TestTemplateOverride(t *testing.T) {
 	before := snapshot(t, filepath.Join(dir, "out"))
 
 	os.WriteFile(filepath.Join(dir, "tpl", "zoo.cfg.tmpl"), []byte("tickTime=2000\n{% for s in zookeeper_servers %}\nserver={{ s }\n"), 0o644)
-	r := midobake(t, dir, "render", "--templates", "tpl", "-o", "out")
+	r := midobake(t, dir, "render", "--templates", "tpl", "--out-dir", "out")
 	if r.code != 1 || !strings.Contains(r.stderr, filepath.Join("tpl", "zoo.cfg.tmpl")+":3:") {
 		t.Errorf("broken template: exit %d %s", r.code, r.stderr)
 	}
@@ -62,7 +62,7 @@ func TestTemplateOverride(t *testing.T) {
 	// A misspelt variable would render "dataDir=": it is an error naming the file, line,
 	// column and the variable meant, and changes nothing.
 	os.WriteFile(filepath.Join(dir, "tpl", "zoo.cfg.tmpl"), []byte(strings.Replace(string(zoo), "{{ zookeeper_data_dir }}", "{{ zookeeper_datadir }}", 1)), 0o644)
-	r = midobake(t, dir, "render", "--templates", "tpl", "-o", "out")
+	r = midobake(t, dir, "render", "--templates", "tpl", "--out-dir", "out")
 	if r.code != 1 || !strings.Contains(r.stderr, filepath.Join("tpl", "zoo.cfg.tmpl")+":6:12: template error: undefined variable \"zookeeper_datadir\" (did you mean \"zookeeper_data_dir\"?)") {
 		t.Errorf("misspelt variable: exit %d %s", r.code, r.stderr)
 	}
@@ -72,7 +72,7 @@ func TestTemplateOverride(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "tpl", "zoo.cfg.tmpl"), zoo, 0o644)
 	// A cassandra.yaml key of a later Cassandra: 2.2 would refuse to start on it.
 	os.WriteFile(filepath.Join(dir, "tpl", "cassandra-settings.yaml.tmpl"), []byte("cluster_name: '{{ cassandra_cluster }}'\nseeds: \"{{ cassandra_servers }}\"\ncdc_enabled: true\n"), 0o644)
-	r = midobake(t, dir, "render", "--templates", "tpl", "-o", "out")
+	r = midobake(t, dir, "render", "--templates", "tpl", "--out-dir", "out")
 	if r.code != 1 || !strings.Contains(r.stderr, filepath.Join("tpl", "cassandra-settings.yaml.tmpl")+":3:1: template error: /etc/midobake/cassandra-settings.yaml: key cdc_enabled is not one Cassandra 2.2 knows") {
 		t.Errorf("a key of a later Cassandra: exit %d %s", r.code, r.stderr)
 	}
@@ -81,7 +81,7 @@ func TestTemplateOverride(t *testing.T) {
 	}
 	os.Remove(filepath.Join(dir, "tpl", "cassandra-settings.yaml.tmpl"))
 	os.WriteFile(filepath.Join(dir, "tpl", "zoocfg.tmpl"), zoo, 0o644)
-	if r := midobake(t, dir, "render", "--templates", "tpl", "-o", "out"); r.code != 1 || !strings.Contains(r.stderr, "zoocfg.tmpl: not the name of an embedded template") {
+	if r := midobake(t, dir, "render", "--templates", "tpl", "--out-dir", "out"); r.code != 1 || !strings.Contains(r.stderr, "zoocfg.tmpl: not the name of an embedded template") {
 		t.Errorf("misspelled override: exit %d %s", r.code, r.stderr)
 	}
 }
@@ -94,7 +94,7 @@ func TestReproducible(t *testing.T) {
 	for i, env := range [][]string{{"GOMAXPROCS=1", "TZ=UTC"}, {"GOMAXPROCS=2", "TZ=Asia/Tokyo", "LANG=de_DE.UTF-8"}} {
 		dir := filepath.Join(t.TempDir(), strings.Repeat("x", i+1))
 		os.MkdirAll(dir, 0o755)
-		cmd := exec.Command(bin, "render", "-f", example, "-o", "rendered")
+		cmd := exec.Command(bin, "render", "-f", example, "--out-dir", "rendered")
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), env...)
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -180,7 +180,7 @@ func TestDiffTemplatesPerSide(t *testing.T) {
 
 	// The manifest says which templates a render used.
 	os.WriteFile(filepath.Join(dir, "tpl", "zoo.cfg.tmpl"), edited, 0o644)
-	if r := midobake(t, dir, "render", "--templates", "tpl", "-o", "out"); r.code != 0 {
+	if r := midobake(t, dir, "render", "--templates", "tpl", "--out-dir", "out"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	var m struct {

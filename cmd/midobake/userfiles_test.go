@@ -13,7 +13,7 @@ import (
 // output is left as it was.
 func TestRenderKeepsTheUsersFiles(t *testing.T) {
 	dir := t.TempDir()
-	if r := midobake(t, dir, "render", "-o", "out", "--packer-source", "amazon-ebs.midobake"); r.code != 0 {
+	if r := midobake(t, dir, "render", "--out-dir", "out", "--packer-source", "amazon-ebs.midobake"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	mine := filepath.Join(dir, "out", "packer", "amazon.pkr.hcl")
@@ -21,7 +21,7 @@ func TestRenderKeepsTheUsersFiles(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "out", "notes"), 0o755)
 	os.WriteFile(filepath.Join(dir, "out", "notes", "todo.txt"), []byte("ask ops\n"), 0o644)
 	before, _ := os.Stat(mine)
-	r := midobake(t, dir, "render", "-o", "out", "--packer-source", "amazon-ebs.midobake")
+	r := midobake(t, dir, "render", "--out-dir", "out", "--packer-source", "amazon-ebs.midobake")
 	if r.code != 0 || !strings.Contains(r.stdout, "kept 2 files of yours in out (not midobake's): notes/todo.txt, packer/amazon.pkr.hcl") {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -37,7 +37,7 @@ func TestRenderKeepsTheUsersFiles(t *testing.T) {
 	theirs := filepath.Join(dir, "out", "packer", "source.pkr.hcl")
 	os.WriteFile(theirs, []byte("# mine\n"), 0o644)
 	snap := snapshot(t, filepath.Join(dir, "out"))
-	r = midobake(t, dir, "render", "-o", "out")
+	r = midobake(t, dir, "render", "--out-dir", "out")
 	if r.code != 1 || !strings.Contains(r.stderr, "packer/source.pkr.hcl in out is not midobake's") {
 		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

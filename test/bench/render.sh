@@ -24,25 +24,25 @@ awk 'done || !/roles: \[nc\]\}/ {print; next} {sub(/roles: \[nc\]\}/, "template:
 
 measure() { # key command...: appends "key wall rss_kib" to the results
   sync
-  "$timer" -f "%e %M" -o "$work/t" "${@:2}" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+  "$timer" -f "%e %M" --out-dir "$work/t" "${@:2}" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
   echo "$1 $(cat "$work/t")" >> "$work/results"
 }
 # cp copies an output rendered beforehand, so render and cp can take turns going first: on
 # a disk mounted with discard the one after a large removal pays for it.
-"$mb" render -f "$work/cloud.yaml" -o "$work/ref" >/dev/null 2>&1
+"$mb" render -f "$work/cloud.yaml" --out-dir "$work/ref" >/dev/null 2>&1
 for ((r = 1; r <= rounds; r++)); do
   rm -rf "$work/out" "$work/copy" "$work/copy2"
   sync; sleep 3
   if ((r % 2)); then
-    measure render-new "$mb" render -f "$work/cloud.yaml" -o "$work/out"
+    measure render-new "$mb" render -f "$work/cloud.yaml" --out-dir "$work/out"
     measure cp cp -r "$work/ref" "$work/copy"
   else
     measure cp cp -r "$work/ref" "$work/copy"
-    measure render-new "$mb" render -f "$work/cloud.yaml" -o "$work/out"
+    measure render-new "$mb" render -f "$work/cloud.yaml" --out-dir "$work/out"
   fi
   measure cp-sync sh -c 'cp -r "$1" "$2" && sync' sh "$work/ref" "$work/copy2"
   # Replacing the output with that of a description one host changed: a re-render, as in use.
-  measure render-replace "$mb" render -f "$work/cloud2.yaml" -o "$work/out"
+  measure render-replace "$mb" render -f "$work/cloud2.yaml" --out-dir "$work/out"
   measure rm rm -rf "$work/copy"
   measure validate "$mb" validate -f "$work/cloud.yaml"
   measure diff "$mb" diff "$work/cloud.yaml" "$work/cloud2.yaml"

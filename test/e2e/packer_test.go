@@ -105,7 +105,7 @@ func packerCmd(t *testing.T, packer, plugins string, args ...string) (string, er
 func renderTo(t *testing.T, cloudFile string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "out")
-	if b, err := exec.Command(midobakeBin(), "render", "-f", cloudFile, "-o", out).CombinedOutput(); err != nil {
+	if b, err := exec.Command(midobakeBin(), "render", "-f", cloudFile, "--out-dir", out).CombinedOutput(); err != nil {
 		t.Fatalf("render: %v\n%s", err, b)
 	}
 	return out

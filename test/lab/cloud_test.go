@@ -96,7 +96,7 @@ func TestCloud(t *testing.T) {
 	// Render what users render: the output, and templates for a qemu source of their own.
 	run(t, mb, "validate", "--strict", "-f", "cloud.yaml")
 	out := filepath.Join(work, "out")
-	run(t, mb, "render", "-f", "cloud.yaml", "--packer-source", "qemu.lab", "-o", out)
+	run(t, mb, "render", "-f", "cloud.yaml", "--packer-source", "qemu.lab", "--out-dir", out)
 	net := newLabNet(t)
 	net.start(t, work, "repo", labGateway+":8081", "python3", "-m", "http.server", "--bind", labGateway, "--directory", repo, "8081")
 	// Golden-image hosts get thin seeds: the site data by reference, fetched from serve.

@@ -43,7 +43,7 @@ func hookUnit(t *testing.T) string {
 func TestHookUnitOrderingOnRealBoot(t *testing.T) {
 	baseDir := base(t)
 	out := filepath.Join(t.TempDir(), "out")
-	run(t, filepath.Join(binDir, "midobake"), "render", "-o", out)
+	run(t, filepath.Join(binDir, "midobake"), "render", "--out-dir", out)
 	userData, err := os.ReadFile(filepath.Join(out, "profiles/nc/user-data.baked.yaml"))
 	if err != nil {
 		t.Fatal(err)

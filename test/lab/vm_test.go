@@ -160,7 +160,7 @@ if systemctl -q is-enabled zookeeper 2>/dev/null; then
   python3 -c 'import socket; s = socket.create_connection(("127.0.0.1", 2181), 5); s.sendall(b"srvr"); print(s.recv(4096).decode())' > $d/zookeeper-srvr.txt 2>&1
 fi
 # The support bundle, as an operator would take it on the host (on the CLC once its API serves).
-bundle() { midobake support -o $d/support.tar.gz --force > $d/support.txt 2>&1; echo $? > $d/support.rc; }
+bundle() { midobake support --out-file $d/support.tar.gz --force > $d/support.txt 2>&1; echo $? > $d/support.rc; }
 # The tunnel zones, from the API: on the CLC only (elsewhere nothing serves it).
 systemctl -q is-enabled midonet-cluster 2>/dev/null || { bundle; exit 0; }
 # The description's backup schedule: its timer, and one run of it now, as the timer would.
