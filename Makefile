@@ -97,6 +97,8 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	@# No function past 60 lines, no file past 400 (internal/sizecheck/allowed.txt only shrinks).
+	$(GO) run ./internal/sizecheck $$(git ls-files '*.go')
 
 # Rewrite golden files from the current output; review `git diff fixtures/golden` afterwards.
 golden:
