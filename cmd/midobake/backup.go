@@ -3,15 +3,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/midobake/midobake/backup"
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/midonet"
@@ -67,60 +68,44 @@ func runBackup(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	if *into != "" {
-		if err := os.MkdirAll(*into, 0o700); err != nil {
-			fmt.Fprintf(e.stderr, "midobake backup: %v\n", err)
-			return err
-		}
-		*out = filepath.Join(*into, backup.FileName(c.Name, now))
-		*force = false // a name of a second ago: never over another backup
-	}
-	if _, err := os.Lstat(*out); err == nil && !*force {
-		fmt.Fprintf(e.stderr, "midobake backup: %s exists: give another --out-file, or --force to replace it\n", cloud.Printable(*out, 300))
-		return failed{"backup file exists"}
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	servers := ensemble(c, *zkList)
-	conn, err := midonet.Session(ctx, servers)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "midobake backup: %v\n", err)
+	connect := func(ctx context.Context) (*zk.Conn, error) { return midonet.Session(ctx, servers) }
+	saved, err := backup.Save(ctx, connect, c.Name, time.Now(), backup.Destination{File: *out, Force: *force, Into: *into, Keep: *keep})
+	return printBackup(e, saved, err, servers, *keep, *format)
+}
+
+// printBackup says what backup did, or why it did not.
+func printBackup(e *env, saved backup.Saved, err error, servers []string, keep int, format string) error {
+	file := cloud.Printable(saved.File, 300)
+	var prune backup.ErrPrune
+	var connect backup.ErrConnect
+	switch {
+	case errors.As(err, &connect):
+		fmt.Fprintf(e.stderr, "midobake backup: %v\n", connect.Err)
 		return err
-	}
-	defer conn.Close()
-	// Written beside the destination and renamed into place once complete and synced: a
-	// failed backup leaves nothing, and an earlier file is never half overwritten.
-	m, err := writeAtomically(*out, func(w io.Writer) (backup.Manifest, error) {
-		return backup.Take(ctx, conn, c.Name, now, w)
-	})
-	if err != nil {
-		fmt.Fprintf(e.stderr, "midobake backup: %v (nothing was written to %s)\n", err, cloud.Printable(*out, 300))
+	case errors.Is(err, backup.ErrExists):
+		fmt.Fprintf(e.stderr, "midobake backup: %s exists: give another --out-file, or --force to replace it\n", file)
+		return failed{"backup file exists"}
+	case errors.As(err, &prune):
+		fmt.Fprintf(e.stderr, "midobake backup: the backup is written (%s), but removing older ones failed: %v\n", file, prune.Err)
 		return err
-	}
-	var pruned []string
-	if *keep > 0 {
-		// The new backup is safe on disk: only then do older ones go.
-		if pruned, err = backup.Prune(*into, c.Name, *keep); err != nil {
-			fmt.Fprintf(e.stderr, "midobake backup: the backup is written (%s), but removing older ones failed: %v\n", cloud.Printable(*out, 300), err)
-			return err
-		}
-	}
-	if *format == "json" {
-		b, _ := json.MarshalIndent(struct {
-			backup.Manifest
-			File   string   `json:"file"`
-			Pruned []string `json:"pruned,omitempty"`
-		}{m, *out, pruned}, "", "  ")
+	case err != nil:
+		fmt.Fprintf(e.stderr, "midobake backup: %v (nothing was written to %s)\n", err, file)
+		return err
+	case format == "json":
+		b, _ := json.MarshalIndent(saved, "", "  ")
 		fmt.Fprintf(e.stdout, "%s\n", b)
 		return nil
 	}
+	m := saved.Manifest
 	fmt.Fprintf(e.stdout, "backed up cloud %s from %s: %d nodes at zxid %s (%d ephemeral left out) to %s, sha256 %s\n",
-		cloud.Printable(m.Cloud, 80), strings.Join(servers, ","), m.Nodes, m.ZxidHex(), m.Ephemeral, cloud.Printable(*out, 300), m.SHA256)
-	if len(pruned) > 0 {
-		fmt.Fprintf(e.stdout, "removed %d older backup(s), keeping the newest %d: %s\n", len(pruned), *keep, strings.Join(pruned, ", "))
+		cloud.Printable(m.Cloud, 80), strings.Join(servers, ","), m.Nodes, m.ZxidHex(), m.Ephemeral, file, m.SHA256)
+	if len(saved.Pruned) > 0 {
+		fmt.Fprintf(e.stdout, "removed %d older backup(s), keeping the newest %d: %s\n", len(saved.Pruned), keep, strings.Join(saved.Pruned, ", "))
 	}
 	return nil
 }

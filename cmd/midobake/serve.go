@@ -1,16 +1,9 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
@@ -54,24 +47,27 @@ func runServe(e *env, args []string) error {
 	}
 	kind := emit.UserDataKind(*mode)
 	if kind != emit.FullUserData && kind != emit.BakedUserData {
-		fmt.Fprintf(e.stderr, "midobake serve: --mode %q: use full or baked\n", *mode)
+		fmt.Fprintf(e.stderr, "midobake serve: --mode %q: use full or baked\n", cloud.Printable(*mode, 40))
 		return errUsage
 	}
-	secrets := false
-	var built *cloud.Cloud
-	build := func() (seed.Seeds, string, error) {
-		c, in, err := load(e, *file, false)
+	return seed.Serve(*listen, *mode, serveBuild(e, *file, ro, kind), e.stderr)
+}
+
+// serveBuild loads the cloud file and the templates and renders the seeds, as render would.
+func serveBuild(e *env, file string, ro *renderOptions, kind emit.UserDataKind) seed.Builder {
+	return func() (seed.Seeds, *cloud.Cloud, string, error) {
+		c, in, err := load(e, file, false)
 		if err != nil {
-			return nil, "", err
+			return nil, nil, "", err
 		}
 		// The templates are read again with the cloud file: a bad one is a failed reload,
 		// and the last good seeds keep being served.
 		if err := ro.loadTemplates(); err != nil {
-			return nil, "", err
+			return nil, nil, "", err
 		}
 		tree, err := ro.render(c, in.data)
 		if err != nil {
-			return nil, "", err
+			return nil, nil, "", err
 		}
 		var served []emit.DocSize
 		for _, d := range emit.UserDataSizes(tree) {
@@ -80,80 +76,12 @@ func runServe(e *env, args []string) error {
 			}
 		}
 		if err := checkSizes(e, served, ro.limit, ro.byReference()); err != nil {
-			return nil, "", err
+			return nil, nil, "", err
 		}
 		s, err := seed.Build(c, tree, kind)
 		if err != nil {
-			return nil, "", err
+			return nil, nil, "", err
 		}
-		built = c // only a good build: a failed reload keeps the hosts of the last good one
-		secrets = len(cloud.Secrets(c)) > 0
-		return s, fmt.Sprintf("cloud %s, %d hosts", c.Name, len(c.Hosts)), err
+		return s, c, fmt.Sprintf("cloud %s, %d hosts", c.Name, len(c.Hosts)), nil
 	}
-	seeds, what, err := build()
-	if err != nil {
-		fmt.Fprintf(e.stderr, "midobake serve: %v\n", err)
-		return err
-	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "midobake serve: %v\n", err)
-		return err
-	}
-	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && secrets {
-		fmt.Fprintf(e.stderr, "midobake serve: warning: the user-data holds repository credentials and %s is not a loopback address: anyone who reaches it can read them\n", ln.Addr())
-	}
-	h := seed.NewHandler(seeds, e.stderr)
-	h.SetCloud(built)
-	// Seeds are small: a client that holds a connection open without asking, or reads
-	// slower than this, is cut off rather than kept forever.
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: time.Minute, IdleTimeout: time.Minute}
-	// Stop and reload signals come on channels of their own: a storm of SIGHUPs (which
-	// coalesce: one pending reload is enough) can never crowd out a SIGTERM, and a stop that
-	// arrives during a reload is seen as soon as it ends. They are caught before serve says
-	// it listens: a SIGHUP sent on that line must reload, not kill it.
-	stop, hup := make(chan os.Signal, 1), make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(stop)
-	defer signal.Stop(hup)
-	fmt.Fprintf(e.stderr, "midobake serve: %s (%s user-data) on http://%s/NAME/\n", what, *mode, ln.Addr())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	for {
-		select {
-		case s := <-stop:
-			return shutdown(e, srv, done, s)
-		default:
-		}
-		select {
-		case err := <-done:
-			return err
-		case s := <-stop:
-			return shutdown(e, srv, done, s)
-		case <-hup:
-			if fresh, what, err := build(); err != nil {
-				fmt.Fprintf(e.stderr, "midobake serve: reload failed, still serving the last good version: %v\n", err)
-			} else {
-				h.Swap(fresh)
-				h.SetCloud(built)
-				fmt.Fprintf(e.stderr, "midobake serve: reloaded: %s\n", what)
-			}
-		}
-	}
-}
-
-// shutdown stops the server gracefully: requests in flight finish, within ten seconds.
-func shutdown(e *env, srv *http.Server, done chan error, s os.Signal) error {
-	fmt.Fprintf(e.stderr, "midobake serve: %s: shutting down\n", s)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		return err
-	}
-	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }

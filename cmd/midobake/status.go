@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -91,57 +92,23 @@ func runStatus(e *env, args []string) error {
 		defer pcancel()
 		return status.Evaluate(c, current, status.Gather(pctx, c, src))
 	}
-	st := poll()
 	if !*wait {
-		return printStatus(e, st, *output)
+		return printStatus(e, poll(), *output)
 	}
 	// --wait: the whole status once, then only what changes, until converged or the timeout.
+	var text io.Writer
 	if *output == "text" {
-		st.Write(e.stdout)
+		text = e.stdout
 	}
-	last := st.Lines()
-	for !st.Converged {
-		select {
-		case <-ctx.Done():
-			if *output == "json" {
-				return printStatus(e, st, *output)
-			}
-			fmt.Fprintf(e.stdout, "midobake status: not converged within %s\n", *timeout)
-			return failed{"not converged"}
-		case <-time.After(*interval):
-		}
-		st = poll()
-		if *output == "text" {
-			now := st.Lines()
-			for _, l := range changed(last, now) {
-				fmt.Fprintln(e.stdout, l)
-			}
-			last = now
-		}
-	}
-	if *output == "json" {
+	st, converged := status.Watch(ctx, poll, *interval, text)
+	switch {
+	case *output == "json":
 		return printStatus(e, st, *output)
+	case !converged:
+		fmt.Fprintf(e.stdout, "midobake status: not converged within %s\n", *timeout)
+		return failed{"not converged"}
 	}
 	return nil
-}
-
-// changed is what a poll shows that the last did not: the lines that differ, and the
-// verdict whenever anything does.
-func changed(last, now []string) []string {
-	seen := map[string]bool{}
-	for _, l := range last {
-		seen[l] = true
-	}
-	var out []string
-	for _, l := range now[:len(now)-1] {
-		if !seen[l] && !strings.HasPrefix(l, "HOST ") {
-			out = append(out, l)
-		}
-	}
-	if len(out) > 0 || now[len(now)-1] != last[len(last)-1] {
-		out = append(out, now[len(now)-1])
-	}
-	return out
 }
 
 func printStatus(e *env, st status.Status, output string) error {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
+	"github.com/midobake/midobake/internal/atomicfile"
 	"github.com/midobake/midobake/midonet"
 	"github.com/midobake/midobake/site"
 	"github.com/midobake/midobake/support"
@@ -77,7 +78,7 @@ func runSupport(e *env, args []string) error {
 	defer stop()
 	items := support.Items(support.Plan{CLC: clc, API: midonet.NewClient(*api, &http.Client{Timeout: 10 * time.Second})})
 	prog := newProgress(e)
-	idx, err := writeAtomically(*out, func(w io.Writer) (support.Index, error) {
+	idx, err := atomicfile.Write(*out, func(w io.Writer) (support.Index, error) {
 		return support.Write(ctx, w, items, support.Options{Root: *root, Host: name, MaxTotal: limit, Now: now,
 			Progress: func(done, total int, item string) { prog.count("gathering", done, total) }})
 	})
@@ -145,32 +146,4 @@ func safeName(s string) string {
 		return "host"
 	}
 	return s
-}
-
-// writeAtomically writes a file beside path and renames it into place once complete and
-// synced (mode 0600): a failure leaves nothing, and an earlier file is never half overwritten.
-func writeAtomically[T any](path string, write func(io.Writer) (T, error)) (T, error) {
-	var zero T
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".partial-")
-	if err != nil {
-		return zero, err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, nothing is there
-	v, err := write(tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o600)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return zero, err
-	}
-	return v, nil
 }
