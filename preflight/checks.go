@@ -18,29 +18,17 @@ import (
 	"github.com/midobake/midobake/roles"
 )
 
-// The Eucalyptus MidoNet guide's sizing, summed for a host with several roles.
-const (
-	agentMiB = 2048 // a Midolman agent
-	nsdbMiB  = 4096 // an NSDB host (ZooKeeper, Cassandra)
-	apiMiB   = 4096 // the API host (midonet-cluster, on the CLC)
-	nsdbDisk = 30   // GB of disk for the NSDB
-	// memSlack: MemTotal is what the kernel leaves of the RAM; a machine sized to the guide
-	// shows a few percent less.
-	memSlack = 0.9
-)
+// memSlack: MemTotal is what the kernel leaves of the RAM; a machine sized to the guide shows
+// a few percent less.
+const memSlack = 0.9
 
+// need is the memory the host's roles need (their Needs, summed), and of what.
 func need(in Input) (mib int, why []string) {
-	if in.Top.RunsMidolman(in.Host) {
-		mib += agentMiB
-		why = append(why, "Midolman 2 GB")
-	}
-	if in.Host.Has(cloud.RoleZooKeeper) || in.Host.Has(cloud.RoleCassandra) {
-		mib += nsdbMiB
-		why = append(why, "NSDB 4 GB")
-	}
-	if in.Host.Has(cloud.RoleCLC) {
-		mib += apiMiB
-		why = append(why, "MidoNet API 4 GB")
+	for _, n := range roles.HostNeeds(in.Top, in.Host) {
+		if n.MemoryMiB > 0 {
+			mib += n.MemoryMiB
+			why = append(why, fmt.Sprintf("%s %d GB", n.Share, n.MemoryMiB/1024))
+		}
 	}
 	return mib, why
 }
@@ -67,13 +55,18 @@ func checkMemory(ctx context.Context, in Input) (bool, string, string, string) {
 }
 
 func checkDisk(ctx context.Context, in Input) (bool, string, string, string) {
-	if !in.Host.Has(cloud.RoleZooKeeper) && !in.Host.Has(cloud.RoleCassandra) {
-		return true, "no NSDB role: no disk requirement", "nothing", ""
+	var disk roles.Need
+	for _, n := range roles.HostNeeds(in.Top, in.Host) {
+		if n.DiskGB > 0 {
+			disk = n
+		}
 	}
-	needs := fmt.Sprintf("%d GB for the NSDB under /var/lib (ZooKeeper's and Cassandra's data)", nsdbDisk)
-	// The file system that will hold /var/lib/zookeeper and /var/lib/cassandra: the nearest
-	// existing directory on the way there.
-	dir := in.Root.Path("/var/lib")
+	if disk.DiskGB == 0 {
+		return true, "no role of this host has a disk requirement", "nothing", ""
+	}
+	needs := fmt.Sprintf("%d GB for the %s under %s (%s)", disk.DiskGB, disk.Share, disk.DiskPath, disk.DiskFor)
+	// The file system that will hold the data: the nearest existing directory on the way.
+	dir := in.Root.Path(disk.DiskPath)
 	for {
 		if _, err := os.Stat(dir); err == nil || dir == filepath.Dir(dir) {
 			break
@@ -82,10 +75,11 @@ func checkDisk(ctx context.Context, in Input) (bool, string, string, string) {
 	}
 	var st unix.Statfs_t
 	if err := unix.Statfs(dir, &st); err != nil {
-		return false, fmt.Sprintf("cannot read the file system of /var/lib: %v", err), needs, "run preflight on the host itself"
+		return false, fmt.Sprintf("cannot read the file system of %s: %v", disk.DiskPath, err), needs, "run preflight on the host itself"
 	}
 	size := float64(st.Blocks) * float64(st.Bsize) / 1e9
-	return size >= nsdbDisk, fmt.Sprintf("%.1f GB in the file system of /var/lib", size), needs, "give /var/lib a file system of 30 GB or more"
+	return size >= float64(disk.DiskGB), fmt.Sprintf("%.1f GB in the file system of %s", size, disk.DiskPath), needs,
+		fmt.Sprintf("give %s a file system of %d GB or more", disk.DiskPath, disk.DiskGB)
 }
 
 // listenPorts are the ports the host's roles listen on (their Listens), and the unit that

@@ -27,6 +27,35 @@ type Role struct {
 	// Support are the files of the role a support bundle takes, with why (its units'
 	// journals it takes too).
 	Support []SupportFile
+	// Needs is what the role needs of its host (the Eucalyptus MidoNet guide's sizing), which
+	// preflight checks; nil: nothing of its own.
+	Needs *Need
+}
+
+// Need is a role's share of its host's memory and disk. Roles that name the same Share
+// (ZooKeeper and Cassandra: one NSDB host) count it once.
+type Need struct {
+	Share     string // what the sizing is of: "Midolman", "NSDB", "MidoNet API"
+	MemoryMiB int
+	// DiskGB is needed in the file system of DiskPath, for DiskFor.
+	DiskGB   int
+	DiskPath string
+	DiskFor  string
+}
+
+// HostNeeds is what the host's roles need, each share once, in the role table's order.
+func HostNeeds(top Topology, h cloud.Host) []Need {
+	p := hostPlan(top, h)
+	p.Midolman = top.RunsMidolman(h)
+	var out []Need
+	seen := map[string]bool{}
+	for _, role := range allRoles {
+		if role.Needs != nil && role.In(p) && !seen[role.Needs.Share] {
+			seen[role.Needs.Share] = true
+			out = append(out, *role.Needs)
+		}
+	}
+	return out
 }
 
 // PlanHasAny reports whether the plan has any of the named roles (the names of the role

@@ -15,6 +15,7 @@ import (
 func init() {
 	register(Role{Name: cloud.RoleCassandra, In: func(p Plan) bool { return p.Has(cloud.RoleCassandra) },
 		Repos:    []string{"datastax"},
+		Needs:    &nsdbNeed,
 		Packages: []string{"dsc22"},
 		Files: []FileSpec{
 			{Template: "cassandra-settings.yaml.tmpl", Path: CassandraSettingsPath, Check: cassandraSettingsProblem},

@@ -14,6 +14,7 @@ func init() {
 			{Template: "midobake-enrol.service.tmpl", Path: EnrolUnitPath},
 		},
 		Units: []string{UnitCluster, UnitEnrol},
+		Needs: &Need{Share: "MidoNet API", MemoryMiB: 4096},
 		Support: []SupportFile{{NSDBConfPath, "midobake: the NSDB settings for mn-conf"}, {MidonetConfPath, "MidoNet: midonet-cluster and mn-conf"},
 			{ClusterEnvPath, "MidoNet: midonet-cluster's JVM"}},
 		Listens: func(Topology) []Listen {

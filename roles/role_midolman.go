@@ -7,6 +7,7 @@ func init() {
 		Packages: []string{"midolman", "midonet-tools"},
 		Files:    []FileSpec{{Template: "midolman.conf.tmpl", Path: MidolmanConfPath}},
 		Units:    []string{UnitMidolman},
+		Needs:    &Need{Share: "Midolman", MemoryMiB: 2048},
 		Support:  []SupportFile{{MidolmanConfPath, "Midolman"}, {MidolmanEnvPath, "Midolman: its JVM"}, {HostIDPath, "MidoNet: this host's id"}},
 		Listens: func(top Topology) []Listen {
 			// The tunnels, between the agents' tunnel addresses: GRE, or VXLAN's UDP port.

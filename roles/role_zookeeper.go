@@ -2,6 +2,10 @@ package roles
 
 import "github.com/midobake/midobake/cloud"
 
+// nsdbNeed is an NSDB host's sizing, whether it runs ZooKeeper, Cassandra or both: 4 GB,
+// and 30 GB under /var/lib for their data.
+var nsdbNeed = Need{Share: "NSDB", MemoryMiB: 4096, DiskGB: 30, DiskPath: "/var/lib", DiskFor: "ZooKeeper's and Cassandra's data"}
+
 // zookeeper: a server of the ensemble (the NSDB's coordination half), with autopurge.
 // nmap-ncat: the four-letter-word checks of the NSDB guide.
 func init() {
@@ -9,6 +13,7 @@ func init() {
 		Packages: []string{"zookeeper", "nmap-ncat"},
 		Files:    []FileSpec{{Template: "zoo.cfg.tmpl", Path: ZooCfgPath}},
 		Units:    []string{UnitZooKeeper},
+		Needs:    &nsdbNeed,
 		Support:  []SupportFile{{ZooCfgPath, "ZooKeeper"}, {ZooKeeperDataDir + "/myid", "ZooKeeper: this server's id"}},
 		Listens: func(top Topology) []Listen {
 			// Its clients: every Midolman host, the CLC (midonet-cluster, mn-conf, status,
