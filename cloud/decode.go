@@ -227,7 +227,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path Path, f fieldInfo) 
 			v.SetString(n.Value)
 			return
 		}
-		d.errorf(KindType, path, n, "expected %s, found %s", expected(t), describe(n))
+		d.errorf(KindWrongType, path, n, "expected %s, found %s", expected(t), describe(n))
 	case reflect.Int:
 		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" {
 			i, err := strconv.Atoi(n.Value)
@@ -236,7 +236,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path Path, f fieldInfo) 
 				return
 			}
 		}
-		d.errorf(KindType, path, n, "expected %s, found %s", expected(t), describe(n))
+		d.errorf(KindWrongType, path, n, "expected %s, found %s", expected(t), describe(n))
 	case reflect.Bool:
 		// YAML 1.2's booleans only: "no" or "off" is a string here, and an error, rather
 		// than a silent false.
@@ -244,7 +244,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path Path, f fieldInfo) 
 			v.SetBool(n.Value == "true")
 			return
 		}
-		d.errorf(KindType, path, n, "expected %s, found %s", expected(t), describe(n))
+		d.errorf(KindWrongType, path, n, "expected %s, found %s", expected(t), describe(n))
 	case reflect.Pointer:
 		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 			return
@@ -254,7 +254,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path Path, f fieldInfo) 
 		v.Set(p)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			d.errorf(KindType, path, n, "expected %s, found %s", expected(t), describe(n))
+			d.errorf(KindWrongType, path, n, "expected %s, found %s", expected(t), describe(n))
 			return
 		}
 		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
@@ -264,7 +264,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path Path, f fieldInfo) 
 		v.Set(s)
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
-			d.errorf(KindType, path, n, "expected %s, found %s", expected(t), describe(n))
+			d.errorf(KindWrongType, path, n, "expected %s, found %s", expected(t), describe(n))
 			return
 		}
 		m := reflect.MakeMap(t)
@@ -289,7 +289,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path Path, f fieldInfo) 
 // key checks one mapping key: a plain string, not seen before in this mapping.
 func (d *decoder) key(k *yaml.Node, path Path, seen map[string]*yaml.Node) bool {
 	if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
-		d.errorf(KindType, path, k, "a key must be a string, found %s", describe(k))
+		d.errorf(KindNonStringKey, path, k, "a key must be a string, found %s", describe(k))
 		return false
 	}
 	if first, dup := seen[k.Value]; dup {
@@ -308,7 +308,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path Path) {
 		}
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(KindType, path, n, "expected a mapping, found %s", describe(n))
+		d.errorf(KindWrongType, path, n, "expected a mapping, found %s", describe(n))
 		return
 	}
 	byKey := map[string]fieldInfo{}
@@ -345,7 +345,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path Path) {
 	}
 	for _, f := range fields {
 		if f.required && seen[f.key] == nil && !misspelled[f.key] {
-			d.errorf(KindMissing, path.Key(f.key), n, "required field %q is missing", f.key)
+			d.errorf(KindMissingField, path.Key(f.key), n, "required field %q is missing", f.key)
 		}
 	}
 }
@@ -394,7 +394,7 @@ func parse(file string, data []byte) (*Cloud, *decoder, *Report) {
 		return c, &decoder{report: rep, pos: pos}, rep
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
-		rep.add(Diagnostic{Severity: Error, Kind: KindMissing, Pos: Pos{1, 1}, Message: "the file is empty; a cloud description starts with \"version: 1\""})
+		rep.add(Diagnostic{Severity: Error, Kind: KindEmptyFile, Pos: Pos{1, 1}, Message: "the file is empty; a cloud description starts with \"version: 1\""})
 		return c, &decoder{report: rep, pos: pos}, rep
 	}
 	d := &decoder{report: rep, pos: pos, misspelled: map[Path]bool{}, sections: map[Path]bool{}}

@@ -24,7 +24,7 @@ func TestOneProblemOnce(t *testing.T) {
 	}
 	// The gateway rule itself still holds when nothing it depends on is broken.
 	data := strings.Replace(string(Example()), "Ip: 10.111.5.30", "Ip: 10.111.5.99", 1)
-	if _, rep := Load("cloud.yaml", []byte(data)); len(rep.Diags) != 1 || rep.Diags[0].Kind != KindGateway {
+	if _, rep := Load("cloud.yaml", []byte(data)); len(rep.Diags) != 1 || rep.Diags[0].Kind != KindGatewayNotAHost {
 		t.Errorf("a gateway no host has: got:\n%s", rep.Format(false))
 	}
 }

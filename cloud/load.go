@@ -39,7 +39,7 @@ func Load(file string, data []byte) (*Cloud, *Report) {
 		for _, d := range v.report.Diags {
 			// A gateway is matched to a host by address; with a host undecoded, that match
 			// cannot be judged.
-			if !relatedToAny(d.Path, known) && !(hostsBroken && d.Kind == KindGateway) {
+			if !relatedToAny(d.Path, known) && !(hostsBroken && matchesGatewayToHost(d.Kind)) {
 				rep.add(d)
 			}
 		}
@@ -158,4 +158,10 @@ func encodeYAML(v any) []byte {
 	}
 	enc.Close()
 	return b.Bytes()
+}
+
+// matchesGatewayToHost says whether a rule of that kind judges a gateway by the host at its
+// address.
+func matchesGatewayToHost(k Kind) bool {
+	return k == KindGatewayNotAHost || k == KindBgpGatewayOnClc || k == KindGatewayNotUfs
 }

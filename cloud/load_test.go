@@ -65,7 +65,7 @@ network:
 	for _, d := range rep.Diags {
 		got2 = append(got2, fmt.Sprintf("%s %s %s", d.Severity, d.Kind, d.Path))
 	}
-	want2 := []string{"warning bad-value midonet", "warning gateway network.Mido.Gateways[0].Ip"}
+	want2 := []string{"warning no-midobake-repo midonet", "warning gateway-not-ufs network.Mido.Gateways[0].Ip"}
 	if diff := cmp.Diff(want2, got2); diff != "" {
 		t.Errorf("diagnostics (-want +got):\n%s\n%s", diff, rep.Format(false))
 	}
@@ -86,13 +86,13 @@ func TestRepositoryRules(t *testing.T) {
 		{"checks off", `
     midonet: {baseurl: "http://m.example/midonet/", gpgcheck: false}
     midobake: {baseurl: "http://m.example/mb/", gpgkey: "http://m.example/mb.key"}`,
-			[]string{"warning bad-value midonet.repos.midonet.gpgcheck"}},
+			[]string{"warning gpgcheck-off midonet.repos.midonet.gpgcheck"}},
 		{"midobake without a key", `
     midobake: {baseurl: "http://m.example/mb/"}`,
-			[]string{"warning bad-value midonet.repos.midobake"}},
+			[]string{"warning no-gpgkey midonet.repos.midobake"}},
 		{"no midobake repository", `
     midonet: {baseurl: "http://m.example/midonet/"}`,
-			[]string{"warning bad-value midonet.repos"}},
+			[]string{"warning no-midobake-repo midonet.repos"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := strings.Replace(string(Example()), "  repos:                # where plain images get the hook: make rpm, signed and published by you\n    midobake: {baseurl: \"http://repo.example/midobake/el7/\", gpgkey: \"http://repo.example/midobake/RPM-GPG-KEY-midobake\"}",
@@ -233,9 +233,9 @@ func TestUplinkKinds(t *testing.T) {
 		{"the fake uplink", "{name: ufs1, address: 10.111.5.30, roles: [ufs]}", "veth1", nil},
 		{"a NIC, said so", "{name: ufs1, address: 10.111.5.30, roles: [ufs], uplink: nic}", "em2", nil},
 		{"a NIC, not said", "{name: ufs1, address: 10.111.5.30, roles: [ufs]}", "em2",
-			[]string{"warning uplink network.Mido.Gateways[0].ExternalDevice"}},
+			[]string{"warning uplink-veth-created network.Mido.Gateways[0].ExternalDevice"}},
 		{"no such kind", "{name: ufs1, address: 10.111.5.30, roles: [ufs], uplink: bridge}", "veth1",
-			[]string{"error bad-value hosts[3].uplink"}},
+			[]string{"error bad-choice hosts[3].uplink"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := string(Example())
@@ -317,7 +317,7 @@ func TestAliasesAreBounded(t *testing.T) {
 	_, rep = Load("overlaps.yaml", hostileAliases(300))
 	overlaps := 0
 	for _, d := range rep.Diags {
-		if d.Kind == KindOverlap {
+		if d.Kind == KindPublicIpOverlap {
 			overlaps++
 		}
 	}
@@ -331,7 +331,7 @@ func TestAliasesAreBounded(t *testing.T) {
 func TestReportKeepsABoundedNumber(t *testing.T) {
 	r := &Report{}
 	for i := 0; i < MaxKept+500; i++ {
-		r.add(Diagnostic{Severity: Error, Kind: KindValue})
+		r.add(Diagnostic{Severity: Error, Kind: KindBadChoice})
 	}
 	if len(r.Diags) != MaxKept || r.Count() != MaxKept+500 || !r.HasErrors(false) || !strings.Contains(r.Format(false), "... and 1450 more problem(s) not shown") {
 		t.Errorf("kept %d, count %d", len(r.Diags), r.Count())

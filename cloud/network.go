@@ -56,16 +56,16 @@ func hasHosts(p netip.Prefix) bool { return p.Bits() <= 30 }
 func (v *validator) network() {
 	n := v.c.Network
 	if v.written("network.Mode") && n.Mode != "VPCMIDO" {
-		v.errorf(KindValue, "network.Mode", "%q is not supported; midobake configures MidoNet clouds, so Mode must be VPCMIDO", n.Mode)
+		v.errorf(KindNetworkMode, "network.Mode", "%q is not supported; midobake configures MidoNet clouds, so Mode must be VPCMIDO", n.Mode)
 	}
 	if v.written("network.InstanceDnsDomain") && !dnsDomainRE.MatchString(n.InstanceDnsDomain) {
-		v.errorf(KindValue, "network.InstanceDnsDomain", "%q is not a DNS domain; use lower-case labels separated by dots", n.InstanceDnsDomain)
+		v.errorf(KindBadDnsDomain, "network.InstanceDnsDomain", "%q is not a DNS domain; use lower-case labels separated by dots", n.InstanceDnsDomain)
 	}
 	for i, s := range n.InstanceDnsServers {
 		v.ipv4(Path("network.InstanceDnsServers").Index(i), s)
 	}
 	if v.written("network.MacPrefix") && !macPrefixRE.MatchString(strings.ToLower(n.MacPrefix)) {
-		v.errorf(KindValue, "network.MacPrefix", "%q is not a MAC prefix; write two hex pairs like d0:0d", n.MacPrefix)
+		v.errorf(KindBadMacPrefix, "network.MacPrefix", "%q is not a MAC prefix; write two hex pairs like d0:0d", n.MacPrefix)
 	}
 	if v.written("network.PublicGateway") {
 		v.ipv4("network.PublicGateway", n.PublicGateway)
@@ -85,11 +85,11 @@ func (v *validator) network() {
 		}
 	}
 	if v.written("network") && len(n.PublicIps) == 0 {
-		v.errorf(KindMissing, "network.PublicIps", "PublicIps is required: list the public addresses or ranges (a.b.c.d-a.b.c.e) instances get")
+		v.errorf(KindMissingField, "network.PublicIps", "PublicIps is required: list the public addresses or ranges (a.b.c.d-a.b.c.e) instances get")
 	}
 	if n.Mido == nil {
 		if v.written("network") {
-			v.errorf(KindMissing, "network.Mido", "Mido is required in VPCMIDO mode: describe at least one gateway in Mido.Gateways")
+			v.errorf(KindMissingField, "network.Mido", "Mido is required in VPCMIDO mode: describe at least one gateway in Mido.Gateways")
 		}
 		v.publicIps(nil)
 		return
@@ -100,7 +100,7 @@ func (v *validator) network() {
 func (v *validator) asn(path Path, s string) bool {
 	n, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || n < 1 || n > 4294967295 {
-		v.errorf(KindBGP, path, "%q is not an AS number; use 1-4294967295", s)
+		v.errorf(KindBadBgpAsn, path, "%q is not an AS number; use 1-4294967295", s)
 		return false
 	}
 	return true
@@ -112,7 +112,7 @@ func (v *validator) mido(m *Mido) {
 		{"PublicNetworkCidr", m.PublicNetworkCidr}, {"PublicGatewayIP", m.PublicGatewayIP},
 	} {
 		if v.written(Path("network.Mido").Key(f.name)) {
-			v.errorf(KindNotPermitted, Path("network.Mido").Key(f.name), "%s is the legacy single-gateway format, which cannot be mixed with Gateways; describe each gateway in Mido.Gateways", f.name)
+			v.errorf(KindLegacyGateway, Path("network.Mido").Key(f.name), "%s is the legacy single-gateway format, which cannot be mixed with Gateways; describe each gateway in Mido.Gateways", f.name)
 		}
 	}
 	bgp := v.written("network.Mido.BgpAsn")
@@ -121,14 +121,14 @@ func (v *validator) mido(m *Mido) {
 	}
 	if v.written("network.Mido.EucanetdHost") {
 		if _, ok := v.c.Host(m.EucanetdHost); !ok && v.hostByAddress(m.EucanetdHost) < 0 {
-			v.errorf(KindValue, "network.Mido.EucanetdHost", "%q is neither the name nor the address of a host of this cloud", m.EucanetdHost)
+			v.errorf(KindUnknownEucanetdHost, "network.Mido.EucanetdHost", "%q is neither the name nor the address of a host of this cloud", m.EucanetdHost)
 		}
 	}
 	switch n := len(m.Gateways); {
 	case n == 0:
-		v.errorf(KindMissing, "network.Mido.Gateways", "Gateways is required: VPCMIDO needs 1 to 6 gateways")
+		v.errorf(KindMissingField, "network.Mido.Gateways", "Gateways is required: VPCMIDO needs 1 to 6 gateways")
 	case n > 6:
-		v.errorf(KindValue, "network.Mido.Gateways[6]", "%d gateways; Eucalyptus supports 1 to 6", n)
+		v.errorf(KindTooManyGateways, "network.Mido.Gateways[6]", "%d gateways; Eucalyptus supports 1 to 6", n)
 	}
 	var routes []span
 	seenIP := map[string]Path{}
@@ -153,7 +153,7 @@ func (v *validator) gateway(p Path, g Gateway, bgp bool, seenIP map[string]Path)
 	if v.written(p.Key("Ip")) {
 		if _, ok := v.ipv4(p.Key("Ip"), g.Ip); ok {
 			if first, dup := seenIP[g.Ip]; dup {
-				v.errorf(KindDuplicate, p.Key("Ip"), "gateway %s is already described at %s", g.Ip, first)
+				v.errorf(KindDuplicateGateway, p.Key("Ip"), "gateway %s is already described at %s", g.Ip, first)
 			}
 			seenIP[g.Ip] = p.Key("Ip")
 			// With a host address already in error, "no host has this address" may only be
@@ -162,29 +162,29 @@ func (v *validator) gateway(p Path, g Gateway, bgp bool, seenIP map[string]Path)
 				return v.failed(func(p Path) bool { return p.HasPrefix("hosts") && strings.HasSuffix(string(p), ".address") })
 			}
 			if i := v.hostByAddress(g.Ip); i < 0 && len(v.c.Hosts) > 0 && !anyAddressFailed() {
-				v.errorf(KindGateway, p.Key("Ip"), "%s is not the address of any host; a gateway Ip must be the address of a host in hosts (usually the UFS)", g.Ip)
+				v.errorf(KindGatewayNotAHost, p.Key("Ip"), "%s is not the address of any host; a gateway Ip must be the address of a host in hosts (usually the UFS)", g.Ip)
 			} else if i >= 0 {
 				h := v.c.Hosts[i]
 				if bgp && h.Has(RoleCLC) {
-					v.errorf(KindGateway, p.Key("Ip"), "gateway %s is host %q, the CLC: a BGP gateway cannot be on the CLC (eucanetd's network namespaces and Midolman's BGP daemon collide there); make a UFS or another host the gateway", g.Ip, h.Name)
+					v.errorf(KindBgpGatewayOnClc, p.Key("Ip"), "gateway %s is host %q, the CLC: a BGP gateway cannot be on the CLC (eucanetd's network namespaces and Midolman's BGP daemon collide there); make a UFS or another host the gateway", g.Ip, h.Name)
 				} else if !h.Has(RoleUFS) && !v.failed(func(q Path) bool { return q.HasPrefix(Path("hosts").Index(i).Key("roles")) }) {
-					v.warnf(KindGateway, p.Key("Ip"), "gateway %s is host %q, which is not a ufs; Eucalyptus recommends the UFS as the MidoNet gateway", g.Ip, h.Name)
+					v.warnf(KindGatewayNotUfs, p.Key("Ip"), "gateway %s is host %q, which is not a ufs; Eucalyptus recommends the UFS as the MidoNet gateway", g.Ip, h.Name)
 				}
 				if h.PrimaryInterface != "" && h.PrimaryInterface == g.ExternalDevice {
-					v.errorf(KindUplink, p.Key("ExternalDevice"), "%q is the primary interface of host %q; MidoNet takes exclusive use of the ExternalDevice and the host would lose its connectivity: use a dedicated interface", g.ExternalDevice, h.Name)
+					v.errorf(KindUplinkIsPrimary, p.Key("ExternalDevice"), "%q is the primary interface of host %q; MidoNet takes exclusive use of the ExternalDevice and the host would lose its connectivity: use a dedicated interface", g.ExternalDevice, h.Name)
 				} else if !bgp && h.Uplink == "" && !strings.HasPrefix(g.ExternalDevice, "veth") {
-					v.warnf(KindUplink, p.Key("ExternalDevice"), "midobake will create %q on host %q as the peer of veth0 (the fake uplink of MidoNet's static setup, with the router's address on a local bridge); if %s is a real interface wired to the router, say uplink: %s on the host", g.ExternalDevice, h.Name, g.ExternalDevice, UplinkNIC)
+					v.warnf(KindUplinkVethCreated, p.Key("ExternalDevice"), "midobake will create %q on host %q as the peer of veth0 (the fake uplink of MidoNet's static setup, with the router's address on a local bridge); if %s is a real interface wired to the router, say uplink: %s on the host", g.ExternalDevice, h.Name, g.ExternalDevice, UplinkNIC)
 				}
 			}
 		}
 	}
 	if v.written(p.Key("ExternalDevice")) && !validInterface(g.ExternalDevice) {
-		v.errorf(KindValue, p.Key("ExternalDevice"), "%q is not a network interface name; use 1-15 characters of A-Z, a-z, 0-9, _, . and - (not . or .., which Linux refuses)", g.ExternalDevice)
+		v.errorf(KindBadInterfaceName, p.Key("ExternalDevice"), "%q is not a network interface name; use 1-15 characters of A-Z, a-z, 0-9, _, . and - (not . or .., which Linux refuses)", g.ExternalDevice)
 	}
 	cidr, cidrOK := netip.Prefix{}, false
 	if v.written(p.Key("ExternalCidr")) {
 		if cidr, cidrOK = parsePrefix(g.ExternalCidr); !cidrOK {
-			v.errorf(KindAddress, p.Key("ExternalCidr"), "%q is not an IPv4 CIDR (like 172.19.0.0/30)", g.ExternalCidr)
+			v.errorf(KindBadCidr, p.Key("ExternalCidr"), "%q is not an IPv4 CIDR (like 172.19.0.0/30)", g.ExternalCidr)
 		}
 	}
 	inCIDR := func(field, value string) {
@@ -194,12 +194,12 @@ func (v *validator) gateway(p Path, g Gateway, bgp bool, seenIP map[string]Path)
 			return
 		}
 		if !cidr.Contains(a) {
-			v.errorf(KindOutside, path, "%s is outside ExternalCidr %s; it must lie within it", a, cidr)
+			v.errorf(KindOutsideCidr, path, "%s is outside ExternalCidr %s; it must lie within it", a, cidr)
 			return
 		}
 		lo, hi := prefixSpan(cidr)
 		if hasHosts(cidr) && (u32(a) == lo || u32(a) == hi) {
-			v.errorf(KindReserved, path, "%s is the network or broadcast address of ExternalCidr %s; use one of %s-%s", a, cidr, addrOf(lo+1), addrOf(hi-1))
+			v.errorf(KindNetworkOrBroadcast, path, "%s is the network or broadcast address of ExternalCidr %s; use one of %s-%s", a, cidr, addrOf(lo+1), addrOf(hi-1))
 		}
 	}
 	if v.written(p.Key("ExternalIp")) {
@@ -208,7 +208,7 @@ func (v *validator) gateway(p Path, g Gateway, bgp bool, seenIP map[string]Path)
 	if bgp {
 		for _, f := range []struct{ name, value string }{{"BgpPeerIp", g.BgpPeerIp}, {"BgpPeerAsn", g.BgpPeerAsn}} {
 			if f.value == "" {
-				v.errorf(KindBGP, p.Key(f.name), "%s is required for every gateway when Mido.BgpAsn is set", f.name)
+				v.errorf(KindBgpIncomplete, p.Key(f.name), "%s is required for every gateway when Mido.BgpAsn is set", f.name)
 			}
 		}
 		if g.BgpPeerIp != "" {
@@ -218,7 +218,7 @@ func (v *validator) gateway(p Path, g Gateway, bgp bool, seenIP map[string]Path)
 			v.asn(p.Key("BgpPeerAsn"), g.BgpPeerAsn)
 		}
 		if len(g.BgpAdRoutes) == 0 {
-			v.errorf(KindBGP, p.Key("BgpAdRoutes"), "at least one BgpAdRoutes entry is required when Mido.BgpAsn is set: the public networks this gateway advertises")
+			v.errorf(KindBgpNoAdRoutes, p.Key("BgpAdRoutes"), "at least one BgpAdRoutes entry is required when Mido.BgpAsn is set: the public networks this gateway advertises")
 		}
 	} else {
 		for _, f := range []struct {
@@ -226,17 +226,17 @@ func (v *validator) gateway(p Path, g Gateway, bgp bool, seenIP map[string]Path)
 			set  bool
 		}{{"BgpPeerIp", g.BgpPeerIp != ""}, {"BgpPeerAsn", g.BgpPeerAsn != ""}, {"BgpAdRoutes", len(g.BgpAdRoutes) > 0}} {
 			if f.set {
-				v.errorf(KindBGP, p.Key(f.name), "%s needs Mido.BgpAsn; set BgpAsn for a BGP uplink, or use ExternalRouterIp for a static one", f.name)
+				v.errorf(KindBgpWithoutAsn, p.Key(f.name), "%s needs Mido.BgpAsn; set BgpAsn for a BGP uplink, or use ExternalRouterIp for a static one", f.name)
 			}
 		}
 		if g.ExternalRouterIp == "" {
 			if v.written(p) {
-				v.errorf(KindMissing, p.Key("ExternalRouterIp"), "ExternalRouterIp is required for a static (non-BGP) uplink: the router address on ExternalCidr")
+				v.errorf(KindMissingField, p.Key("ExternalRouterIp"), "ExternalRouterIp is required for a static (non-BGP) uplink: the router address on ExternalCidr")
 			}
 		} else {
 			inCIDR("ExternalRouterIp", g.ExternalRouterIp)
 			if g.ExternalRouterIp == g.ExternalIp {
-				v.errorf(KindDuplicate, p.Key("ExternalRouterIp"), "ExternalRouterIp and ExternalIp are both %s; they are the two ends of the uplink", g.ExternalIp)
+				v.errorf(KindRouterIpIsExternalIp, p.Key("ExternalRouterIp"), "ExternalRouterIp and ExternalIp are both %s; they are the two ends of the uplink", g.ExternalIp)
 			}
 		}
 	}
@@ -245,7 +245,7 @@ func (v *validator) gateway(p Path, g Gateway, bgp bool, seenIP map[string]Path)
 		path := p.Key("BgpAdRoutes").Index(i)
 		pr, ok := parsePrefix(r)
 		if !ok {
-			v.errorf(KindAddress, path, "%q is not an IPv4 CIDR", r)
+			v.errorf(KindBadCidr, path, "%q is not an IPv4 CIDR", r)
 			continue
 		}
 		lo, hi := prefixSpan(pr)
@@ -266,27 +266,27 @@ func parsePublicIP(s string) (span, Kind, string) {
 		a, okA := parseIPv4(strings.TrimSpace(lo))
 		b, okB := parseIPv4(strings.TrimSpace(hi))
 		if !okA || !okB {
-			return span{}, KindAddress, fmt.Sprintf("%q is not an IPv4 range; write first-last like 10.116.150.1-10.116.150.254", s)
+			return span{}, KindBadPublicIp, fmt.Sprintf("%q is not an IPv4 range; write first-last like 10.116.150.1-10.116.150.254", s)
 		}
 		if u32(a) > u32(b) {
-			return span{}, KindRange, fmt.Sprintf("range %q ends before it starts; write the lower address first (%s-%s)", s, b, a)
+			return span{}, KindPublicRangeReversed, fmt.Sprintf("range %q ends before it starts; write the lower address first (%s-%s)", s, b, a)
 		}
 		return span{lo: u32(a), hi: u32(b)}, "", ""
 	}
 	if strings.Contains(s, "/") {
 		p, ok := parsePrefix(s)
 		if !ok {
-			return span{}, KindAddress, fmt.Sprintf("%q is not an IPv4 CIDR", s)
+			return span{}, KindBadPublicIp, fmt.Sprintf("%q is not an IPv4 CIDR", s)
 		}
 		lo, hi := prefixSpan(p)
 		if hasHosts(p) {
-			return span{}, KindReserved, fmt.Sprintf("%s includes its network address %s and broadcast address %s, which cannot be public IPs; write the range %s-%s", s, addrOf(lo), addrOf(hi), addrOf(lo+1), addrOf(hi-1))
+			return span{}, KindPublicCidrWithBroadcast, fmt.Sprintf("%s includes its network address %s and broadcast address %s, which cannot be public IPs; write the range %s-%s", s, addrOf(lo), addrOf(hi), addrOf(lo+1), addrOf(hi-1))
 		}
 		return span{lo: lo, hi: hi}, "", ""
 	}
 	a, ok := parseIPv4(s)
 	if !ok {
-		return span{}, KindAddress, fmt.Sprintf("%q is not an IPv4 address, range (a-b) or CIDR", s)
+		return span{}, KindBadPublicIp, fmt.Sprintf("%q is not an IPv4 address, range (a-b) or CIDR", s)
 	}
 	return span{lo: u32(a), hi: u32(a)}, "", ""
 }
@@ -310,18 +310,18 @@ func (v *validator) publicIps(routes []span) {
 	for _, a := range spans {
 		for _, r := range routes {
 			if r.hi-r.lo >= 3 && (a.contains(r.lo) || a.contains(r.hi)) {
-				v.errorf(KindReserved, a.path, "%s includes the network or broadcast address of BgpAdRoutes %s (%s)", a, r, r.path)
+				v.errorf(KindPublicIpNetworkOrBroadcast, a.path, "%s includes the network or broadcast address of BgpAdRoutes %s (%s)", a, r, r.path)
 			}
 		}
 		if len(routes) > 0 && !v.insideAny(a, routes) {
-			v.errorf(KindOutside, a.path, "%s is not inside any gateway's BgpAdRoutes; the gateways would not advertise it", a)
+			v.errorf(KindPublicIpNotAdvertised, a.path, "%s is not inside any gateway's BgpAdRoutes; the gateways would not advertise it", a)
 		}
 		if why := unusableSpan(a); why != "" {
-			v.errorf(KindReserved, a.path, "%s %s: such addresses cannot be public IPs", a, why)
+			v.errorf(KindPublicIpReserved, a.path, "%s %s: such addresses cannot be public IPs", a, why)
 			continue
 		}
 		if len(routes) == 0 && (a.lo&0xff == 0 || a.hi&0xff == 255) {
-			v.warnf(KindReserved, a.path, "%s starts at a .0 or ends at a .255 address, which is the network or broadcast address of a /24; make sure the upstream network is larger", a)
+			v.warnf(KindPublicRangeEdge, a.path, "%s starts at a .0 or ends at a .255 address, which is the network or broadcast address of a /24; make sure the upstream network is larger", a)
 		}
 		// The host addresses inside a, found in the sorted list: one span's check costs a
 		// search, not a pass over every host.
@@ -336,11 +336,11 @@ func (v *validator) publicIps(routes []span) {
 			if len(inside) > 1 {
 				more = fmt.Sprintf(" and %d more host addresses", len(inside)-1)
 			}
-			v.errorf(KindOverlap, a.path, "%s includes %s, the %s of host %q (hosts[%d])%s; public IPs must not be host addresses", a, h.text, h.field, v.c.Hosts[h.host].Name, h.host, more)
+			v.errorf(KindPublicIpIsHostAddress, a.path, "%s includes %s, the %s of host %q (hosts[%d])%s; public IPs must not be host addresses", a, h.text, h.field, v.c.Hosts[h.host].Name, h.host, more)
 		}
 		for _, c := range v.externalCidrs {
 			if a.overlaps(c) {
-				v.errorf(KindOverlap, a.path, "%s overlaps the gateway uplink network at %s; public IPs must lie outside every ExternalCidr", a, c.path)
+				v.errorf(KindPublicIpInUplink, a.path, "%s overlaps the gateway uplink network at %s; public IPs must lie outside every ExternalCidr", a, c.path)
 			}
 		}
 	}
@@ -363,7 +363,7 @@ func (v *validator) publicOverlaps(spans []span) {
 			if i < furthest { // name the one listed first as the one overlapped
 				a, b = b, a
 			}
-			v.errorf(KindOverlap, a.path, "%s overlaps %s at %s; each public IP may be listed once", a, b, b.path)
+			v.errorf(KindPublicIpOverlap, a.path, "%s overlaps %s at %s; each public IP may be listed once", a, b, b.path)
 		}
 		if furthest < 0 || a.hi > spans[furthest].hi {
 			furthest = i

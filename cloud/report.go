@@ -25,30 +25,6 @@ func (s Severity) String() string {
 // Kind classifies a diagnostic so that tests and tools can match it without parsing prose.
 type Kind string
 
-// Kinds of diagnostics. Decoding problems come first, then the rules on the description.
-const (
-	KindSyntax       Kind = "syntax"           // the file is not YAML
-	KindUnknownKey   Kind = "unknown-key"      // a key the format does not have
-	KindDuplicateKey Kind = "duplicate-key"    // the same key twice in one mapping
-	KindType         Kind = "wrong-type"       // a list where a string belongs, etc.
-	KindMissing      Kind = "missing-field"    // a required field is absent or empty
-	KindVersion      Kind = "bad-version"      // version is not 1
-	KindValue        Kind = "bad-value"        // a value outside its allowed set or pattern
-	KindAddress      Kind = "bad-address"      // not an IPv4 address, range or CIDR
-	KindDuplicate    Kind = "duplicate"        // two hosts share a name, address or MAC
-	KindRoles        Kind = "role-count"       // wrong number of clc/zookeeper/cassandra hosts
-	KindGateway      Kind = "gateway"          // a gateway that does not match a host
-	KindUplink       Kind = "uplink"           // ExternalDevice is the host's primary interface
-	KindRange        Kind = "bad-range"        // a public IP range that ends before it starts
-	KindOverlap      Kind = "overlap"          // public IPs that collide with other addresses
-	KindOutside      Kind = "outside-cidr"     // an address that must lie in a CIDR but does not
-	KindReserved     Kind = "reserved-address" // a network or broadcast address used as a host
-	KindBGP          Kind = "bgp"              // BGP settings incomplete or inconsistent
-	KindNotPermitted Kind = "not-permitted"    // a key Eucalyptus forbids in VPCMIDO mode
-	KindQuorum       Kind = "quorum"           // an even ZooKeeper ensemble (warning)
-	KindAlias        Kind = "alias"            // YAML aliases past their bounds
-)
-
 // Pos is a 1-based line and column in the source file; zero means unknown.
 type Pos struct {
 	Line, Col int

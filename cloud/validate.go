@@ -81,7 +81,7 @@ func oneOf(s string, allowed []string) bool {
 
 func (v *validator) enum(path Path, value string, allowed []string) {
 	if !oneOf(value, allowed) {
-		v.errorf(KindValue, path, "%q is not allowed; use one of: %s", value, strings.Join(allowed, ", "))
+		v.errorf(KindBadChoice, path, "%q is not allowed; use one of: %s", value, strings.Join(allowed, ", "))
 	}
 }
 
@@ -95,10 +95,10 @@ func (v *validator) written(path Path) bool {
 func (v *validator) validate() {
 	c := v.c
 	if v.written("version") && c.Version != 1 {
-		v.errorf(KindVersion, "version", "version %d is not supported; this midobake reads version 1", c.Version)
+		v.errorf(KindBadVersion, "version", "version %d is not supported; this midobake reads version 1", c.Version)
 	}
 	if v.written("name") && !cloudNameRE.MatchString(c.Name) {
-		v.errorf(KindValue, "name", "%q is not a valid cloud name; use 1-40 characters of a-z, 0-9 and -", c.Name)
+		v.errorf(KindBadCloudName, "name", "%q is not a valid cloud name; use 1-40 characters of a-z, 0-9 and -", c.Name)
 	}
 	if v.written("os") {
 		v.enum("os", c.OS, []string{"el7"})
@@ -125,13 +125,13 @@ func (v *validator) midonet() {
 		v.enum("midonet.tunnelZone.type", m.TunnelZone.Type, TunnelZoneTypes)
 	}
 	if v.written("midonet.cassandraClusterName") && !clusterNameRE.MatchString(m.CassandraClusterName) {
-		v.errorf(KindValue, "midonet.cassandraClusterName", "%q is not a valid Cassandra cluster name; use 1-48 characters of A-Z, a-z, 0-9, _ and -", m.CassandraClusterName)
+		v.errorf(KindBadCassandraClusterName, "midonet.cassandraClusterName", "%q is not a valid Cassandra cluster name; use 1-48 characters of A-Z, a-z, 0-9, _ and -", m.CassandraClusterName)
 	}
 	if v.written("midonet.clusterHeap") {
 		if n := heapMiB(m.ClusterHeap); n == 0 {
-			v.errorf(KindValue, "midonet.clusterHeap", "%q is not a JVM heap size; write megabytes or gigabytes like 1024M or 2G", m.ClusterHeap)
+			v.errorf(KindBadHeap, "midonet.clusterHeap", "%q is not a JVM heap size; write megabytes or gigabytes like 1024M or 2G", m.ClusterHeap)
 		} else if n < 256 {
-			v.errorf(KindValue, "midonet.clusterHeap", "%s is too small for midonet-cluster; give it at least 256M", m.ClusterHeap)
+			v.errorf(KindHeapTooSmall, "midonet.clusterHeap", "%s is too small for midonet-cluster; give it at least 256M", m.ClusterHeap)
 		}
 	}
 	if _, ok := m.Repos[RepoMidobake]; !ok {
@@ -139,12 +139,12 @@ func (v *validator) midonet() {
 		if !v.written(where) {
 			where = "midonet"
 		}
-		v.warnf(KindValue, where, "no repository is named for the midobake package, which the full user-data (plain images) installs: build it with make rpm, publish it, and name that repository in midonet.repos.%s (a mirror that carries it counts: name the mirror there too)", RepoMidobake)
+		v.warnf(KindNoMidobakeRepo, where, "no repository is named for the midobake package, which the full user-data (plain images) installs: build it with make rpm, publish it, and name that repository in midonet.repos.%s (a mirror that carries it counts: name the mirror there too)", RepoMidobake)
 	}
 	for _, name := range sortedKeys(m.Repos) {
 		path := Path("midonet.repos").Key(name)
 		if !oneOf(name, RepoNames) {
-			v.errorf(KindValue, path, "unknown repository %q; the repositories are: %s", name, strings.Join(RepoNames, ", "))
+			v.errorf(KindUnknownRepository, path, "unknown repository %q; the repositories are: %s", name, strings.Join(RepoNames, ", "))
 			continue
 		}
 		r := m.Repos[name]
@@ -156,9 +156,9 @@ func (v *validator) midonet() {
 		}
 		switch {
 		case !r.ChecksSignatures():
-			v.warnf(KindValue, path.Key("gpgcheck"), "signature checks are off: yum installs the packages of %s unverified; sign them and set gpgkey instead", name)
+			v.warnf(KindGpgcheckOff, path.Key("gpgcheck"), "signature checks are off: yum installs the packages of %s unverified; sign them and set gpgkey instead", name)
 		case name == RepoMidobake && r.GPGKey == "":
-			v.warnf(KindValue, path, "the midobake repository has no gpgkey: yum will take only packages signed by a key already imported on the host; name the key with gpgkey, or say gpgcheck: false (packages unverified)")
+			v.warnf(KindNoGpgkey, path, "the midobake repository has no gpgkey: yum will take only packages signed by a key already imported on the host; name the key with gpgkey, or say gpgcheck: false (packages unverified)")
 		}
 	}
 }
@@ -168,11 +168,11 @@ func (v *validator) midonet() {
 func (v *validator) url(path Path, raw string, dir bool) {
 	u, err := url.Parse(raw)
 	if err != nil || !oneOf(u.Scheme, []string{"http", "https", "file"}) || (u.Scheme != "file" && u.Host == "") || strings.ContainsAny(raw, " \t\n'\"`$\\") {
-		v.errorf(KindValue, path, "%q is not a usable URL; use http://, https:// or file:// with no spaces or quotes", RedactURL(raw))
+		v.errorf(KindBadUrl, path, "%q is not a usable URL; use http://, https:// or file:// with no spaces or quotes", RedactURL(raw))
 		return
 	}
 	if dir && !strings.HasSuffix(u.Path, "/") {
-		v.warnf(KindValue, path, "%q does not end in /; yum joins paths onto it", RedactURL(raw))
+		v.warnf(KindUrlWithoutSlash, path, "%q does not end in /; yum joins paths onto it", RedactURL(raw))
 	}
 }
 
@@ -201,7 +201,7 @@ func parseIPv4(s string) (netip.Addr, bool) {
 func (v *validator) ipv4(path Path, s string) (netip.Addr, bool) {
 	a, ok := parseIPv4(s)
 	if !ok {
-		v.errorf(KindAddress, path, "%q is not an IPv4 address (like 10.111.5.10)", s)
+		v.errorf(KindBadAddress, path, "%q is not an IPv4 address (like 10.111.5.10)", s)
 	}
 	return a, ok
 }
@@ -245,7 +245,7 @@ func unusableIPv4(a netip.Addr) string {
 // hostAddress checks that an address is one a host can have and others can reach.
 func (v *validator) hostAddress(path Path, a netip.Addr) bool {
 	if why := unusableIPv4(a); why != "" {
-		v.errorf(KindReserved, path, "%s %s; use the address of the host's interface", a, why)
+		v.errorf(KindReservedHostAddress, path, "%s %s; use the address of the host's interface", a, why)
 		return false
 	}
 	return true
@@ -254,12 +254,12 @@ func (v *validator) hostAddress(path Path, a netip.Addr) bool {
 func (v *validator) hosts() {
 	c := v.c
 	if v.written("hosts") && len(c.Hosts) == 0 {
-		v.errorf(KindMissing, "hosts", "the cloud has no hosts; list at least the CLC and the NSDB")
+		v.errorf(KindNoHosts, "hosts", "the cloud has no hosts; list at least the CLC and the NSDB")
 	}
 	names, addrs, tunnels, macs := map[string]Path{}, map[string]Path{}, map[string]Path{}, map[string]Path{}
 	unique := func(seen map[string]Path, what, value string, path Path) {
 		if first, dup := seen[value]; dup {
-			v.errorf(KindDuplicate, path, "%s %q is already used at %s; each host needs its own", what, value, first)
+			v.errorf(KindDuplicateHost, path, "%s %q is already used at %s; each host needs its own", what, value, first)
 			return
 		}
 		seen[value] = path
@@ -277,9 +277,9 @@ func (v *validator) hosts() {
 	for i, h := range c.Hosts {
 		p := Path("hosts").Index(i)
 		if v.written(p.Key("name")) && !validHostName(h.Name) {
-			v.errorf(KindValue, p.Key("name"), "%q is not an RFC 1123 host name; use lower-case labels of a-z, 0-9 and - separated by dots", h.Name)
+			v.errorf(KindBadHostName, p.Key("name"), "%q is not an RFC 1123 host name; use lower-case labels of a-z, 0-9 and - separated by dots", h.Name)
 		} else if macLikeName.MatchString(h.Name) {
-			v.errorf(KindValue, p.Key("name"), "%q reads as a MAC address, which serve also finds hosts by (a request for it would get the seed of the host with that MAC); name the host otherwise", h.Name)
+			v.errorf(KindMacLikeHostName, p.Key("name"), "%q reads as a MAC address, which serve also finds hosts by (a request for it would get the seed of the host with that MAC); name the host otherwise", h.Name)
 		} else if h.Name != "" {
 			unique(names, "host name", h.Name, p.Key("name"))
 		}
@@ -291,7 +291,7 @@ func (v *validator) hosts() {
 		if v.written(p.Key("tunnelAddress")) {
 			if a, ok := v.ipv4(p.Key("tunnelAddress"), h.TunnelAddress); ok && v.hostAddress(p.Key("tunnelAddress"), a) {
 				if j, taken := implicitTunnels[h.TunnelAddress]; taken && j != i && c.RunsMidolman(h) {
-					v.errorf(KindDuplicate, p.Key("tunnelAddress"), "tunnel address %q is the tunnel address of host %q (%s: it names no tunnelAddress, so it tunnels from its address); each host needs its own", h.TunnelAddress, c.Hosts[j].Name, Path("hosts").Index(j).Key("address"))
+					v.errorf(KindDuplicateTunnelAddress, p.Key("tunnelAddress"), "tunnel address %q is the tunnel address of host %q (%s: it names no tunnelAddress, so it tunnels from its address); each host needs its own", h.TunnelAddress, c.Hosts[j].Name, Path("hosts").Index(j).Key("address"))
 				} else {
 					unique(tunnels, "tunnel address", h.TunnelAddress, p.Key("tunnelAddress"))
 				}
@@ -301,43 +301,43 @@ func (v *validator) hosts() {
 			// As firmware, DHCP logs and switches write it: any case, colons or dashes.
 			mac := NormalizeMAC(h.MAC)
 			if !macRE.MatchString(mac) {
-				v.errorf(KindValue, p.Key("mac"), "%q is not a MAC address; write six hex pairs separated by colons or dashes (52:54:00:00:05:10)", h.MAC)
+				v.errorf(KindBadMac, p.Key("mac"), "%q is not a MAC address; write six hex pairs separated by colons or dashes (52:54:00:00:05:10)", h.MAC)
 			} else if first, _ := strconv.ParseUint(mac[:2], 16, 8); first&1 == 1 || mac == "00:00:00:00:00:00" {
-				v.errorf(KindValue, p.Key("mac"), "%s is a multicast, broadcast or all-zero MAC address, which no NIC has; use the host's own", h.MAC)
+				v.errorf(KindUnusableMac, p.Key("mac"), "%s is a multicast, broadcast or all-zero MAC address, which no NIC has; use the host's own", h.MAC)
 			} else {
 				unique(macs, "MAC", mac, p.Key("mac"))
 			}
 		}
 		if v.written(p.Key("primaryInterface")) && !validInterface(h.PrimaryInterface) {
-			v.errorf(KindValue, p.Key("primaryInterface"), "%q is not a network interface name; use 1-15 characters of A-Z, a-z, 0-9, _, . and - (not . or .., which Linux refuses)", h.PrimaryInterface)
+			v.errorf(KindBadInterfaceName, p.Key("primaryInterface"), "%q is not a network interface name; use 1-15 characters of A-Z, a-z, 0-9, _, . and - (not . or .., which Linux refuses)", h.PrimaryInterface)
 		}
 		if v.written(p.Key("template")) {
 			v.enum(p.Key("template"), h.Template, TemplateNames())
 			if len(h.Roles) > 0 && !v.c.RunsMidolman(h) {
-				v.warnf(KindValue, p.Key("template"), "host %q runs no Midolman (it is neither clc, nc nor a gateway), so its template is not used", h.Name)
+				v.warnf(KindTemplateUnused, p.Key("template"), "host %q runs no Midolman (it is neither clc, nc nor a gateway), so its template is not used", h.Name)
 			}
 		}
 		if v.written(p.Key("uplink")) {
 			v.enum(p.Key("uplink"), h.Uplink, UplinkKinds)
 			if v.c.Gateway(h) == nil || v.c.Network.Mido.BgpAsn != "" {
-				v.warnf(KindValue, p.Key("uplink"), "host %q is no static (non-BGP) gateway, so its uplink is not used", h.Name)
+				v.warnf(KindUplinkUnused, p.Key("uplink"), "host %q is no static (non-BGP) gateway, so its uplink is not used", h.Name)
 			}
 		}
 		for j, id := range h.PreflightIgnore {
 			if !oneOf(id, PreflightChecks) {
-				v.errorf(KindValue, p.Key("preflightIgnore").Index(j), "unknown preflight check %q; the checks are: %s", id, strings.Join(PreflightChecks, ", "))
+				v.errorf(KindUnknownPreflightCheck, p.Key("preflightIgnore").Index(j), "unknown preflight check %q; the checks are: %s", id, strings.Join(PreflightChecks, ", "))
 			}
 		}
 		if v.written(p.Key("roles")) && len(h.Roles) == 0 {
-			v.errorf(KindMissing, p.Key("roles"), "host %q has no roles; give it at least one of: %s", h.Name, strings.Join(AllRoles, ", "))
+			v.errorf(KindNoRoles, p.Key("roles"), "host %q has no roles; give it at least one of: %s", h.Name, strings.Join(AllRoles, ", "))
 		}
 		seenRole := map[string]bool{}
 		for j, r := range h.Roles {
 			rp := p.Key("roles").Index(j)
 			if !oneOf(r, AllRoles) {
-				v.errorf(KindValue, rp, "unknown role %q; the roles are: %s", r, strings.Join(AllRoles, ", "))
+				v.errorf(KindUnknownRole, rp, "unknown role %q; the roles are: %s", r, strings.Join(AllRoles, ", "))
 			} else if seenRole[r] {
-				v.errorf(KindDuplicate, rp, "role %q is listed twice", r)
+				v.errorf(KindDuplicateRole, rp, "role %q is listed twice", r)
 			}
 			seenRole[r] = true
 		}
@@ -355,11 +355,11 @@ func (v *validator) firewall() {
 		p := Path("firewall.adminSources").Index(i)
 		pfx, err := netip.ParsePrefix(s)
 		if _, ok := parseIPv4(s); !ok && (err != nil || !pfx.Addr().Is4()) {
-			v.errorf(KindAddress, p, "%q is not an IPv4 address or CIDR block (like 10.111.5.0/24)", s)
+			v.errorf(KindBadSource, p, "%q is not an IPv4 address or CIDR block (like 10.111.5.0/24)", s)
 		}
 	}
 	if len(f.AdminSources) > 0 && v.c.FirewallMode() != FirewallKeep {
-		v.warnf(KindValue, "firewall.adminSources", "the hook disables firewalld (firewall.mode is %s), so adminSources are not used; say mode: %s to keep the firewall", v.c.FirewallMode(), FirewallKeep)
+		v.warnf(KindAdminSourcesUnused, "firewall.adminSources", "the hook disables firewalld (firewall.mode is %s), so adminSources are not used; say mode: %s to keep the firewall", v.c.FirewallMode(), FirewallKeep)
 	}
 }
 
@@ -371,13 +371,13 @@ func (v *validator) backup() {
 	b := v.c.Backup
 	if v.written("backup.schedule") {
 		if why := calendarProblem(b.Schedule); why != "" {
-			v.errorf(KindValue, "backup.schedule", "%q is not a schedule (%s); use %s, or a systemd calendar expression like \"*-*-* 02:30\" or \"Mon,Thu *-*-* 03:00\"",
+			v.errorf(KindBadSchedule, "backup.schedule", "%q is not a schedule (%s); use %s, or a systemd calendar expression like \"*-*-* 02:30\" or \"Mon,Thu *-*-* 03:00\"",
 				Printable(b.Schedule, 80), why, strings.Join(CalendarShorthands, ", "))
 		}
 	} else {
 		for _, f := range []string{"host", "directory", "keep"} {
 			if v.written(Path("backup").Key(f)) {
-				v.errorf(KindValue, Path("backup").Key(f), "a backup %s without a schedule: say when backups are taken (like schedule: daily), or remove the backup section", f)
+				v.errorf(KindBackupWithoutSchedule, Path("backup").Key(f), "a backup %s without a schedule: say when backups are taken (like schedule: daily), or remove the backup section", f)
 				return
 			}
 		}
@@ -386,19 +386,19 @@ func (v *validator) backup() {
 		h, ok := v.c.Host(b.Host)
 		switch {
 		case !ok:
-			v.errorf(KindValue, "backup.host", "no host is named %q; name the CLC or a ZooKeeper host (absent: the CLC)", Printable(b.Host, 80))
+			v.errorf(KindUnknownBackupHost, "backup.host", "no host is named %q; name the CLC or a ZooKeeper host (absent: the CLC)", Printable(b.Host, 80))
 		case !h.Has(RoleCLC) && !h.Has(RoleZooKeeper):
-			v.errorf(KindValue, "backup.host", "host %q is neither the CLC nor a ZooKeeper host; backups run where the site data and the ensemble are", b.Host)
+			v.errorf(KindBackupHostRole, "backup.host", "host %q is neither the CLC nor a ZooKeeper host; backups run where the site data and the ensemble are", b.Host)
 		}
 	}
 	if v.written("backup.directory") {
 		d := b.Directory
 		if !backupDirRE.MatchString(d) || path.Clean(d) != d || strings.Contains(d, "/../") || strings.HasSuffix(d, "/..") || strings.Contains(d, "/./") {
-			v.errorf(KindValue, "backup.directory", "%q is not a directory midobake writes backups to; use an absolute, clean path of letters, digits and . _ - (like %s)", Printable(d, 120), DefaultBackupDirectory)
+			v.errorf(KindBadBackupDirectory, "backup.directory", "%q is not a directory midobake writes backups to; use an absolute, clean path of letters, digits and . _ - (like %s)", Printable(d, 120), DefaultBackupDirectory)
 		}
 	}
 	if v.written("backup.keep") && (b.Keep < 1 || b.Keep > MaxBackupKeep) {
-		v.errorf(KindValue, "backup.keep", "keep %d: keep from 1 to %d of the newest backups (absent: %d)", b.Keep, MaxBackupKeep, DefaultBackupKeep)
+		v.errorf(KindBadBackupKeep, "backup.keep", "keep %d: keep from 1 to %d of the newest backups (absent: %d)", b.Keep, MaxBackupKeep, DefaultBackupKeep)
 	}
 }
 
@@ -416,21 +416,21 @@ func (v *validator) roleCounts() {
 	}
 	switch {
 	case count[RoleCLC] == 0:
-		v.errorf(KindRoles, "hosts", "no host has the clc role; exactly one host must be the cloud controller")
+		v.errorf(KindNoClc, "hosts", "no host has the clc role; exactly one host must be the cloud controller")
 	case count[RoleCLC] > 1:
 		for i, h := range v.c.Hosts {
 			if h.Has(RoleCLC) && i != v.firstWith(RoleCLC) {
-				v.errorf(KindRoles, Path("hosts").Index(i).Key("roles"), "host %q is a second clc; exactly one host may be the cloud controller (MidoNet's API runs there)", h.Name)
+				v.errorf(KindSecondClc, Path("hosts").Index(i).Key("roles"), "host %q is a second clc; exactly one host may be the cloud controller (MidoNet's API runs there)", h.Name)
 			}
 		}
 	}
 	if count[RoleZooKeeper] == 0 {
-		v.errorf(KindRoles, "hosts", "no host runs ZooKeeper; give at least one host the zookeeper (or nsdb) role")
+		v.errorf(KindNoZookeeper, "hosts", "no host runs ZooKeeper; give at least one host the zookeeper (or nsdb) role")
 	} else if count[RoleZooKeeper]%2 == 0 {
-		v.warnf(KindQuorum, "hosts", "%d ZooKeeper hosts: an even ensemble tolerates no more failures than one host fewer; use an odd number", count[RoleZooKeeper])
+		v.warnf(KindEvenEnsemble, "hosts", "%d ZooKeeper hosts: an even ensemble tolerates no more failures than one host fewer; use an odd number", count[RoleZooKeeper])
 	}
 	if count[RoleCassandra] == 0 {
-		v.errorf(KindRoles, "hosts", "no host runs Cassandra; give at least one host the cassandra (or nsdb) role")
+		v.errorf(KindNoCassandra, "hosts", "no host runs Cassandra; give at least one host the cassandra (or nsdb) role")
 	}
 }
 

@@ -25,7 +25,7 @@ func TestCompletionBash(t *testing.T) {
 		"midobake sta":           "status",
 		"midobake status --wa":   "--wait",
 		"midobake status --zo":   "--zookeeper",
-		"midobake validate -":    "--strict -f -o",
+		"midobake validate -":    "--kinds --strict -f -o",
 		"midobake completion f":  "fish",
 		"midobake help ser":      "serve",
 		"midobake render --site": "--site-url",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/midobake/midobake/cloud"
 	"github.com/midobake/midobake/generator/emit"
@@ -206,8 +207,12 @@ func runValidate(e *env, args []string) error {
 	file := fs.String("f", "", "cloud description (`FILE`, - for stdin); default: ./cloud.yaml, else the embedded example")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	output := fs.output(": json has every problem with file, line, column, kind and field, for CI annotations", "text", "json")
+	kinds := fs.Bool("kinds", false, "list the kinds of problem validate reports (one per rule, stable: scripts match them)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	if *kinds {
+		return printKinds(e, *output)
 	}
 	switch *output {
 	case "text":
@@ -253,4 +258,26 @@ func runExample(e *env, args []string) error {
 	}
 	_, err := e.stdout.Write(cloud.Example())
 	return err
+}
+
+// printKinds lists every kind of diagnostic and what it is about.
+func printKinds(e *env, output string) error {
+	if output == "json" {
+		type kind struct {
+			Kind  cloud.Kind `json:"kind"`
+			About string     `json:"about"`
+		}
+		list := make([]kind, 0, len(cloud.Kinds))
+		for _, k := range cloud.Kinds {
+			list = append(list, kind{k.Kind, k.About})
+		}
+		b, _ := json.MarshalIndent(list, "", "  ")
+		_, err := fmt.Fprintf(e.stdout, "%s\n", b)
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 8, 2, ' ', 0)
+	for _, k := range cloud.Kinds {
+		fmt.Fprintf(tw, "%s\t%s\n", k.Kind, k.About)
+	}
+	return tw.Flush()
 }
