@@ -80,7 +80,7 @@ func relatedToAny(path Path, diags []Diagnostic) bool {
 // Defaults applied by normalize; DESIGN.md's format v1 documents them.
 const (
 	DefaultRelease       = "5.2"
-	DefaultSize          = "standard"
+	DefaultSize          = SizeStandard
 	DefaultTunnelZone    = "eucatz"
 	DefaultTunnelType    = "gre"
 	DefaultCassandraName = "midonet"

@@ -156,9 +156,25 @@ type Host struct {
 	PreflightIgnore []string `yaml:"preflightIgnore,omitempty,flow"`
 }
 
-// PreflightChecks are the IDs of the checks "midobake preflight" (and the hook, before it
-// changes anything) runs; the descriptions may name them in preflightIgnore.
-var PreflightChecks = []string{"packages", "systemd", "memory", "disk", "ports", "tunnel-address", "tunnel-mtu", "uplink-nic", "openvswitch", "clock"}
+// The IDs of the checks "midobake preflight" (and the hook, before it changes anything)
+// runs, defined here once: the preflight package's table uses them, and a description may
+// name them in preflightIgnore.
+const (
+	PreflightPackages      = "packages"
+	PreflightSystemd       = "systemd"
+	PreflightMemory        = "memory"
+	PreflightDisk          = "disk"
+	PreflightPorts         = "ports"
+	PreflightTunnelAddress = "tunnel-address"
+	PreflightTunnelMTU     = "tunnel-mtu"
+	PreflightUplinkNIC     = "uplink-nic"
+	PreflightOpenvswitch   = "openvswitch"
+	PreflightClock         = "clock"
+)
+
+// PreflightChecks are the check IDs in the order preflight reports them.
+var PreflightChecks = []string{PreflightPackages, PreflightSystemd, PreflightMemory, PreflightDisk, PreflightPorts,
+	PreflightTunnelAddress, PreflightTunnelMTU, PreflightUplinkNIC, PreflightOpenvswitch, PreflightClock}
 
 // Uplink kinds of a static (non-BGP) gateway.
 const (
@@ -298,11 +314,11 @@ type AgentTemplate struct {
 // AgentTemplates is the one table of templates: what a host may name in its template field,
 // which one the cloud size selects, and the heap file each uses.
 var AgentTemplates = []AgentTemplate{
-	{Name: "default", Size: "standard", HeapFile: "compute.medium"},
+	{Name: "default", Size: SizeStandard, HeapFile: "compute.medium"},
 	{Name: "agent-compute-medium", HeapFile: "compute.medium"},
-	{Name: "agent-compute-large", Size: "large", HeapFile: "compute.large"},
-	{Name: "agent-gateway-medium", Gateway: true, Size: "standard", HeapFile: "gateway.medium"},
-	{Name: "agent-gateway-large", Gateway: true, Size: "large", HeapFile: "gateway.large"},
+	{Name: "agent-compute-large", Size: SizeLarge, HeapFile: "compute.large"},
+	{Name: "agent-gateway-medium", Gateway: true, Size: SizeStandard, HeapFile: "gateway.medium"},
+	{Name: "agent-gateway-large", Gateway: true, Size: SizeLarge, HeapFile: "gateway.large"},
 }
 
 // TemplateNames are the template names a host may use, sorted.
@@ -334,7 +350,7 @@ func (c *Cloud) Template(h Host) AgentTemplate {
 func (c *Cloud) ClusterHeap() (heap, newSize string) {
 	heap = c.Midonet.ClusterHeap
 	if heap == "" {
-		heap = map[string]string{"standard": "1024M", "large": "2048M"}[c.Midonet.Size]
+		heap = map[string]string{SizeStandard: "1024M", SizeLarge: "2048M"}[c.Midonet.Size]
 	}
 	n := heapMiB(heap)
 	if n == 0 {

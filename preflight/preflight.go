@@ -84,18 +84,18 @@ type check struct {
 	run      func(ctx context.Context, in Input) (ok bool, saw, need, fix string)
 }
 
-// checks, in the order they are reported; their IDs are cloud.PreflightChecks.
+// checks, in the order they are reported (cloud.PreflightChecks', a test holds them equal).
 var checks = []check{
-	{"packages", Error, checkPackages},
-	{"systemd", Warning, checkSystemd},
-	{"memory", Error, checkMemory},
-	{"disk", Error, checkDisk},
-	{"ports", Error, checkPorts},
-	{"tunnel-address", Error, checkTunnelAddress},
-	{"tunnel-mtu", Warning, checkTunnelMTU},
-	{"uplink-nic", Error, checkUplinkNIC},
-	{"openvswitch", Error, checkOpenvswitch},
-	{"clock", Warning, checkClock},
+	{cloud.PreflightPackages, Error, checkPackages},
+	{cloud.PreflightSystemd, Warning, checkSystemd},
+	{cloud.PreflightMemory, Error, checkMemory},
+	{cloud.PreflightDisk, Error, checkDisk},
+	{cloud.PreflightPorts, Error, checkPorts},
+	{cloud.PreflightTunnelAddress, Error, checkTunnelAddress},
+	{cloud.PreflightTunnelMTU, Warning, checkTunnelMTU},
+	{cloud.PreflightUplinkNIC, Error, checkUplinkNIC},
+	{cloud.PreflightOpenvswitch, Error, checkOpenvswitch},
+	{cloud.PreflightClock, Warning, checkClock},
 }
 
 // CheckUnknownIDs says which of ids are no check's, for a usage error that lists the known.

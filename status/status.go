@@ -439,9 +439,6 @@ func apiCheck(f Facts) Check {
 	return Check{Name: "midonet-api", Checked: true, OK: true, Detail: fmt.Sprintf("%d hosts registered", len(f.Hosts))}
 }
 
-// eucaZoneWords are what eucanetd 4.4.2 looks for in the tunnel zone's name.
-var eucaZoneWords = []string{"eucatz", "euca-tz", "midotz", "mido-tz"}
-
 // eucanetd is eucanetd's precondition (check_mido_tunnelzone): the zone exists, its name is
 // one eucanetd looks for, it has a member, and every CLC, NC and gateway MidoNet knows (by
 // address) is a member.
@@ -453,7 +450,7 @@ func eucanetd(c *cloud.Cloud, f Facts, byAddr map[string]*midonet.Host, memberAt
 	}
 	name := c.Midonet.TunnelZone.Name
 	named := false
-	for _, w := range eucaZoneWords {
+	for _, w := range cloud.TunnelZoneNames {
 		named = named || strings.Contains(name, w)
 	}
 	var missing []string
@@ -478,7 +475,7 @@ func eucanetd(c *cloud.Cloud, f Facts, byAddr map[string]*midonet.Host, memberAt
 	case f.Zone == nil:
 		ch.Detail = "tunnel zone " + name + " does not exist"
 	case !named:
-		ch.Detail = "eucanetd looks for a tunnel zone whose name contains one of " + strings.Join(eucaZoneWords, ", ") + "; " + name + " does not"
+		ch.Detail = "eucanetd looks for a tunnel zone whose name contains one of " + strings.Join(cloud.TunnelZoneNames, ", ") + "; " + name + " does not"
 	case len(f.Members) == 0:
 		ch.Detail = "tunnel zone " + name + " has no member"
 	case len(missing) > 0:
