@@ -156,26 +156,6 @@ type Host struct {
 	PreflightIgnore []string `yaml:"preflightIgnore,omitempty,flow"`
 }
 
-// The IDs of the checks "midobake preflight" (and the hook, before it changes anything)
-// runs, defined here once: the preflight package's table uses them, and a description may
-// name them in preflightIgnore.
-const (
-	PreflightPackages      = "packages"
-	PreflightSystemd       = "systemd"
-	PreflightMemory        = "memory"
-	PreflightDisk          = "disk"
-	PreflightPorts         = "ports"
-	PreflightTunnelAddress = "tunnel-address"
-	PreflightTunnelMTU     = "tunnel-mtu"
-	PreflightUplinkNIC     = "uplink-nic"
-	PreflightOpenvswitch   = "openvswitch"
-	PreflightClock         = "clock"
-)
-
-// PreflightChecks are the check IDs in the order preflight reports them.
-var PreflightChecks = []string{PreflightPackages, PreflightSystemd, PreflightMemory, PreflightDisk, PreflightPorts,
-	PreflightTunnelAddress, PreflightTunnelMTU, PreflightUplinkNIC, PreflightOpenvswitch, PreflightClock}
-
 // Uplink kinds of a static (non-BGP) gateway.
 const (
 	// UplinkVeth: MidoNet's "static setup" recipe: midobake creates the ExternalDevice as the

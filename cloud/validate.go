@@ -14,21 +14,6 @@ import (
 // only one with no public default.
 const RepoMidobake = "midobake"
 
-// The cloud sizes (midonet.size): they select the Midolman templates and the cluster heap.
-const (
-	SizeStandard = "standard"
-	SizeLarge    = "large"
-)
-
-// Allowed values, exported so that help texts and docs list the same sets the checks use.
-var (
-	TunnelZoneNames = []string{"eucatz", "euca-tz", "midotz", "mido-tz"} // exactly what eucanetd 4.4.2 looks for in the zone name (status checks it too)
-	TunnelZoneTypes = []string{"gre", "vxlan"}
-	Sizes           = []string{SizeStandard, SizeLarge}
-	RepoNames       = []string{"midonet", "midonet-misc", "datastax", RepoMidobake}
-	AllRoles        = []string{RoleCLC, RoleNC, RoleUFS, RoleZooKeeper, RoleCassandra, RoleNSDB}
-)
-
 var (
 	cloudNameRE = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
 	labelRE     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
