@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/midobake/midobake/cloud"
 )
 
 // Watch polls until the cloud converges or ctx ends, every interval. With text it writes
@@ -53,4 +55,14 @@ func changed(last, now []string) []string {
 		out = append(out, now[len(now)-1])
 	}
 	return out
+}
+
+// PollTimeout bounds one poll: a source that does not answer is said so, not waited for.
+const PollTimeout = 10 * time.Second
+
+// Poll gathers the facts once (within ctx, and at most PollTimeout) and evaluates them.
+func Poll(ctx context.Context, c *cloud.Cloud, site *Site, src Sources) Status {
+	ctx, cancel := context.WithTimeout(ctx, PollTimeout)
+	defer cancel()
+	return Evaluate(c, site, Gather(ctx, c, src))
 }

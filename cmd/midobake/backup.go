@@ -47,7 +47,7 @@ func runBackup(e *env, args []string) error {
 	into := fs.String("into", "", "instead of --out-file: write it into `DIR` as CLOUD-YYYYMMDDTHHMMSSZ.backup (made 0700 if missing),\nas the description's backup schedule does")
 	keep := fs.Int("keep", 0, "with --into: then delete all but the newest `N` of this cloud's backups in DIR\n(only files named as --into names them; 0 keeps all)")
 	force := fs.Bool("force", false, "replace an existing --out-file FILE")
-	timeout := fs.Duration("timeout", 2*time.Minute, "give up after `D` (a tree that never stops changing)")
+	timeout := fs.duration("timeout", 2*time.Minute, "give up after `D` (a tree that never stops changing)")
 	format := fs.outputOrFile("out-file", "text", "json")
 	fs.rename("format", "o")
 	if err := parse(fs, args, 0); err != nil {
@@ -59,9 +59,6 @@ func runBackup(e *env, args []string) error {
 		return errUsage
 	case *keep < 0 || *keep > cloud.MaxBackupKeep || *keep > 0 && *into == "":
 		fmt.Fprintf(e.stderr, "midobake backup: --keep takes 0 to %d, with --into\n", cloud.MaxBackupKeep)
-		return errUsage
-	case *timeout <= 0:
-		fmt.Fprintf(e.stderr, "midobake backup: --timeout takes a positive duration (like 2m)\n")
 		return errUsage
 	}
 	c, _, err := load(e, *siteFile, false)

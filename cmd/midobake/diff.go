@@ -66,52 +66,67 @@ func runDiff(e *env, args []string) (err error) {
 	fitMemory(max(len(ins[0].data), len(ins[1].data)))
 	var sides [2]diff.Side
 	for i, in := range ins {
-		c, rep := cloud.Load(in.name, in.data)
-		if c == nil {
-			fmt.Fprint(e.stderr, rep.Format(false))
-			return failed{"invalid cloud description"}
-		}
-		side := *ro
-		if sideTemplates[i] != "" {
-			t, cleanup, err := sideTemplatesFrom(sideTemplates[i])
-			if err != nil {
-				fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
-				return err
-			}
-			defer cleanup()
-			side.templates = t
-		}
-		tree, err := side.render(c, in.data)
+		side, cleanup, err := renderSide(e, *ro, in, sideTemplates[i])
 		if err != nil {
-			fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
 			return err
 		}
-		sources, err := side.templates.Sources()
-		if err != nil {
-			fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
-			return err
-		}
-		if err := checkSizes(e, emit.UserDataSizes(tree), ro.limit, ro.byReference()); err != nil {
-			return err
-		}
-		sides[i] = diff.Side{Name: in.name, Cloud: c, Tree: tree, Templates: sources}
+		defer cleanup()
+		sides[i] = side
 	}
 	r := diff.Compare(sides[0], sides[1])
-	switch {
-	case *format == "json":
-		b, _ := json.MarshalIndent(r, "", "  ")
-		fmt.Fprintf(e.stdout, "%s\n", b)
-	case *format == "markdown":
-		fmt.Fprint(e.stdout, r.Markdown(!*stat))
-	case *stat:
-		fmt.Fprint(e.stdout, r.Stat())
-	default:
-		fmt.Fprint(e.stdout, r.Text(useColor(*color, e)))
-	}
+	printDiff(e, r, *format, *stat, *color)
 	if *exitCode && r.Changed() {
 		return errChanged
 	}
 	return nil
+}
+
+// renderSide loads and renders one side, with its own template overrides when it names
+// them; cleanup removes what reading them from git left.
+func renderSide(e *env, side renderOptions, in input, templates string) (diff.Side, func(), error) {
+	cleanup := func() {}
+	c, rep := cloud.Load(in.name, in.data)
+	if c == nil {
+		fmt.Fprint(e.stderr, rep.Format(false))
+		return diff.Side{}, cleanup, failed{"invalid cloud description"}
+	}
+	if templates != "" {
+		t, clean, err := sideTemplatesFrom(templates)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
+			return diff.Side{}, cleanup, err
+		}
+		cleanup, side.templates = clean, t
+	}
+	tree, err := side.render(c, in.data)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
+		return diff.Side{}, cleanup, err
+	}
+	sources, err := side.templates.Sources()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "midobake diff: %v\n", err)
+		return diff.Side{}, cleanup, err
+	}
+	if err := checkSizes(e, emit.UserDataSizes(tree), side.limit, side.byReference()); err != nil {
+		return diff.Side{}, cleanup, err
+	}
+	return diff.Side{Name: in.name, Cloud: c, Tree: tree, Templates: sources}, cleanup, nil
+}
+
+// printDiff prints the result in the format asked for.
+func printDiff(e *env, r diff.Result, format string, stat bool, color string) {
+	switch {
+	case format == "json":
+		b, _ := json.MarshalIndent(r, "", "  ")
+		fmt.Fprintf(e.stdout, "%s\n", b)
+	case format == "markdown":
+		fmt.Fprint(e.stdout, r.Markdown(!stat))
+	case stat:
+		fmt.Fprint(e.stdout, r.Stat())
+	default:
+		fmt.Fprint(e.stdout, r.Text(useColor(color, e)))
+	}
 }
 
 // readSide reads a file, or REV:PATH through git show; either is bounded by

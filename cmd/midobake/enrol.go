@@ -24,16 +24,12 @@ func runEnrol(e *env, args []string) error {
 			"a host is down: --remove NAME takes a host that left the cloud out.")
 	siteFile := fs.String("site", site.Path, "site data: the cloud description (`FILE`)")
 	once := fs.Bool("once", false, "one pass, then exit (non-zero if it failed)")
-	interval := fs.Duration("interval", 5*time.Second, "pause between passes (`D`)")
+	interval := fs.duration("interval", 5*time.Second, "pause between passes (`D`)")
 	remove := fs.String("remove", "", "take host `NAME` out of the tunnel zone and forget its announcement")
 	api := fs.String("api", midonet.DefaultAPI, "MidoNet REST API `URL` (the CLC's loopback API)")
 	zkPort := fs.Int("zookeeper-port", roles.ZooKeeperPort, "ZooKeeper client `PORT`")
 	if err := parse(fs, args, 0); err != nil {
 		return err
-	}
-	if *interval <= 0 {
-		fmt.Fprintf(e.stderr, "midobake enrol: --interval %s: give a positive duration (like 5s)\n", *interval)
-		return errUsage
 	}
 	data, err := cloud.ReadFile(*siteFile)
 	if err != nil {

@@ -25,12 +25,12 @@ func runFirstboot(e *env, args []string) error {
 	siteRef := fs.String("site-ref", site.RefPath, "when this `FILE` exists (user-data rendered with --site-url), fetch the site\ndata from the URL it names, verify its SHA-256 and keep it at --site (not used\nwhen another --site is given without --site-ref)")
 	host := fs.String("host", "", "this host's `NAME` in the site data (default: found by host name, then addresses)")
 	dry := fs.Bool("dry-run", false, "print the steps for this host and change nothing")
-	timeout := fs.Duration("timeout", 30*time.Minute, "give up waiting for services and hosts after `D`")
+	timeout := fs.duration("timeout", 30*time.Minute, "give up waiting for services and hosts after `D`")
 	root := fs.String("root", "/", "file system root to configure (`DIR`)")
 	api := fs.String("api", midonet.DefaultAPI, "MidoNet REST API `URL` (the CLC's loopback API)")
 	zkPort := fs.Int("zookeeper-port", roles.ZooKeeperPort, "ZooKeeper client `PORT`")
-	csPort := fs.Int("cassandra-port", 9042, "Cassandra CQL `PORT`")
-	retryMax := fs.Duration("retry-max", system.DefaultBackoff.Max, "longest pause between retries (`D`)")
+	csPort := fs.Int("cassandra-port", roles.CassandraCQLPort, "Cassandra CQL `PORT`")
+	retryMax := fs.duration("retry-max", system.DefaultBackoff.Max, "longest pause between retries (`D`)")
 	ignore := fs.String("ignore", "", "preflight: turn these failed error checks into warnings (`ID,...`; see 'midobake preflight --help')")
 	applyNetwork := fs.Bool("apply-network", false, "on the CLC, once Eucalyptus is registered: give it the network configuration with euctl and check it")
 	list := fs.Bool("list", false, "print every step, in order, with what it does, and exit")
@@ -45,12 +45,6 @@ func runFirstboot(e *env, args []string) error {
 	ids, err := ignoreList(e, "firstboot", *ignore)
 	if err != nil {
 		return err
-	}
-	for name, d := range map[string]time.Duration{"timeout": *timeout, "retry-max": *retryMax} {
-		if d <= 0 {
-			fmt.Fprintf(e.stderr, "midobake firstboot: --%s %s: give a positive duration (like 30s or 5m)\n", name, d)
-			return errUsage
-		}
 	}
 	// A --site other than the default, named without --site-ref, is that file's data, whatever
 	// reference this machine holds for its own site data (which would overwrite it). The

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/midobake/midobake/cloud"
 )
@@ -239,4 +240,25 @@ func (n noted) Set(s string) error {
 func (n noted) IsBoolFlag() bool {
 	b, ok := n.Value.(interface{ IsBoolFlag() bool })
 	return ok && b.IsBoolFlag()
+}
+
+// duration declares a duration flag that takes only a positive value: a zero or negative
+// pause or deadline would be a busy loop or a run that gives up at once.
+func (fs *flagSet) duration(name string, value time.Duration, usage string) *time.Duration {
+	d := &positive{value}
+	fs.Var(d, name, usage)
+	return &d.Duration
+}
+
+// positive is a duration flag refusing zero and negative values.
+type positive struct{ time.Duration }
+
+func (p *positive) Get() any { return p.Duration }
+func (p *positive) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("give a positive duration (like 30s or 5m)")
+	}
+	p.Duration = d
+	return nil
 }

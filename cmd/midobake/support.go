@@ -44,15 +44,9 @@ func runSupport(e *env, args []string) error {
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	limit, err := emit.ParseSize(*maxSize)
-	switch {
-	case err != nil || limit < 64<<10:
-		fmt.Fprintf(e.stderr, "midobake support: --max-size %q: give a size of at least 64KiB (like 64MiB)\n", cloud.Printable(*maxSize, 40))
-		return errUsage
-	}
-	if st, err := os.Stat(*root); err != nil || !st.IsDir() {
-		fmt.Fprintf(e.stderr, "midobake support: --root %s is not a directory\n", cloud.Printable(*root, 300))
-		return errUsage
+	limit, err := supportLimits(e, *maxSize, *root)
+	if err != nil {
+		return err
 	}
 
 	// The bundle is for a host in trouble: site data that is missing or does not load is noted,
@@ -71,7 +65,7 @@ func runSupport(e *env, args []string) error {
 		*out = fmt.Sprintf("midobake-support-%s-%s.tar.gz", name, now.UTC().Format("20060102T150405Z"))
 	}
 	if _, err := os.Lstat(*out); err == nil && !*force {
-		fmt.Fprintf(e.stderr, "midobake support: %s exists: give another -o, or --force to replace it\n", cloud.Printable(*out, 300))
+		fmt.Fprintf(e.stderr, "midobake support: %s exists: give another --out-file, or --force to replace it\n", cloud.Printable(*out, 300))
 		return failed{"bundle exists"}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -87,11 +81,30 @@ func runSupport(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "midobake support: %v (nothing was written to %s)\n", err, cloud.Printable(*out, 300))
 		return err
 	}
-	if *format == "json" {
+	return printSupport(e, *out, idx, *format)
+}
+
+// supportLimits checks --max-size and --root; the size in bytes.
+func supportLimits(e *env, maxSize, root string) (int, error) {
+	limit, err := emit.ParseSize(maxSize)
+	if err != nil || limit < 64<<10 {
+		fmt.Fprintf(e.stderr, "midobake support: --max-size %q: give a size of at least 64KiB (like 64MiB)\n", cloud.Printable(maxSize, 40))
+		return 0, errUsage
+	}
+	if st, err := os.Stat(root); err != nil || !st.IsDir() {
+		fmt.Fprintf(e.stderr, "midobake support: --root %s is not a directory\n", cloud.Printable(root, 300))
+		return 0, errUsage
+	}
+	return limit, nil
+}
+
+// printSupport says what the bundle holds: the index as JSON, or a line of counts.
+func printSupport(e *env, out string, idx support.Index, format string) error {
+	if format == "json" {
 		b, _ := json.MarshalIndent(struct {
 			File string `json:"file"`
 			support.Index
-		}{*out, idx}, "", "  ")
+		}{out, idx}, "", "  ")
 		fmt.Fprintf(e.stdout, "%s\n", b)
 		return nil
 	}
@@ -102,7 +115,7 @@ func runSupport(e *env, args []string) error {
 		redacted += en.Redacted
 	}
 	fmt.Fprintf(e.stdout, "wrote %s: %d items (%d gathered, %d missing, %d failed, %d left out), %s before compression, %d secrets redacted; INDEX.txt lists them\n",
-		cloud.Printable(*out, 300), len(idx.Entries), counts[support.StatusOK], counts[support.StatusMissing], counts[support.StatusFailed], counts[support.StatusLeftOut],
+		cloud.Printable(out, 300), len(idx.Entries), counts[support.StatusOK], counts[support.StatusMissing], counts[support.StatusFailed], counts[support.StatusLeftOut],
 		emit.HumanSize(bytes), redacted)
 	return nil
 }
