@@ -312,7 +312,7 @@ func TestDocFlags(t *testing.T) {
 	var missing []string
 	for cmd, flags := range defined {
 		for name := range flags {
-			if _, old := describe(commandNamed(cmd)).renamed[name]; old || name == "help" || name == "h" {
+			if _, old := describeNamed(cmd).renamed[name]; old || name == "help" || name == "h" {
 				continue
 			}
 			if !shown[cmd+" "+name] {
@@ -326,11 +326,10 @@ func TestDocFlags(t *testing.T) {
 	}
 }
 
-func commandNamed(name string) command {
-	for _, c := range commands() {
-		if c.name == name {
-			return c
-		}
+func describeNamed(name string) *flagSet {
+	c, ok := commandNamed(name)
+	if !ok {
+		panic("no command " + name)
 	}
-	panic("no command " + name)
+	return describe(c)
 }

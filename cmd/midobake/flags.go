@@ -32,10 +32,8 @@ var errDescribed = errors.New("described")
 // flags makes a command's flag set; parse errors print the command's usage.
 func flags(e *env, name, help string) *flagSet {
 	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), e: e, help: help, renamed: map[string]string{}}
-	for _, c := range commands() {
-		if c.name == name {
-			fs.operands = c.operands
-		}
+	if c, ok := commandNamed(name); ok {
+		fs.operands = c.operands
 	}
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {

@@ -72,6 +72,16 @@ func commands() []command {
 	}
 }
 
+// commandNamed is the command of that name.
+func commandNamed(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
 func main() {
 	os.Exit(run(&env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:]))
 }
@@ -85,10 +95,8 @@ func run(e *env, args []string) int {
 	case "help":
 		// "midobake help COMMAND" is "midobake COMMAND --help", as with kubectl and git.
 		if len(args) == 2 {
-			for _, c := range commands() {
-				if c.name == args[1] {
-					return code(c.run(e, []string{"--help"}))
-				}
+			if c, ok := commandNamed(args[1]); ok {
+				return code(c.run(e, []string{"--help"}))
 			}
 			fmt.Fprintf(e.stderr, "midobake help: unknown command %q\n\n", cloud.Printable(args[1], 80))
 			usage(e.stderr)
@@ -102,10 +110,8 @@ func run(e *env, args []string) int {
 	case "--version", "-version":
 		return code(runVersion(e, nil))
 	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return code(c.run(e, args[1:]))
-		}
+	if c, ok := commandNamed(args[0]); ok {
+		return code(c.run(e, args[1:]))
 	}
 	fmt.Fprintf(e.stderr, "midobake: unknown command %q\n\n", args[0])
 	usage(e.stderr)
